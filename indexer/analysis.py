@@ -1,0 +1,126 @@
+"""The one German analyzer, used for indexing and for queries alike.
+
+Whoosh pickles the analyzer into the index, so every filter here must be importable by name and a
+change to any of them changes what is in the index: bump ``ANALYZER_VERSION`` with it, and
+``search/`` refuses an index built with another version instead of silently matching nothing.
+
+Order matters and each stage says why it sits where it does:
+tokenizer (keeps ``US-Botschaft`` whole) → lowercase → German stop words (before stemming and
+folding, because the list is spelled with umlauts) → hyphen parts → Snowball German stemmer
+(PyStemmer: folds ä/ö/ü/ß and reads ``ae``/``oe``/``ue`` as umlauts, so ``Praesident`` meets
+``Präsident``).
+
+>>> [t.text for t in german_analyzer()("Die US-Botschaft und die Ukraine-Gespräche")]
+['usbotschaft', 'us', 'botschaft', 'ukrainegesprach', 'ukrain', 'gesprach']
+"""
+from __future__ import annotations
+
+import re
+
+import Stemmer
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+
+from indexer.german import STOP_WORDS
+
+# Bump with any change to the chain below or to the word lists it uses: indexes built with another
+# version must be rebuilt, and search/ says so instead of returning wrong results.
+ANALYZER_VERSION = 1
+
+# A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
+WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
+_HYPHEN = re.compile(r"[-‐‑]")
+
+
+class HyphenPartsFilter(Filter):
+    """Index a hyphenated word as the joined whole plus each part; queries get only the parts.
+
+    ``US-Botschaft`` is indexed as ``usbotschaft`` (at the first part's position) and ``us``,
+    ``botschaft`` at consecutive positions, so the phrase ``"US Botschaft"``, the word ``Botschaft``
+    and the run-together ``USBotschaft`` all find it. At query time the parts alone are emitted and
+    the schema turns them into a phrase. Parts that are stop words are dropped. Place it after the
+    stop filter (which renumbers positions and would otherwise pull the whole and first part
+    apart) and before the stemmer, which then stems each part.
+
+    >>> [(t.text, t.pos) for t in (RegexTokenizer(WORD_PATTERN) | HyphenPartsFilter())("US-Botschaft Moskau", positions=True)]
+    [('USBotschaft', 0), ('US', 0), ('Botschaft', 1), ('Moskau', 2)]
+    """
+
+    def __init__(self, stoplist=STOP_WORDS):
+        self.stops = frozenset(stoplist)
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__ and self.stops == other.stops
+
+    def __call__(self, tokens):
+        shift = 0
+        for t in tokens:
+            if t.positions:
+                t.pos += shift
+            if not _HYPHEN.search(t.text):
+                yield t
+                continue
+            whole, base_pos = t.text, t.pos if t.positions else 0
+            start = t.startchar if t.chars else 0
+            parts = []
+            offset = 0
+            for piece in _HYPHEN.split(whole):
+                if piece and piece not in self.stops:
+                    parts.append((piece, offset))
+                offset += len(piece) + 1
+            if t.mode != "query":
+                t.text = _HYPHEN.sub("", whole)
+                yield t
+            for i, (piece, piece_offset) in enumerate(parts):
+                t.text = piece
+                if t.positions:
+                    t.pos = base_pos + i
+                if t.chars:
+                    t.startchar = start + piece_offset
+                    t.endchar = t.startchar + len(piece)
+                yield t
+            if t.positions and parts:
+                shift += len(parts) - 1
+
+
+class GermanStemFilter(Filter):
+    """Snowball German via PyStemmer (a C stemmer, about five times faster than Whoosh's own).
+
+    The stemmer object is not picklable and the schema is pickled into the index, so it is
+    created on first use and left out of the pickled state.
+
+    >>> [t.text for t in (RegexTokenizer() | LowercaseFilter() | GermanStemFilter())("Botschaften Praesident Präsidenten")]
+    ['botschaft', 'prasident', 'prasident']
+    """
+
+    def __init__(self):
+        self._stemmer = None
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self._stemmer = None
+
+    def __call__(self, tokens):
+        stemmer = self._stemmer
+        if stemmer is None:
+            stemmer = self._stemmer = Stemmer.Stemmer("german")
+        stem = stemmer.stemWord
+        for t in tokens:
+            if not t.stopped:
+                t.text = stem(t.text)
+            yield t
+
+
+def german_analyzer():
+    """The analysis chain for every German text field: see the module docstring for the order."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | HyphenPartsFilter()
+        | GermanStemFilter()
+    )

@@ -1,0 +1,39 @@
+"""German word lists, kept apart from Whoosh so the parser can use them too.
+
+``STOP_WORDS`` is the Snowball project's German stop list (snowballstem.org, BSD licence) with the
+post-1996 spelling ``dass`` added beside ``daß``; deliberately no English words, so ``US``, ``IT``
+and ``May`` stay searchable (Whoosh's ``LanguageAnalyzer("de")`` drops them).
+"""
+from __future__ import annotations
+
+STOP_WORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
+    anderm andern anderr anders auch auf aus bei bin bis bist da damit dann der den des dem die das
+    daß dass derselbe derselben denselben desselben demselben dieselbe dieselben dasselbe dazu dein
+    deine deinem deinen deiner deines denn derer dessen dich dir du dies diese diesem diesen dieser
+    dieses doch dort durch ein eine einem einen einer eines einig einige einigem einigen einiger
+    einiges einmal er ihn ihm es etwas euer eure eurem euren eurer eures für gegen gewesen hab habe
+    haben hat hatte hatten hier hin hinter ich mich mir ihr ihre ihrem ihren ihrer ihres euch im in
+    indem ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes jetzt kann kein keine
+    keinem keinen keiner keines können könnte machen man manche manchem manchen mancher manches mein
+    meine meinem meinen meiner meines mit muss musste nach nicht nichts noch nun nur ob oder ohne
+    sehr sein seine seinem seinen seiner seines selbst sich sie ihnen sind so solche solchem solchen
+    solcher solches soll sollte sondern sonst über um und uns unsere unserem unseren unser unseres
+    unter viel vom von vor während war waren warst was weg weil weiter welche welchem welchen
+    welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde würden
+    zu zum zur zwar zwischen
+    """.split()
+)
+
+# Words that are lower-case inside a German sentence, so written with a capital they start one.
+# German capitalises every noun, which makes this the reliable sentence-start signal; the few stop
+# words that are also nouns when capitalised ("Weg", "Sein", "Machen") are left out.
+SENTENCE_OPENERS = (STOP_WORDS - {"weg", "sein", "machen", "hab", "ander", "anderr", "anderm"}) | frozenset(
+    """
+    dabei dafür dagegen daher danach darauf darum davor deshalb deswegen doch jetzt nun seit
+    seitdem nachdem bereits erst zuvor zudem außerdem trotz trotzdem laut wegen bislang bisher
+    inzwischen mittlerweile derzeit heute gestern morgen dort hier wer wann warum wieso weshalb
+    obwohl während nach vor beim
+    """.split()
+)

@@ -1,0 +1,67 @@
+"""The one Whoosh schema: field names as constants, and ``build_schema()``.
+
+This is the only module that names Whoosh field types. ``search/`` imports these constants and
+reads the schema stored in the opened index; it never builds one. Field weights are not set here
+(no ``field_boost=``): they live in ``search/ranking.py`` so they can be tuned without reindexing.
+"""
+from __future__ import annotations
+
+from whoosh import fields
+from whoosh.analysis import IDAnalyzer, KeywordAnalyzer
+
+from indexer.analysis import german_analyzer
+
+# Identity and links
+ID = "id"
+KIND = "kind"  # indexer.model.ARTICLE or RELATED
+PARENTS = "parents"  # ids of the articles a related item was listed under
+RELATED_IDS = "related_ids"  # ids of an article's related items, in page order
+URL = "url"
+SOURCE = "source"  # the file a document came from
+
+# Searchable German text
+TITLE = "title"
+TOPICS = "topics"
+LEAD = "lead"
+BODY = "body"
+SUBHEADINGS = "subheadings"
+CAPTIONS = "captions"
+
+# Filters and facets: lower-cased for matching, the column keeps the spelling people read
+PUBLISHED = "published"  # naive UTC, sortable
+DAY = "day"  # Berlin calendar day, YYYY-MM-DD: what date filters and facets count in
+SECTION = "section"
+TOPIC = "topic"  # one term per topic, for filters and the topic facet
+AGENCY = "agency"
+
+# Stored only, for showing a whole article
+CREDITS = "credits"  # one per caption, same order: credits never rank
+
+
+def build_schema() -> fields.Schema:
+    text = dict(analyzer=german_analyzer(), stored=True, multitoken_query="phrase")
+    keyword = dict(analyzer=IDAnalyzer(lowercase=True), stored=True, sortable=True)
+    return fields.Schema(
+        **{
+            ID: fields.ID(stored=True, unique=True),
+            KIND: fields.ID(stored=True),
+            PARENTS: fields.KEYWORD(stored=True, commas=True),
+            RELATED_IDS: fields.STORED(),
+            URL: fields.STORED(),
+            SOURCE: fields.ID(stored=True),
+            TITLE: fields.TEXT(**text),
+            TOPICS: fields.TEXT(**text),
+            LEAD: fields.TEXT(**text),
+            BODY: fields.TEXT(**text),
+            SUBHEADINGS: fields.TEXT(**text),
+            CAPTIONS: fields.TEXT(**text),
+            PUBLISHED: fields.DATETIME(stored=True, sortable=True),
+            DAY: fields.ID(stored=True, sortable=True),
+            SECTION: fields.ID(**keyword),
+            TOPIC: fields.KEYWORD(
+                analyzer=KeywordAnalyzer(lowercase=True, commas=True), stored=True, sortable=True
+            ),
+            AGENCY: fields.ID(**keyword),
+            CREDITS: fields.STORED(),
+        }
+    )

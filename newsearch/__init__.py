@@ -1,0 +1,1 @@
+"""The ``newsearch`` command line: the one place that composes indexer/, search/ and web/."""

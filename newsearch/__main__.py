@@ -1,0 +1,3 @@
+from newsearch.cli import cli
+
+cli(prog_name="newsearch")

@@ -1,0 +1,134 @@
+"""``newsearch``: index article files, query them, serve the web UI.
+
+Each subcommand reads its options, calls one library function and prints the result. Library
+errors become click errors here and only here: a ``QuerySyntaxError`` is a usage error (exit 2),
+any other ``NewsearchError`` a plain error (exit 1), both with the library's German sentence.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import json
+import sys
+
+import click
+
+from indexer.errors import NewsearchError, QuerySyntaxError
+from indexer.model import ARTICLE
+from indexer.store import open_for_reading
+from indexer.write import index_files
+from search.query import DEFAULT_PER_PAGE, SORTS, build_request, open_searcher, run_query
+from search.results import SearchResult, result_to_json
+
+DEFAULT_INDEX = "./var/index"
+KIND_LABELS = {ARTICLE: "Artikel", "related": "Meldung"}
+
+
+def translate_errors(command):
+    """Turn our errors into click's, so the user sees a sentence and an exit code, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except QuerySyntaxError as err:
+            raise click.UsageError(err.message) from err
+        except NewsearchError as err:
+            raise click.ClickException(err.message) from err
+
+    return wrapper
+
+
+@click.group()
+@click.option(
+    "--index-dir",
+    envvar="NEWSEARCH_INDEX",
+    default=DEFAULT_INDEX,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Index directory (environment: NEWSEARCH_INDEX).",
+)
+@click.version_option(package_name="newsearch")
+@click.pass_context
+def cli(ctx: click.Context, index_dir: str) -> None:
+    """newsearch: Volltextsuche für deutsche Nachrichten."""
+    ctx.ensure_object(dict)
+    ctx.obj["index_dir"] = index_dir
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.pass_obj
+@translate_errors
+def index(obj: dict, paths: tuple[str, ...]) -> None:
+    """Artikeldateien (oder Verzeichnisse) in den Index aufnehmen."""
+    report = index_files(paths, obj["index_dir"])
+    for failure in report.failures:
+        click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
+    click.echo(
+        f"{report.articles} Artikel und {report.related} weitere Meldungen indexiert "
+        f"({report.articles + report.related} Dokumente) in {obj['index_dir']}; "
+        f"{len(report.failures)} Datei(en) fehlerhaft."
+    )
+    if report.failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--from", "date_from", metavar="DATUM", help="Frühestes Datum, z. B. 2026-01-24 oder 24.01.2026.")
+@click.option("--to", "date_to", metavar="DATUM", help="Spätestes Datum (einschließlich).")
+@click.option("--section", metavar="RESSORT", help="Nur dieses Ressort, z. B. Ausland.")
+@click.option("--topic", metavar="THEMA", help="Nur dieses Thema, z. B. USA.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, help="Treffer pro Seite.")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
+@click.pass_obj
+@translate_errors
+def query(obj: dict, text, date_from, date_to, section, topic, sort, limit, page, as_json) -> None:
+    """Den Index durchsuchen."""
+    request = build_request(text, date_from, date_to, section, topic, sort, page, limit)
+    ix = open_for_reading(obj["index_dir"])
+    with open_searcher(ix) as searcher:
+        result = run_query(searcher, request)
+    if as_json:
+        click.echo(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
+    else:
+        print_result(result, color=sys.stdout.isatty())
+
+
+def print_result(result: SearchResult, color: bool) -> None:
+    click.echo(f"{result.total} Treffer für „{result.query}“ – Seite {result.page} von {result.pages}")
+    first = (result.page - 1) * result.per_page
+    for rank, hit in enumerate(result.hits, start=first + 1):
+        when = hit.published.strftime("%d.%m.%Y %H:%M") if hit.published else "ohne Datum"
+        meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), when, hit.section, hit.agency) if x)
+        click.echo(f"{rank:>3}. {click.style(hit.title, bold=True) if color else hit.title}")
+        click.echo(f"     {meta}  [{hit.id}]")
+        snippet = "".join(
+            (click.style(text, bold=True, fg="yellow") if color else f"*{text}*") if matched else text
+            for text, matched in hit.snippet.parts
+        )
+        if snippet:
+            click.echo(f"     {' '.join(html.unescape(snippet).split())}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads of the waitress server.")
+@click.option("--debug", is_flag=True, help="Flask's development server with reloader instead of waitress.")
+@click.pass_obj
+def serve(obj: dict, host: str, port: int, threads: int, debug: bool) -> None:
+    """Die Weboberfläche und die JSON-API starten."""
+    from web import create_app
+
+    app = create_app({"INDEX_DIR": obj["index_dir"]})
+    click.echo(f"newsearch: http://{host}:{port}/ (Index: {obj['index_dir']})", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+    else:
+        from waitress import serve as waitress_serve
+
+        waitress_serve(app, host=host, port=port, threads=threads, ident="newsearch")

@@ -1,0 +1,94 @@
+"""Snippets: the best passage of a document's text, with the query's matches marked.
+
+Matches are found by running the field's own analyzer over the stored text with character
+offsets, so a match is exactly what the index matched: ``Botschaften`` for the query
+``Botschaft``, and only ``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in
+``Snippet.html()``, before marks are added.
+"""
+from __future__ import annotations
+
+import re
+
+from search.results import Snippet
+
+SNIPPET_CHARS = 220
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"“”»]?|$)\s*")
+
+
+def make_snippet(texts: list[str], terms: set[str], analyzer, max_chars: int = SNIPPET_CHARS) -> Snippet:
+    """The run of sentences with the most distinct query terms from ``texts``, cut to ``max_chars``.
+
+    ``terms`` are analysed forms, as the index holds them. Earlier texts and passages win ties, so
+    without any match the snippet is the opening of the first non-empty text, unmarked.
+    """
+    best: tuple[int, str, list[tuple[int, int]]] | None = None
+    for text in texts:
+        if not text:
+            continue
+        spans = _match_spans(text, terms, analyzer)
+        for start, end in _sentence_windows(text, max_chars):
+            inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
+            distinct = len({text[start + a : start + b].casefold() for a, b in inside})
+            if best is None or distinct > best[0]:
+                best = (distinct, text[start:end], inside)
+    if best is None:
+        return Snippet(())
+    return _cut(best[1], best[2], max_chars)
+
+
+def _sentence_windows(text: str, max_chars: int):
+    """Start and end offsets of runs of whole sentences no longer than about ``max_chars``."""
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    for i, (start, end) in enumerate(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1][1] - start <= max_chars:
+            j += 1
+            end = sentences[j][1]
+        yield start, end
+
+
+def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
+    spans = [
+        (t.startchar, t.endchar)
+        for t in analyzer(text, chars=True, mode="index", removestops=True)
+        if t.text in terms
+    ]
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        # A hyphenated whole and its own part can both match; mark their union once.
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _cut(passage: str, spans: list[tuple[int, int]], max_chars: int) -> Snippet:
+    text = passage.strip()
+    shift = len(passage) - len(passage.lstrip())
+    spans = [(a - shift, b - shift) for a, b in spans]
+    if len(text) > max_chars:
+        start = 0
+        if spans and spans[0][1] > max_chars:
+            start = max(0, spans[0][0] - max_chars // 3)
+        end = text.rfind(" ", 0, start + max_chars)
+        end = end if end > start else start + max_chars
+        pieces = _split(text[start:end], [(a - start, b - start) for a, b in spans if a >= start and b <= end])
+        if start > 0:
+            pieces.insert(0, ("…", False))
+        pieces.append((" …", False))
+        return Snippet(tuple(pieces))
+    return Snippet(tuple(_split(text, spans)))
+
+
+def _split(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    pieces, at = [], 0
+    for a, b in spans:
+        if a > at:
+            pieces.append((text[at:a], False))
+        pieces.append((text[a:b], True))
+        at = b
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces

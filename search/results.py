@@ -1,0 +1,92 @@
+"""The values a search returns, and the one JSON shape built from them.
+
+The API (``web/api.py``) and ``newsearch query --json`` both call ``result_to_json``, so they
+cannot drift apart.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A passage as (text, matched) pieces; ``search/highlight.py`` renders it as escaped HTML."""
+
+    parts: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    def html(self) -> str:
+        """Escaped text with ``<mark>`` around matches: escaping first, so text cannot inject markup."""
+        return "".join(f"<mark>{html.escape(t)}</mark>" if hit else html.escape(t) for t, hit in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    kind: str
+    title: str
+    published: datetime | None  # Europe/Berlin
+    section: str
+    topics: tuple[str, ...]
+    agency: str
+    snippet: Snippet
+    score: float
+    parent_id: str | None
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, tuple[FacetCount, ...]]
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def hit_to_json(hit: Hit) -> dict:
+    return {
+        "id": hit.id,
+        "kind": hit.kind,
+        "title": hit.title,
+        "published": hit.published.isoformat() if hit.published else None,
+        "section": hit.section or None,
+        "topics": list(hit.topics),
+        "snippet": hit.snippet.html(),
+        "score": round(hit.score, 4),
+        "parent_id": hit.parent_id,
+    }
+
+
+def result_to_json(result: SearchResult) -> dict:
+    """The JSON object of ``GET /api/search`` and ``newsearch query --json``."""
+    return {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "hits": [hit_to_json(h) for h in result.hits],
+        "facets": {
+            name: [{"value": c.value, "count": c.count} for c in counts] for name, counts in result.facets.items()
+        },
+        "suggestion": result.suggestion,
+    }

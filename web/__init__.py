@@ -1,0 +1,62 @@
+"""The Flask app: HTML pages and the JSON API over the same ``search/`` functions.
+
+The app only reads the index. A searcher is opened per request (``get_searcher``), so documents
+committed by a running ``newsearch index`` show up on the next request without a restart.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+
+from indexer.errors import NewsearchError
+from indexer.store import open_for_reading
+from search.query import open_searcher
+from web.config import DEFAULTS
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    if config:
+        app.config.from_mapping(config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["newsearch"] = {"index": None}
+
+    from web import api, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    app.teardown_appcontext(close_searcher)
+
+    @app.errorhandler(NewsearchError)
+    def handle_newsearch_error(err: NewsearchError):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": err.message}), err.status
+        return render_template("error.html", message=err.message, status=err.status), err.status
+
+    @app.errorhandler(404)
+    def handle_not_found(err):
+        message = "Diese Seite gibt es nicht."
+        if request.path.startswith("/api/"):
+            return jsonify({"error": message}), 404
+        return render_template("error.html", message=message, status=404), 404
+
+    return app
+
+
+def get_searcher():
+    """The request's searcher, opened on first use over the newest committed index generation."""
+    if "searcher" not in g:
+        from flask import current_app
+
+        state = current_app.extensions["newsearch"]
+        if state["index"] is None:
+            state["index"] = open_for_reading(current_app.config["INDEX_DIR"])
+        g.searcher = open_searcher(state["index"])
+    return g.searcher
+
+
+def close_searcher(exc=None) -> None:
+    searcher = g.pop("searcher", None)
+    if searcher is not None:
+        searcher.close()

@@ -7,6 +7,7 @@ written with ``update_document``, so indexing the same files again replaces inst
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from indexer import schema as f
@@ -46,17 +47,24 @@ def index_files(paths: Iterable[str | Path], index_dir: str | Path, progress: Pr
             articles.append(parse_article(path))
         except ArticleParseError as err:
             failures.append(Failure(err.path, err.reason))
+    report = index_articles(articles, index_dir)
+    return replace(report, failures=tuple(failures))
+
+
+def index_articles(articles: Iterable[Article], index_dir: str | Path) -> IndexReport:
+    """Write articles and their related items in one commit; related items seen before keep their links."""
+    articles = list(articles)
     ix = open_for_writing(index_dir)
-    related_count = 0
+    parents: dict[str, set[str]] = {}
+    for article in articles:
+        for item in article.related:
+            parents.setdefault(item.id, set()).add(article.id)
     with ix.searcher() as searcher:
-        known_parents = {}
-        for article in articles:
-            for item in article.related:
-                known_parents.setdefault(item.id, set()).add(article.id)
-        for item_id in known_parents:
+        for item_id, linked in parents.items():
             stored = searcher.document(**{f.ID: item_id})
             if stored and stored.get(f.PARENTS):
-                known_parents[item_id].update(stored[f.PARENTS].split(","))
+                linked.update(stored[f.PARENTS].split(","))
+    related_count = 0
     writer = ix.writer(limitmb=128)
     try:
         written_related = set()
@@ -66,15 +74,13 @@ def index_files(paths: Iterable[str | Path], index_dir: str | Path, progress: Pr
                 if item.id in written_related:
                     continue
                 written_related.add(item.id)
-                writer.update_document(**related_document(item, sorted(known_parents[item.id])))
+                writer.update_document(**related_document(item, sorted(parents[item.id])))
                 related_count += 1
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
-    return IndexReport(
-        articles=len(articles), related=related_count, added=len(articles) + related_count, failures=tuple(failures)
-    )
+    return IndexReport(articles=len(articles), related=related_count, added=len(articles) + related_count)
 
 
 def article_document(article: Article) -> dict:

@@ -137,11 +137,17 @@ def _filters(request: SearchRequest) -> list[wq.Query]:
 
 
 def _highlight_terms(q: wq.Query, reader) -> set[str]:
+    """The analysed terms to mark, prefixes and wildcards expanded against the index.
+
+    Walks the leaves itself: Whoosh 2.7's ``Query.existing_terms`` rebinds its ``fieldname``
+    argument inside the loop and so skips every field after the first.
+    """
     text_fields = set(FIELD_BOOSTS)
     terms = set()
-    for fieldname, text in q.existing_terms(reader, phrases=True, expand=True):
-        if fieldname in text_fields:
-            terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    for leaf in q.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if fieldname in text_fields:
+                terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
     return terms
 
 

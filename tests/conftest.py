@@ -1,0 +1,130 @@
+"""Fixtures, each building on the one before: files → real index → app/client → live server → browser."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.write import index_files
+from web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "000_502c415add25ad79.txt"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def sample_files(tmp_path: Path) -> Path:
+    """A directory holding a copy of the sample article."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SAMPLE, folder / SAMPLE.name)
+    return folder
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, sample_files: Path) -> Path:
+    """A real Whoosh index of the sample article, built by the real ``index_files``."""
+    target = tmp_path / "index"
+    report = index_files([sample_files], target)
+    assert (report.articles, report.related, report.failures) == (1, 6, ()), report
+    return target
+
+
+@pytest.fixture
+def app(index_dir: Path):
+    return create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run_cli(*args: str, index_dir: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``python -m newsearch ARGS`` as a real subprocess, as a user runs it."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    env.pop("NEWSEARCH_INDEX", None)
+    prefix = ["--index-dir", str(index_dir)] if index_dir else []
+    return subprocess.run(
+        [sys.executable, "-m", "newsearch", *prefix, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(index_dir: Path):
+    """``newsearch serve`` as a subprocess on a free port; yields its base URL; stopped in ``finally``."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"newsearch serve died with {proc.returncode}:\n{proc.stdout.read()}")
+            try:
+                urllib.request.urlopen(base + "/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("newsearch serve did not answer within 20 s")
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def page(live_server):
+    """Debian's headless Chromium, driven by Playwright, with the live server's URL as ``page.base``."""
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        try:
+            pg = browser.new_page()
+            pg.set_default_timeout(10_000)
+            pg.base = live_server
+            yield pg
+        finally:
+            browser.close()

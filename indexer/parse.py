@@ -23,7 +23,11 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _STAMP = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}\s*[-–,]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*Uhr)?$")
 _BULLET = re.compile(r"^[•·▪●*]\s*")
-_CREDIT = re.compile(r"\s+[-–—]\s+(?:Foto|Fotos|Bild|Bilder|Grafik|Video|Illustration)\s*:\s*(?P<credit>.+)$")
+_CREDIT_KIND = r"(?:Foto|Fotos|Bild|Bilder|Grafik|Video|Illustration)\s*:\s*"
+# "… Klassizismus. - Foto: Alexander Zemlianichenko/AP/dpa", with any dash, or "… vor. (Foto: Jonas Reichert/dpa)".
+_CREDIT = re.compile(
+    rf"(?:\s+[-–—]\s+{_CREDIT_KIND}(?P<dashed>.+)|\s*\({_CREDIT_KIND}(?P<bracketed>[^()]+)\))$"
+)
 _AGENCY = re.compile(r"^@\s*(?P<agency>[\w.\-]+)$")
 _RELATED_HEADING = re.compile(r"^(?:weitere|mehr|ähnliche)\s+(?:meldungen|nachrichten|artikel)\s*:?$", re.I)
 _RELATED_TAIL = re.compile(
@@ -65,8 +69,11 @@ def parse_page_dump(text: str, source_path: str = "<text>") -> Article:
     title = head[-1].text
     topics = tuple(t.strip() for t in head[-2].text.split(",") if t.strip()) if len(head) >= 2 else ()
 
-    captions = _captions(rest)
-    repeats = {c.credit for c in captions} | {_caption_source(c) for c in captions}
+    # The page repeats each caption as it was written, so match repeats against the bullet text
+    # itself rather than a rebuilt "text - Foto: credit": credits come with other dashes and brackets.
+    sources = [_BULLET.sub("", b.text) for b in rest if _BULLET.match(b.text)]
+    captions = [_caption(source) for source in sources]
+    repeats = {c.credit for c in captions} | set(sources)
     lead, body, subheadings, agency, related = "", [], [], "", []
     in_related = False
     for block in rest:
@@ -157,22 +164,13 @@ def _looks_like_topics(text: str) -> bool:
     return len(text) < 80 and not re.search(r"[.!?]$", text)
 
 
-def _captions(blocks: list[_Block]) -> list[Caption]:
-    captions = []
-    for block in blocks:
-        if not _BULLET.match(block.text):
-            continue
-        text = _BULLET.sub("", block.text)
-        match = _CREDIT.search(text)
-        if match:
-            captions.append(Caption(text=text[: match.start()].strip(), credit=match.group("credit").strip()))
-        else:
-            captions.append(Caption(text=text.strip()))
-    return captions
-
-
-def _caption_source(caption: Caption) -> str:
-    return f"{caption.text} - Foto: {caption.credit}" if caption.credit else caption.text
+def _caption(source: str) -> Caption:
+    """One bullet's text as a ``Caption``; a caption without a recognised credit keeps it all as text."""
+    match = _CREDIT.search(source)
+    if match is None:
+        return Caption(text=source.strip())
+    credit = match.group("dashed") or match.group("bracketed")
+    return Caption(text=source[: match.start()].strip(), credit=credit.strip())
 
 
 def _is_glued_repeat(line: str, repeats: set[str]) -> bool:
@@ -187,7 +185,16 @@ def _is_glued_repeat(line: str, repeats: set[str]) -> bool:
 
 
 def _is_subheading(line: str) -> bool:
-    return len(line) <= _SUBHEADING_MAX_CHARS and not re.search(r"[.!?:;,\"“”«»)]$", line)
+    """A short line without closing punctuation, or a single short question ("Was fordert der Verband?").
+
+    German news subheadings are often questions; a paragraph of prose ends in a full stop or holds
+    more than one sentence, so a lone question line is a heading, not body text.
+    """
+    if len(line) > _SUBHEADING_MAX_CHARS:
+        return False
+    if line.endswith("?"):
+        return not re.search(r"[.!?:;]", line[:-1])
+    return not re.search(r"[.!?:;,\"“”«»)]$", line)
 
 
 def _related_item(line: str) -> RelatedItem | None:
@@ -223,7 +230,8 @@ def split_title_teaser(text: str) -> tuple[str, str]:
         word = re.findall(r"\w+$", text[: m.start()])
         if word and word[0].lower() in _ABBREVIATIONS:
             continue
-        cut = (m.start(), m.end())
+        # A headline keeps its "?" or "!" ("Wird das Deutschlandticket teurer?"), never its full stop.
+        cut = (m.end() if text[m.start()] in "?!" else m.start(), m.end())
         break
     words = list(re.finditer(r"\S+", text))
     for i, w in enumerate(words[2:], start=2):
@@ -238,4 +246,7 @@ def split_title_teaser(text: str) -> tuple[str, str]:
             break
     if cut is None:
         return text.strip(), ""
-    return text[: cut[0]].strip(), text[cut[1] :].strip()
+    # _SENTENCE_END skips a full stop after a digit, to keep ordinals ("zum 3. Pflegegipfel") whole;
+    # a headline ending in a year ("seit 1999. Die Statistiker …") is cut at the opener instead.
+    title = re.sub(r"(?<=\d)\.$", "", text[: cut[0]].strip())
+    return title, text[cut[1] :].strip()

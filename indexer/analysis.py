@@ -22,9 +22,10 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
 from indexer.german import STOP_WORDS
 
-# Bump with any change to the chain below or to the word lists it uses: indexes built with another
-# version must be rebuilt, and search/ says so instead of returning wrong results.
-ANALYZER_VERSION = 1
+# Bump with any change to the chain below, to the word lists it uses or to indexer/schema.py:
+# indexes built with another version must be rebuilt, and search/ says so instead of returning
+# wrong results. 2: source ledger documents.
+ANALYZER_VERSION = 2
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

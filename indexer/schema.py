@@ -37,6 +37,12 @@ AGENCY = "agency"
 # Stored only, for showing a whole article
 CREDITS = "credits"  # one per caption, same order: credits never rank
 
+# The source ledger: one document of kind SOURCE_KIND per indexed file, committed together with
+# that file's articles, so what the index holds and what it says it read never disagree.
+SOURCE_KIND = "source"
+FINGERPRINT = "fingerprint"  # sha1 of the file's bytes
+DOC_IDS = "doc_ids"  # the article ids read from the file
+
 
 def build_schema() -> fields.Schema:
     text = dict(analyzer=german_analyzer(), stored=True, multitoken_query="phrase")
@@ -63,5 +69,7 @@ def build_schema() -> fields.Schema:
             ),
             AGENCY: fields.ID(**keyword),
             CREDITS: fields.STORED(),
+            FINGERPRINT: fields.STORED(),
+            DOC_IDS: fields.STORED(),
         }
     )

@@ -6,17 +6,21 @@ any other ``NewsearchError`` a plain error (exit 1), both with the library's Ger
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
 import sys
+import time
 
 import click
 
 from indexer.errors import NewsearchError, QuerySyntaxError
 from indexer.model import ARTICLE
-from indexer.store import open_for_reading
-from indexer.write import index_files
+from indexer.formats import DEFAULT_MAX_BYTES
+from indexer.store import DEFAULT_LOCK_TIMEOUT, open_for_reading
+from indexer.watch import watch_directory
+from indexer.write import COMMIT_EVERY_SECONDS, index_files
 from search.query import DEFAULT_PER_PAGE, SORTS, build_request, open_searcher, run_query
 from search.results import SearchResult, result_to_json
 
@@ -58,20 +62,58 @@ def cli(ctx: click.Context, index_dir: str) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--full", is_flag=True, help="Neu aufbauen und erst am Ende atomar austauschen.")
+@click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES",
+              help="Größere Dateien werden als fehlerhaft gemeldet statt gelesen.")
+@click.option("--wait", type=float, default=DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="SEKUNDEN",
+              help="So lange auf einen anderen Schreibvorgang warten.")
+@click.option("--commit-every", type=float, default=COMMIT_EVERY_SECONDS, show_default=True, metavar="SEKUNDEN",
+              help="Zwischendurch so oft festschreiben: ein Abbruch verliert höchstens so viel Arbeit.")
 @click.pass_obj
 @translate_errors
-def index(obj: dict, paths: tuple[str, ...]) -> None:
-    """Artikeldateien (oder Verzeichnisse) in den Index aufnehmen."""
-    report = index_files(paths, obj["index_dir"])
+def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wait: float, commit_every: float) -> None:
+    """Artikeldateien (oder Verzeichnisse) in den Index aufnehmen.
+
+    Inkrementell: neue Dateien kommen hinzu, geänderte werden neu gelesen, verschwundene entfernt.
+    """
+    with _progress_bar() as progress:
+        report = index_files(paths, obj["index_dir"], full=full, progress=progress,
+                             max_bytes=max_file_size, lock_timeout=wait, commit_every=commit_every)
     for failure in report.failures:
         click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
     click.echo(
         f"{report.articles} Artikel und {report.related} weitere Meldungen indexiert "
         f"({report.articles + report.related} Dokumente) in {obj['index_dir']}; "
-        f"{len(report.failures)} Datei(en) fehlerhaft."
+        f"neu: {report.added}, aktualisiert: {report.updated}, gelöscht: {report.deleted}, "
+        f"unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}."
     )
     if report.failures:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _progress_bar():
+    """A bar with documents per second on a terminal; nothing at all when output is piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    bar = None
+
+    def update(done: int, total: int, docs: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Indexiere", file=sys.stderr, show_pos=True,
+                                    item_show_func=lambda rate: rate)
+            bar.__enter__()
+        rate = docs / max(time.monotonic() - started, 1e-6)
+        bar.update(done - bar.pos, f"{rate:,.0f} Dok./s".replace(",", "."))
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @cli.command()
@@ -112,6 +154,26 @@ def print_result(result: SearchResult, color: bool) -> None:
         )
         if snippet:
             click.echo(f"     {' '.join(html.unescape(snippet).split())}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES")
+@click.pass_obj
+@translate_errors
+def watch(obj: dict, directory: str, max_file_size: int) -> None:
+    """Ein Verzeichnis beobachten und neue oder geänderte Dateien sofort indexieren (Strg-C beendet)."""
+    click.echo(f"Beobachte {directory} (Index: {obj['index_dir']}); Strg-C beendet.", err=True)
+    try:
+        for report in watch_directory(directory, obj["index_dir"], max_bytes=max_file_size):
+            for failure in report.failures:
+                click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
+            click.echo(
+                f"{time.strftime('%H:%M:%S')} neu: {report.added}, aktualisiert: {report.updated}, "
+                f"gelöscht: {report.deleted}, unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}"
+            )
+    except KeyboardInterrupt:
+        click.echo("Beendet.", err=True)
 
 
 @cli.command()

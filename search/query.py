@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 from indexer import schema as f
 from indexer.dates import from_utc, parse_day
 from indexer.errors import QuerySyntaxError
-from indexer.model import ARTICLE
+from indexer.model import ARTICLE, RELATED
 from search.facets import count_facets
 from search.highlight import make_snippet
 from search.ranking import FIELD_BOOSTS, weighting
@@ -81,7 +81,8 @@ def open_searcher(ix) -> Searcher:
 def parse_query(searcher: Searcher, text: str) -> wq.Query:
     """The user's text as a Whoosh query over the weighted fields, words AND-ed."""
     if not text:
-        return wq.Every()
+        # Every searchable document, newest first; the index's source ledger is not one.
+        return wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])
     parser = MultifieldParser(list(FIELD_BOOSTS), searcher.schema, fieldboosts=FIELD_BOOSTS, group=AndGroup)
     try:
         return parser.parse(text)

@@ -152,7 +152,8 @@ def test_reindexing_the_same_files_does_not_duplicate(index_dir, sample_files):
 
 
 def test_index_built_with_another_analyzer_version_is_refused(index_dir):
-    (index_dir / META_FILE).write_text(json.dumps({"analyzer_version": 0}))
+    meta = json.loads((index_dir / META_FILE).read_text())
+    (index_dir / META_FILE).write_text(json.dumps({**meta, "analyzer_version": 0}))
     with pytest.raises(SchemaMismatchError, match="neu indexieren"):
         open_for_reading(index_dir)
 

@@ -1,0 +1,58 @@
+"""Which parser reads which file, and the limits every file is held to before parsing.
+
+Each parser turns one file into ``Article`` values and knows nothing about the index. Files are
+chosen by suffix; content that contradicts the suffix (an ``.xml`` file that is a feed, a ``.txt``
+that is HTML) is sniffed from its first bytes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from indexer.errors import ArticleParseError
+from indexer.model import Article
+from indexer.parse import parse_article
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+OnError = Callable[[str, str], None]
+
+
+def _page_dump(path: Path, on_error: OnError) -> list[Article]:
+    return [parse_article(path)]
+
+
+PARSERS: dict[str, Callable[[Path, OnError], list[Article]]] = {
+    ".txt": _page_dump,
+}
+
+
+def format_of(path: Path) -> str | None:
+    """The parser key for ``path``: its suffix (``.jsonl.gz`` counts whole), if we read it at all."""
+    name = path.name.lower()
+    if name.startswith("."):
+        return None  # editor swap files, partial downloads, .DS_Store
+    for suffix in sorted(PARSERS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return None
+
+
+def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
+    """All articles in one file. Raises ``ArticleParseError`` for a file that yields none.
+
+    ``on_error(where, reason)`` hears about parts of a file that failed while the rest was read,
+    such as one broken line of a JSON Lines file.
+    """
+    key = format_of(path)
+    if key is None:
+        raise ArticleParseError(path, "unbekanntes Dateiformat")
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise ArticleParseError(path, f"nicht lesbar ({err.strerror or err})") from err
+    if size > max_bytes:
+        raise ArticleParseError(path, f"zu groß ({size:,} Bytes, erlaubt sind {max_bytes:,})".replace(",", "."))
+    if size == 0:
+        raise ArticleParseError(path, "die Datei ist leer")
+    return PARSERS[key](path, on_error)

@@ -1,0 +1,63 @@
+"""Watching an inbox directory and indexing what lands in it.
+
+watchdog delivers file-system events (inotify on Linux) instead of rescanning the tree; events are
+collected until the directory has been quiet for a moment, because writers create a file and fill
+it in several steps, and then exactly the touched paths are handed to the incremental
+``index_files``: new and changed files are read, deleted ones forgotten.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from indexer.model import IndexReport
+from indexer.write import index_files
+
+QUIET_SECONDS = 0.3
+
+
+class _Collect(FileSystemEventHandler):
+    def __init__(self, inbox: queue.Queue):
+        self.inbox = inbox
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory and event.event_type != "moved":
+            return
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path:
+                self.inbox.put(Path(path if isinstance(path, str) else path.decode()))
+
+
+def watch_directory(directory: str | Path, index_dir: str | Path, stop: threading.Event | None = None,
+                    **index_options) -> Iterator[IndexReport]:
+    """Index ``directory`` once, then again for every quiet batch of changes, until ``stop`` is set.
+
+    Yields one ``IndexReport`` per indexing pass; the first covers the whole directory.
+    """
+    root = Path(directory).resolve()
+    stop = stop or threading.Event()
+    inbox: queue.Queue[Path] = queue.Queue()
+    observer = Observer()
+    observer.schedule(_Collect(inbox), str(root), recursive=True)
+    observer.start()
+    try:
+        yield index_files([root], index_dir, **index_options)
+        while not stop.is_set():
+            try:
+                touched = {inbox.get(timeout=0.2)}
+            except queue.Empty:
+                continue
+            while True:
+                try:
+                    touched.add(inbox.get(timeout=QUIET_SECONDS))
+                except queue.Empty:
+                    break
+            yield index_files(sorted(touched), index_dir, **index_options)
+    finally:
+        observer.stop()
+        observer.join(timeout=5)

@@ -1,0 +1,210 @@
+"""Incremental, idempotent, crash-safe indexing with real files, a real index and real processes."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer import schema as f
+from indexer.errors import IndexLockedError
+from indexer.store import open_for_reading, read_meta, write_lock
+from indexer.watch import watch_directory
+from indexer.write import index_files
+from tests.conftest import ROOT, run_cli
+from tests.pages import write_page
+
+RELATED_X = "Hafen Hamburg wächst weiter. Der Umschlag steigt. (Wirtschaft, 02.02.2026 - 09:15) weiterlesen..."
+
+
+def documents(index_dir: Path) -> dict[str, dict]:
+    """Every searchable document by id, read straight from the index."""
+    with open_for_reading(index_dir).searcher() as searcher:
+        docs = [d for d in searcher.all_stored_fields() if d[f.KIND] != f.SOURCE_KIND]
+    ids = [d[f.ID] for d in docs]
+    assert len(ids) == len(set(ids)), "a document is in the index twice"
+    return {d[f.ID]: d for d in docs}
+
+
+def titles(index_dir: Path, kind: str = "article") -> list[str]:
+    return sorted(d[f.TITLE] for d in documents(index_dir).values() if d[f.KIND] == kind)
+
+
+def test_second_run_over_unchanged_files_changes_nothing(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    write_page(inbox / "a.txt", "Neuer Hafen für Hamburg")
+    write_page(inbox / "b.txt", "Streit um Windräder")
+    first = index_files([inbox], tmp_path / "ix")
+    again = index_files([inbox], tmp_path / "ix")
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    assert (again.added, again.updated, again.deleted, again.unchanged) == (0, 0, 0, 2)
+    assert titles(tmp_path / "ix") == ["Neuer Hafen für Hamburg", "Streit um Windräder"]
+
+
+def test_changed_file_replaces_its_article_and_vanished_file_removes_it(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    write_page(inbox / "a.txt", "Neuer Hafen für Hamburg")
+    write_page(inbox / "b.txt", "Streit um Windräder")
+    index_files([inbox], tmp_path / "ix")
+    write_page(inbox / "a.txt", "Neuer Hafen für Bremen")
+    (inbox / "b.txt").unlink()
+    report = index_files([inbox], tmp_path / "ix")
+    # The title is part of a page dump's id, so the renamed article is a new document.
+    assert (report.added, report.deleted, report.unchanged) == (1, 2, 0)
+    assert titles(tmp_path / "ix") == ["Neuer Hafen für Bremen"]
+
+
+def test_files_outside_the_given_roots_are_kept(tmp_path):
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        write_page(tmp_path / name / "a.txt", f"Bericht aus Ordner {name}")
+    index_files([tmp_path / "one"], tmp_path / "ix")
+    index_files([tmp_path / "two"], tmp_path / "ix")
+    assert titles(tmp_path / "ix") == ["Bericht aus Ordner one", "Bericht aus Ordner two"]
+
+
+def test_related_item_listed_twice_is_one_document_linked_to_both(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    a = write_page(inbox / "a.txt", "Werften melden Aufträge", related=[RELATED_X])
+    write_page(inbox / "b.txt", "Reeder investieren", stamp="03.02.2026 - 08:00:00", related=[RELATED_X])
+    index_files([inbox], tmp_path / "ix")
+    docs = documents(tmp_path / "ix")
+    related = [d for d in docs.values() if d[f.KIND] == "related"]
+    assert [r[f.TITLE] for r in related] == ["Hafen Hamburg wächst weiter"]
+    parent_titles = sorted(docs[p][f.TITLE] for p in related[0][f.PARENTS].split(","))
+    assert parent_titles == ["Reeder investieren", "Werften melden Aufträge"]
+    a.unlink()
+    index_files([inbox], tmp_path / "ix")
+    docs = documents(tmp_path / "ix")
+    related = [d for d in docs.values() if d[f.KIND] == "related"]
+    assert [docs[p][f.TITLE] for p in related[0][f.PARENTS].split(",")] == ["Reeder investieren"]
+
+
+def test_related_item_disappears_with_the_last_article_listing_it(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    a = write_page(inbox / "a.txt", "Werften melden Aufträge", related=[RELATED_X])
+    index_files([inbox], tmp_path / "ix")
+    assert titles(tmp_path / "ix", "related") == ["Hafen Hamburg wächst weiter"]
+    a.unlink()
+    report = index_files([inbox], tmp_path / "ix")
+    assert report.deleted == 1 and documents(tmp_path / "ix") == {}
+
+
+def test_full_rebuild_swaps_in_a_new_generation(tmp_path, sample_files):
+    index_files([sample_files], tmp_path / "ix")
+    before = read_meta(tmp_path / "ix")["generation"]
+    report = index_files([sample_files], tmp_path / "ix", full=True)
+    after = read_meta(tmp_path / "ix")["generation"]
+    assert before != after and (report.articles, report.related, report.unchanged) == (1, 6, 0)
+    assert len(documents(tmp_path / "ix")) == 7
+
+
+def test_second_writer_waits_then_names_the_one_writing(tmp_path, sample_files):
+    (tmp_path / "ix").mkdir()
+    with write_lock(tmp_path / "ix"):
+        started = time.monotonic()
+        result = run_cli("index", "--wait", "0.5", str(sample_files), index_dir=tmp_path / "ix")
+        assert time.monotonic() - started >= 0.5
+    assert result.returncode == 1
+    assert f"wird gerade von Prozess {os.getpid()}" in result.stderr
+    assert "nach 0.5 s Warten aufgegeben" in result.stderr
+
+
+def test_lock_waiter_gets_the_index_once_the_writer_is_done(tmp_path, sample_files):
+    (tmp_path / "ix").mkdir()
+    release = threading.Event()
+
+    def hold():
+        with write_lock(tmp_path / "ix"):
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.2)
+    with pytest.raises(IndexLockedError):
+        index_files([sample_files], tmp_path / "ix", lock_timeout=0.2)
+    threading.Timer(0.3, release.set).start()
+    report = index_files([sample_files], tmp_path / "ix", lock_timeout=5)
+    holder.join()
+    assert report.articles == 1
+
+
+def test_kill_9_mid_run_loses_nothing_committed_and_next_run_completes(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(400):
+        write_page(inbox / f"{i:03d}.txt", f"Meldung Nummer {i} aus dem Archiv", body="Text. " * 200)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsearch", "--index-dir", str(tmp_path / "ix"), "index", "--commit-every", "0",
+         str(inbox)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if read_meta(tmp_path / "ix").get("generation"):
+                try:
+                    if len(documents(tmp_path / "ix")) >= 20:
+                        break
+                except Exception:  # the index is mid-commit; try again
+                    pass
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be killed; make it longer"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(10)
+    survived = documents(tmp_path / "ix")
+    assert 20 <= len(survived) < 400
+    report = index_files([inbox], tmp_path / "ix")
+    assert report.unchanged == len(survived) and report.added == 400 - len(survived)
+    assert len(documents(tmp_path / "ix")) == 400
+
+
+def test_watch_indexes_new_and_changed_files_within_two_seconds(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    write_page(inbox / "a.txt", "Erste Meldung im Eingang")
+    stop = threading.Event()
+    reports = []
+
+    def run():
+        for report in watch_directory(inbox, tmp_path / "ix", stop=stop):
+            reports.append(report)
+
+    watcher = threading.Thread(target=run)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not reports and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert titles(tmp_path / "ix") == ["Erste Meldung im Eingang"]
+        for name, title in (("b.txt", "Zweite Meldung im Eingang"), ("a.txt", "Erste Meldung, berichtigt")):
+            write_page(inbox / name, title)
+            written = time.monotonic()
+            while title not in titles(tmp_path / "ix"):
+                assert time.monotonic() - written < 2.0, f"{title!r} not searchable within 2 s"
+                time.sleep(0.05)
+        assert titles(tmp_path / "ix") == ["Erste Meldung, berichtigt", "Zweite Meldung im Eingang"]
+    finally:
+        stop.set()
+        watcher.join(10)
+
+
+def test_index_reports_all_counts_in_german(tmp_path, sample_files):
+    run_cli("index", str(sample_files), index_dir=tmp_path / "ix")
+    again = run_cli("index", str(sample_files), index_dir=tmp_path / "ix")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().endswith(
+        "neu: 0, aktualisiert: 0, gelöscht: 0, unverändert: 1, fehlerhaft: 0."
+    ), again.stdout
+    assert json.loads((tmp_path / "ix" / "newsearch.json").read_text())["analyzer_version"] >= 1

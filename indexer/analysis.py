@@ -24,8 +24,8 @@ from indexer.german import STOP_WORDS
 
 # Bump with any change to the chain below, to the word lists it uses or to indexer/schema.py:
 # indexes built with another version must be rebuilt, and search/ says so instead of returning
-# wrong results. 2: source ledger documents.
-ANALYZER_VERSION = 2
+# wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute.
+ANALYZER_VERSION = 3
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

@@ -14,7 +14,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from indexer.dates import parse_datetime
+from indexer.dates import parse_datetime, to_utc
 from indexer.errors import ArticleParseError
 from indexer.german import SENTENCE_OPENERS
 from indexer.model import Article, Caption, RelatedItem
@@ -114,13 +114,16 @@ def parse_page_dump(text: str, source_path: str = "<text>") -> Article:
 def document_id(title: str, published: datetime | None, url: str = "") -> str:
     """A stable id: from the URL when there is one, else from normalised title and publication time.
 
-    The same article saved twice, or listed as a related item on two pages, gets the same id.
+    The same article saved twice, or listed as a related item on two pages, gets the same id. The
+    time counts to the minute in UTC: related lists print ``26.01.2026 - 11:32`` for an article
+    stamped ``11:32:41``, and the stub must get the full article's id to be replaced by it.
     """
     if url:
         key = "url:" + url.strip()
     else:
         norm = " ".join(unicodedata.normalize("NFC", title).casefold().split())
-        key = f"title:{norm}|{published.isoformat() if published else ''}"
+        when = to_utc(published).strftime("%Y-%m-%dT%H:%MZ") if published else ""
+        key = f"title:{norm}|{when}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 

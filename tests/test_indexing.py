@@ -208,3 +208,26 @@ def test_index_reports_all_counts_in_german(tmp_path, sample_files):
         "neu: 0, aktualisiert: 0, gelöscht: 0, unverändert: 1, fehlerhaft: 0."
     ), again.stdout
     assert json.loads((tmp_path / "ix" / "newsearch.json").read_text())["analyzer_version"] >= 1
+
+
+def test_full_article_replaces_its_related_stub_and_is_never_overwritten_by_it(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    write_page(inbox / "a.txt", "Werften melden Aufträge", related=[RELATED_X])
+    index_files([inbox], tmp_path / "ix")
+    assert titles(tmp_path / "ix", "related") == ["Hafen Hamburg wächst weiter"]
+    # The full article arrives, stamped with seconds where the related list showed minutes.
+    write_page(inbox / "x.txt", "Hafen Hamburg wächst weiter", lead="Der Umschlag steigt deutlich.",
+               stamp="02.02.2026 - 09:15:37", topics="Wirtschaft")
+    index_files([inbox], tmp_path / "ix")
+    assert titles(tmp_path / "ix", "related") == []
+    assert titles(tmp_path / "ix") == ["Hafen Hamburg wächst weiter", "Werften melden Aufträge"]
+    # Re-reading the page that lists it must not turn the article back into a stub.
+    write_page(inbox / "a.txt", "Werften melden Aufträge", body="Ein neuer Absatz.", related=[RELATED_X])
+    index_files([inbox], tmp_path / "ix")
+    docs = documents(tmp_path / "ix")
+    assert sorted((d[f.KIND], d[f.TITLE]) for d in docs.values()) == [
+        ("article", "Hafen Hamburg wächst weiter"),
+        ("article", "Werften melden Aufträge"),
+    ]
+    assert next(d for d in docs.values() if d[f.TITLE].startswith("Hafen"))[f.LEAD] == "Der Umschlag steigt deutlich."

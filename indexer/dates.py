@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
+from dateutil import tz
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -17,21 +18,61 @@ BERLIN = ZoneInfo("Europe/Berlin")
 _PORTAL_STAMP = re.compile(r"^\s*(\d{1,2}\.\d{1,2}\.\d{2,4})\s*[-–,]?\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*(?:Uhr)?\s*$")
 
 
+class _GermanDates(dateparser.parserinfo):
+    """dateutil's parser taught German month and weekday names: ``14. März 2025, 06:00 Uhr``."""
+
+    MONTHS = [
+        ("Jan", "Januar", "January", "Jänner"), ("Feb", "Februar", "February"), ("Mär", "Mrz", "März", "Maerz", "Mar", "March"),
+        ("Apr", "April"), ("Mai", "May"), ("Jun", "Juni", "June"), ("Jul", "Juli", "July"), ("Aug", "August"),
+        ("Sep", "Sept", "September"), ("Okt", "Oktober", "Oct", "October"), ("Nov", "November"),
+        ("Dez", "Dezember", "Dec", "December"),
+    ]  # fmt: skip
+    WEEKDAYS = [
+        ("Mo", "Montag", "Mon", "Monday"), ("Di", "Dienstag", "Tue", "Tuesday"), ("Mi", "Mittwoch", "Wed", "Wednesday"),
+        ("Do", "Donnerstag", "Thu", "Thursday"), ("Fr", "Freitag", "Fri", "Friday"), ("Sa", "Samstag", "Sat", "Saturday"),
+        ("So", "Sonntag", "Sun", "Sunday"),
+    ]  # fmt: skip
+    JUMP = dateparser.parserinfo.JUMP + ["um", "Uhr", "den", "am"]
+
+
+_PARSERINFO = _GermanDates()
+# Zone names feeds use; without them dateutil warns and will raise in a future version.
+_ZONES = {"CET": 3600, "MEZ": 3600, "CEST": 7200, "MESZ": 7200, "UTC": 0, "GMT": 0, "Z": 0, "UT": 0}
+
+
 def parse_datetime(text: str) -> datetime:
-    """Parse a timestamp as German news pages write it; naive times are Europe/Berlin.
+    """Parse a timestamp as German news pages and feeds write it; naive times are Europe/Berlin.
 
     >>> parse_datetime("27.02.2025 - 11:57:57").isoformat()
     '2025-02-27T11:57:57+01:00'
+    >>> parse_datetime("14. März 2025, 06:00 Uhr").isoformat()
+    '2025-03-14T06:00:00+01:00'
 
     Raises ``ValueError`` when the text holds no date.
     """
     match = _PORTAL_STAMP.match(text)
     if match:
         text = f"{match.group(1)} {match.group(2)}"
-    parsed = dateparser.parse(text, dayfirst=not _looks_iso(text))
+    try:
+        parsed = dateparser.parse(text, _PARSERINFO, dayfirst=not _looks_iso(text), tzinfos=_ZONES)
+    except OverflowError as err:
+        raise ValueError(f"kein Datum: {text!r}") from err
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=BERLIN)
+        return parsed.replace(tzinfo=BERLIN)
+    if isinstance(parsed.tzinfo, tz.tzlocal):
+        # dateutil reads "Z"/"+00:00" as the machine's local zone when that zone is UTC; pin it.
+        return parsed.replace(tzinfo=timezone(parsed.utcoffset()))
     return parsed
+
+
+def parse_datetime_or_none(text: str | None) -> datetime | None:
+    """``parse_datetime``, or ``None`` for a missing or unreadable date: an article without a date is still indexed."""
+    if not text or not text.strip():
+        return None
+    try:
+        return parse_datetime(text.strip())
+    except ValueError:
+        return None
 
 
 def parse_day(text: str) -> date:
@@ -43,7 +84,7 @@ def parse_day(text: str) -> date:
     if not cleaned or not re.search(r"\d", cleaned):
         raise ValueError(f"kein Datum: {text!r}")
     try:
-        return dateparser.parse(cleaned, dayfirst=not _looks_iso(cleaned)).date()
+        return dateparser.parse(cleaned, _PARSERINFO, dayfirst=not _looks_iso(cleaned)).date()
     except (ValueError, OverflowError) as err:
         raise ValueError(f"kein Datum: {text!r}") from err
 

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from indexer.errors import ArticleParseError
+from indexer.feeds import parse_feed
+from indexer.html import parse_html
+from indexer.jsonl import parse_jsonl
 from indexer.model import Article
 from indexer.parse import parse_article
 
@@ -22,8 +25,28 @@ def _page_dump(path: Path, on_error: OnError) -> list[Article]:
     return [parse_article(path)]
 
 
+def _json_lines(path: Path, on_error: OnError) -> list[Article]:
+    return list(parse_jsonl(path, on_error))
+
+
+def _html(path: Path, on_error: OnError) -> list[Article]:
+    return [parse_html(path)]
+
+
+def _feed(path: Path, on_error: OnError) -> list[Article]:
+    return parse_feed(path)
+
+
 PARSERS: dict[str, Callable[[Path, OnError], list[Article]]] = {
     ".txt": _page_dump,
+    ".html": _html,
+    ".htm": _html,
+    ".xml": _feed,
+    ".rss": _feed,
+    ".atom": _feed,
+    ".jsonl": _json_lines,
+    ".jsonl.gz": _json_lines,
+    ".ndjson": _json_lines,
 }
 
 

@@ -1,0 +1,339 @@
+"""JSON Lines files to ``Article`` values, one article per line. Knows nothing about Whoosh.
+
+The file may be plain UTF-8 or gzip-compressed; gzip is recognised by its magic bytes, not by the
+``.gz`` suffix. Blank lines are skipped. Every other line is one JSON object with these keys, all
+optional except that a line needs a ``title`` or a ``text``; keys not listed here are ignored:
+
+``id``
+    The record's own id (string or number). Used for the article id only when there is no ``url``.
+``url``
+    The article's address. When present, the article id is ``document_id(title, date, url)``, the
+    id a page dump of the same article gets.
+``date``
+    The publication time, as ``indexer.dates.parse_datetime`` reads it: ISO 8601 with an offset
+    (``2020-04-24T20:17:56+02:00``, ``...Z``) keeps its offset; a time without one
+    (``2020-12-25 16:31:15``, ``2005-08-20``, ``27.02.2025 - 11:57``) is Europe/Berlin time.
+``source``
+    Where the record came from (``zeit.de``). Only used to keep record ids of different sources
+    apart; without it the file's name stands in.
+``section``, or ``category``
+    The section (``wissen``, ``Sport``).
+``title``
+    The headline. When it is missing or empty, the first sentence of ``text`` is the title and the
+    rest of the text goes on as usual (10kGNAD fuses the title into the text this way).
+``text``
+    The article as running text. It is split into paragraphs at line breaks; a line that does not
+    end a sentence and is followed by one starting in lower case is a hard wrap, not a paragraph
+    end, and is joined to the next. The first paragraph is the lead, the rest the body. ``text``
+    only fills what ``lead`` and ``body`` leave open: with ``lead`` given, all of ``text`` is the
+    body; with ``body`` given, ``text`` supplies the lead only.
+``lead``
+    The lead as a string.
+``body``
+    The body as a string (split like ``text``) or a list of paragraph strings.
+``topics``
+    A list of strings, or one comma-separated string.
+``subheadings``
+    A list of strings.
+``captions``
+    A list of strings or of objects ``{"text": ..., "credit": ...}``.
+``agency``
+    The news agency (``dpa``).
+``related``
+    A list of objects ``{"title", "teaser", "section", "date", "url"}``; each needs a ``title``.
+
+The article id falls back in this order: from the ``url``; else from ``source`` (or the file name)
+and the record ``id``, hashed like ``document_id`` so it has the same form, never equals an id made
+from a URL or a title, and stays the same when the file is indexed again; else from title and date.
+
+A line that is not JSON, not an object, has neither ``title`` nor ``text``, or has a value of the
+wrong kind is reported, not fatal: ``parse_jsonl`` goes on with the next line.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from indexer.dates import parse_datetime
+from indexer.errors import ArticleParseError
+from indexer.model import Article, Caption, RelatedItem
+from indexer.parse import document_id, split_title_teaser
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+# Called with "path:line" (or the path alone, for a broken file) and a German reason.
+ErrorReport = Callable[[str, str], None]
+
+# A line ending in one of these ends a sentence or a quotation, so the next line starts a paragraph.
+_SENTENCE_END = re.compile(r"[.!?:;…\"“”„»«')\]]$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def parse_jsonl(path: str | Path, on_error: ErrorReport | None = None) -> Iterator[Article]:
+    """The articles of a JSON Lines file, plain or gzipped, in file order.
+
+    A bad line is passed to ``on_error(where, reason)`` with ``where`` like ``data.jsonl:17`` and
+    reading goes on; a file that cannot be opened or whose gzip stream breaks off is passed with the
+    bare path, after the articles read so far. Without ``on_error`` the first problem raises
+    ``ArticleParseError`` instead. See the module docstring for the accepted keys.
+    """
+    name = str(path)
+    fallback_source = Path(path).name
+
+    def fail(where: str, reason: str) -> None:
+        if on_error is None:
+            raise ArticleParseError(where, reason)
+        on_error(where, reason)
+
+    try:
+        stream = open_jsonl(path)
+    except OSError as err:
+        fail(name, f"nicht lesbar ({err.strerror or err})")
+        return
+    with stream:
+        line_no = 0
+        try:
+            for line_no, raw in enumerate(stream, start=1):
+                if not raw.strip():
+                    continue
+                where = f"{name}:{line_no}"
+                try:
+                    article = _article(_decode(raw), name, fallback_source)
+                except _BadRecord as err:
+                    fail(where, str(err))
+                    continue
+                yield article
+        except (OSError, EOFError, zlib.error) as err:
+            # gzip.BadGzipFile is an OSError; a stream cut short raises EOFError.
+            fail(name, f"nach Zeile {line_no} nicht weiter lesbar ({err})")
+
+
+def open_jsonl(path: str | Path) -> BinaryIO:
+    """The file's bytes, decompressed when it starts with the gzip magic bytes, whatever its name."""
+    with open(path, "rb") as probe:
+        compressed = probe.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def article_from_record(record, source_path: str = "", fallback_source: str = "") -> Article:
+    """One decoded JSON value as an ``Article``; raises ``ArticleParseError`` naming ``source_path``.
+
+    ``fallback_source`` keeps record ids apart when the record names no ``source`` (``parse_jsonl``
+    passes the file name).
+    """
+    try:
+        return _article(record, source_path, fallback_source)
+    except _BadRecord as err:
+        raise ArticleParseError(source_path, str(err)) from None
+
+
+class _BadRecord(ValueError):
+    """A record that cannot be an article; the message is the German reason."""
+
+
+def _article(record, source_path: str, fallback_source: str) -> Article:
+    if not isinstance(record, dict):
+        raise _BadRecord(f"kein JSON-Objekt, sondern {_kind(record)}")
+    title = _string(record, "title")
+    text = _raw_string(record, "text")
+    if not title and not text.strip():
+        raise _BadRecord("weder „title“ noch „text“ vorhanden")
+    paragraphs = split_paragraphs(text)
+    if not title:
+        title, teaser = split_title_teaser(paragraphs[0])
+        paragraphs[:1] = [teaser] if teaser else []
+
+    lead = _string(record, "lead")
+    if not lead and "lead" not in record and paragraphs:
+        lead = paragraphs.pop(0)
+    body = _paragraph_list(record, "body") if "body" in record else paragraphs
+
+    url = _string(record, "url")
+    published = _date(record.get("date"), "date")
+    return Article(
+        id=_article_id(record, title, published, url, fallback_source),
+        title=title,
+        url=url,
+        topics=tuple(_topics(record.get("topics"))),
+        lead=lead,
+        body=tuple(body),
+        subheadings=tuple(_string_list(record, "subheadings")),
+        captions=tuple(_captions(record.get("captions"))),
+        published=published,
+        section=_string(record, "section") or _string(record, "category"),
+        agency=_string(record, "agency"),
+        source_path=source_path,
+        related=tuple(_related(record.get("related"))),
+    )
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of running text: each line is one, unless it is a hard wrap (see module docstring).
+
+    >>> split_paragraphs("Erster Absatz.\\nIm Dorf Vó in der\\nnordöstlichen Provinz.\\n\\nDritter")
+    ['Erster Absatz.', 'Im Dorf Vó in der nordöstlichen Provinz.', 'Dritter']
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    paragraphs: list[str] = []
+    for block in _BLANK_LINE.split(text):
+        # A blank line always ends a paragraph, so a wrap is only looked for inside a block.
+        block_start = len(paragraphs)
+        for line in block.split("\n"):
+            line = " ".join(line.split())
+            if not line:
+                continue
+            if len(paragraphs) > block_start and line[0].islower() and not _SENTENCE_END.search(paragraphs[-1]):
+                paragraphs[-1] += " " + line
+            else:
+                paragraphs.append(line)
+    return paragraphs
+
+
+def record_id(source: str, own_id: str) -> str:
+    """The article id of a record known only by its source and own id, in ``document_id``'s form."""
+    return hashlib.sha1(f"record:{source}:{own_id}".encode("utf-8")).hexdigest()[:16]
+
+
+def _decode(raw: bytes):
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise _BadRecord(f"kein UTF-8 ({err.reason} bei Byte {err.start})") from err
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _BadRecord(f"ungültiges JSON ({err})") from err
+
+
+def _article_id(record: dict, title: str, published: datetime | None, url: str, fallback_source: str) -> str:
+    if url:
+        return document_id(title, published, url)
+    own = record.get("id")
+    if own is not None and own != "":
+        if isinstance(own, bool) or not isinstance(own, (str, int)):
+            raise _BadRecord(f"„id“ muss Text oder eine ganze Zahl sein, nicht {_kind(own)}")
+        return record_id(_string(record, "source") or fallback_source, str(own).strip())
+    return document_id(title, published)
+
+
+def _raw_string(record: dict, key: str) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _BadRecord(f"„{key}“ muss Text sein, nicht {_kind(value)}")
+    return value
+
+
+def _string(record: dict, key: str) -> str:
+    """A one-line value: NFC, with runs of whitespace (line breaks included) made one space."""
+    return _clean(_raw_string(record, key))
+
+
+def _clean(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", value).replace("\xa0", " ").split())
+
+
+def _string_list(record: dict, key: str) -> list[str]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _BadRecord(f"„{key}“ muss eine Liste von Texten sein, nicht {_kind(value)}")
+    return [c for c in (_clean(v) for v in value) if c]
+
+
+def _paragraph_list(record: dict, key: str) -> list[str]:
+    value = record.get(key)
+    if isinstance(value, str):
+        return split_paragraphs(value)
+    return _string_list(record, key)
+
+
+def _topics(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _BadRecord(f"„topics“ muss eine Liste oder ein Text mit Kommas sein, nicht {_kind(value)}")
+    return [c for c in (_clean(v) for v in value) if c]
+
+
+def _date(value, key: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _BadRecord(f"„{key}“ muss ein Datum als Text sein, nicht {_kind(value)}")
+    try:
+        return parse_datetime(value)
+    except (ValueError, OverflowError):
+        raise _BadRecord(f"„{key}“ ist kein lesbares Datum: {value!r}") from None
+
+
+def _captions(value) -> list[Caption]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _BadRecord(f"„captions“ muss eine Liste sein, nicht {_kind(value)}")
+    captions = []
+    for item in value:
+        if isinstance(item, str):
+            text, credit = item, ""
+        elif isinstance(item, dict):
+            text, credit = _raw_string(item, "text"), _raw_string(item, "credit")
+        else:
+            raise _BadRecord(f"ein Eintrag in „captions“ ist {_kind(item)}, erwartet Text oder Objekt")
+        if _clean(text):
+            captions.append(Caption(text=_clean(text), credit=_clean(credit)))
+    return captions
+
+
+def _related(value) -> list[RelatedItem]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _BadRecord(f"„related“ muss eine Liste sein, nicht {_kind(value)}")
+    items = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise _BadRecord(f"ein Eintrag in „related“ ist {_kind(entry)}, erwartet ein Objekt")
+        title = _string(entry, "title")
+        if not title:
+            raise _BadRecord("ein Eintrag in „related“ hat keinen „title“")
+        published = _date(entry.get("date"), "related.date")
+        url = _string(entry, "url")
+        items.append(
+            RelatedItem(
+                id=document_id(title, published, url),
+                title=title,
+                teaser=_string(entry, "teaser"),
+                section=_string(entry, "section"),
+                published=published,
+                url=url,
+            )
+        )
+    return items
+
+
+def _kind(value) -> str:
+    """The JSON kind of a value, in German, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "ein Wahrheitswert"
+    if isinstance(value, (int, float)):
+        return "eine Zahl"
+    if isinstance(value, str):
+        return "ein Text"
+    if isinstance(value, list):
+        return "eine Liste"
+    return "ein Objekt"

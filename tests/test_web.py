@@ -99,3 +99,20 @@ def test_missing_index_is_a_503_with_instructions(tmp_path):
     response = client.get("/api/search?q=Ukraine")
     assert response.status_code == 503
     assert "kein Index" in response.get_json()["error"]
+
+
+def test_running_server_shows_new_commits_and_full_rebuilds_without_restart(live_server, index_dir, tmp_path):
+    from tests.pages import write_page
+
+    def total(q):
+        return json.loads(fetch(f"{live_server}/api/search?q={urllib.parse.quote(q)}")[2])["total"]
+
+    assert total("Windpark") == 0
+    inbox = tmp_path / "neu"
+    inbox.mkdir()
+    write_page(inbox / "wind.txt", "Windpark vor Rügen genehmigt")
+    assert run_cli("index", str(inbox), index_dir=index_dir).returncode == 0
+    assert total("Windpark") == 1 and total("Botschaft") == 1
+    # --full from the new folder alone: the swapped-in generation holds only that article.
+    assert run_cli("index", "--full", str(inbox), index_dir=index_dir).returncode == 0
+    assert total("Windpark") == 1 and total("Botschaft") == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, g, jsonify, render_template, request
 
 from indexer.errors import NewsearchError
-from indexer.store import open_for_reading
+from indexer.store import current_generation, open_for_reading
 from search.query import open_searcher
 from web.config import DEFAULTS
 
@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["newsearch"] = {"index": None}
+    app.extensions["newsearch"] = {"index": None, "generation": None}
 
     from web import api, pages
 
@@ -45,13 +45,19 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def get_searcher():
-    """The request's searcher, opened on first use over the newest committed index generation."""
+    """The request's searcher over the newest committed documents, opened on first use.
+
+    Whoosh's searcher already reads the newest commit of an open index; an ``index --full`` swaps
+    in a whole new generation, so the open index is replaced when the generation changes.
+    """
     if "searcher" not in g:
         from flask import current_app
 
         state = current_app.extensions["newsearch"]
-        if state["index"] is None:
+        generation = current_generation(current_app.config["INDEX_DIR"])
+        if state["index"] is None or state["generation"] != generation:
             state["index"] = open_for_reading(current_app.config["INDEX_DIR"])
+            state["generation"] = generation
         g.searcher = open_searcher(state["index"])
     return g.searcher
 

@@ -75,7 +75,12 @@ def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BY
     except OSError as err:
         raise ArticleParseError(path, f"nicht lesbar ({err.strerror or err})") from err
     if size > max_bytes:
-        raise ArticleParseError(path, f"zu groß ({size:,} Bytes, erlaubt sind {max_bytes:,})".replace(",", "."))
+        raise ArticleParseError(path, f"zu groß ({_german(size)} Bytes, erlaubt sind {_german(max_bytes)})")
     if size == 0:
         raise ArticleParseError(path, "die Datei ist leer")
     return PARSERS[key](path, on_error)
+
+
+def _german(number: int) -> str:
+    """12.345.678: German thousands separators."""
+    return f"{number:_}".replace("_", ".")

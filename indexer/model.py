@@ -63,4 +63,5 @@ class IndexReport:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    undated: int = 0  # articles indexed without a publication date: searchable, but in no date facet
     failures: tuple[Failure, ...] = field(default_factory=tuple)

@@ -132,6 +132,7 @@ class _Run:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    undated: int = 0
     articles: int = 0
     related_written: int = 0
     written: int = 0
@@ -200,6 +201,7 @@ class _Run:
         self.article_ids_written.add(article.id)
         self.related.pop(article.id, None)  # a full article replaces its related stub
         self.articles += 1
+        self.undated += article.published is None
         self.written += 1
         new_related = {item.id for item in article.related}
         for item in article.related:
@@ -285,6 +287,7 @@ class _Run:
             updated=self.updated,
             deleted=self.deleted,
             unchanged=self.unchanged,
+            undated=self.undated,
             failures=tuple(self.failures),
         )
 

@@ -81,6 +81,8 @@ def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wai
                              max_bytes=max_file_size, lock_timeout=wait, commit_every=commit_every)
     for failure in report.failures:
         click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
+    if report.undated:
+        click.echo(f"Hinweis: {report.undated} Artikel ohne Datum: auffindbar, aber in keiner Datumsfacette.", err=True)
     click.echo(
         f"{report.articles} Artikel und {report.related} weitere Meldungen indexiert "
         f"({report.articles + report.related} Dokumente) in {obj['index_dir']}; "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -231,3 +232,75 @@ def test_full_article_replaces_its_related_stub_and_is_never_overwritten_by_it(t
         ("article", "Werften melden Aufträge"),
     ]
     assert next(d for d in docs.values() if d[f.TITLE].startswith("Hafen"))[f.LEAD] == "Der Umschlag steigt deutlich."
+
+
+BAD = ROOT / "tests" / "data" / "bad"
+
+
+def test_every_bad_file_is_reported_with_its_reason_and_every_good_one_indexed(tmp_path):
+    inbox = tmp_path / "in"
+    shutil.copytree(BAD, inbox)
+    result = run_cli("index", "--max-file-size", "2000", str(inbox), index_dir=tmp_path / "ix")
+    assert result.returncode == 1, result.stdout
+    errors = sorted(line for line in result.stderr.splitlines() if line.startswith("Fehler:"))
+    assert errors == [
+        f"Fehler: {inbox / 'abgeschnitten.html'}: kein Artikelinhalt gefunden (weder Überschrift noch Text), "
+        "die Seite ist leer oder abgeschnitten",
+        f"Fehler: {inbox / 'binaer.txt'}: keine Textdatei (enthält Binärdaten)",
+        f"Fehler: {inbox / 'leer.txt'}: die Datei ist leer",
+        f"Fehler: {inbox / 'zeilen.jsonl'}:2: ungültiges JSON (Invalid control character at: line 1 column 81 (char 80))",
+        f"Fehler: {inbox / 'zu-gross.txt'}: zu groß (3.886 Bytes, erlaubt sind 2.000)",
+    ], result.stderr
+    assert titles(tmp_path / "ix") == ["Deich bei Husum wird erhöht", "Fähre nach Amrum fällt aus",
+                                       "Sturmflut trifft Nordfriesland"]
+
+
+def test_a_file_that_breaks_later_keeps_what_the_index_had_from_it(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    page = write_page(inbox / "a.txt", "Neuer Hafen für Hamburg")
+    index_files([inbox], tmp_path / "ix")
+    page.write_bytes(b"\x00\x00 kaputt")
+    report = index_files([inbox], tmp_path / "ix")
+    assert [f.reason for f in report.failures] == ["keine Textdatei (enthält Binärdaten)"]
+    assert titles(tmp_path / "ix") == ["Neuer Hafen für Hamburg"]
+
+
+def test_article_without_date_is_searchable_reported_and_outside_date_facets(tmp_path):
+    from search.query import build_request, open_searcher, run_query
+
+    feed = tmp_path / "in.jsonl"
+    feed.write_text(json.dumps({"id": "x", "source": "t", "title": "Deichbau ohne Datum", "text": "Der Deich."}) + "\n"
+                    + json.dumps({"id": "y", "source": "t", "title": "Deichbau mit Datum", "date": "2026-02-01",
+                                  "text": "Der Deich."}) + "\n", encoding="utf-8")
+    result = run_cli("index", str(feed), index_dir=tmp_path / "ix")
+    assert result.returncode == 0, result.stderr
+    assert "Hinweis: 1 Artikel ohne Datum" in result.stderr
+    with open_searcher(open_for_reading(tmp_path / "ix")) as searcher:
+        found = run_query(searcher, build_request("Deichbau"))
+    assert found.total == 2
+    assert [(c.value, c.count) for c in found.facets["day"]] == [("2026-02-01", 1)]
+
+
+def test_progress_bar_shows_documents_per_second_on_a_terminal_only(tmp_path, sample_files):
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "newsearch", "--index-dir", str(tmp_path / "ix"), "index",
+                             str(sample_files)], cwd=ROOT, stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    proc.wait(30)
+    os.close(leader)
+    text = output.decode("utf-8", "replace")
+    assert "Indexiere" in text and "Dok./s" in text, text
+    piped = run_cli("index", str(sample_files), index_dir=tmp_path / "ix2")
+    assert "Indexiere" not in piped.stderr + piped.stdout and "Dok./s" not in piped.stderr + piped.stdout

@@ -1,0 +1,132 @@
+"""Splitting German compounds into the words they are made of. Knows nothing about Whoosh.
+
+``Botschaftsbesitz`` is ``Botschaft`` + linking ``s`` + ``Besitz``; a searcher who types
+``Botschaft`` means it. The method is Koehn & Knight, "Empirical Methods for Compound Splitting"
+(EACL 2003): among all ways to cut a word into known words, with the linking elements German puts
+between them, take the one whose parts have the highest geometric mean frequency, and split only
+when that beats the frequency of the whole word. Frequent words stay whole (``Bundestag``), rare
+compounds split (``Wahlbeeinflussung``).
+
+The vocabulary is wordfreq's German list (pinned in pyproject.toml, about 634,000 word forms with
+frequencies from Wikipedia, subtitles, news and web text): a source we can name and ship, not a
+hand-written list. Upgrading it changes how text is analysed, so it bumps ``ANALYZER_VERSION``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from indexer.german import STOP_WORDS
+
+MIN_WORD = 8  # shorter words are hardly ever compounds worth splitting
+MIN_PART = 4  # shorter parts are mostly noise ("tag", "ion", "ger")
+MAX_PARTS = 3
+# Zipf scale: log10 of occurrences per billion words. 3.0 is about once per million words.
+MIN_PART_ZIPF = 3.0
+# A word this frequent is a word of its own, whatever it was built from: "Bundestag",
+# "Bürgermeister", "Pressekonferenz" stay whole.
+MAX_WHOLE_ZIPF = 4.0
+# The parts must be this much more frequent (in Zipf units, i.e. 10**0.5 ≈ 3x) than the whole.
+MARGIN = 0.5
+# Linking elements (Fugenelemente) between parts, most common first.
+# "er" and "nen" are left out: they mostly produced junk ("wied" + "er" + "annäherung").
+LINKS = ("", "s", "es", "n", "en", "e", "ens")
+# After a linking element the head may be a short word: "Gesundheit-s-amt", "Bund-es-rat".
+MIN_HEAD_AFTER_LINK = 3
+# Inflection a compound's head may carry beyond the dictionary form ("Generalkonsul-s").
+HEAD_ENDINGS = ("s", "es", "n", "en", "e", "er", "ern", "ns")
+# Each part beyond the second must earn its place: without this, frequent short words win
+# ("land" + "tags" + "wahl" over "landtag" + "wahl").
+EXTRA_PART_COST = 0.4
+# Derivational endings that are "words" only by accident of the list, and function words
+# (sich, nach, wieder …), are never parts: they turn "Sicherheit" into "sich" + "heit".
+NOT_PARTS = STOP_WORDS | frozenset("heit keit lich isch chen lein ling haft schaft ungen tion".split())
+
+_vocabulary: dict[str, float] | None = None
+
+
+def vocabulary() -> dict[str, float]:
+    """Word form → Zipf frequency, loaded once per process (about 0.3 s)."""
+    global _vocabulary
+    if _vocabulary is None:
+        from wordfreq import get_frequency_dict
+
+        from math import log10
+
+        _vocabulary = {w: log10(f) + 9 for w, f in get_frequency_dict("de", wordlist="large").items() if f > 0}
+    return _vocabulary
+
+
+def split_compound(word: str) -> tuple[tuple[int, int], ...]:
+    """The parts of a lower-cased compound as (start, end) offsets into ``word``; ``()`` if it stays whole.
+
+    Linking elements are left out of the parts, so offsets mark exactly the known words; the last
+    part keeps its inflection.
+
+    >>> w = "botschaftsbesitz"; [w[a:b] for a, b in split_compound(w)]
+    ['botschaft', 'besitz']
+    >>> w = "außenministerium"; [w[a:b] for a, b in split_compound(w)]
+    ['außen', 'ministerium']
+    >>> split_compound("bundestag")
+    ()
+    """
+    if len(word) < MIN_WORD or not word.isalpha():
+        return ()
+    if "ß" not in word:
+        return _best_split(word)
+    # The vocabulary is casefolded (ß → ss): split that spelling, then map offsets back.
+    folded, origin = [], []
+    for i, ch in enumerate(word):
+        for piece in ch.casefold():
+            folded.append(piece)
+            origin.append(i)
+    origin.append(len(word))
+    return tuple((origin[a], origin[b - 1] + 1) for a, b in _best_split("".join(folded)))
+
+
+@lru_cache(maxsize=200_000)
+def _best_split(word: str) -> tuple[tuple[int, int], ...]:
+    vocab = vocabulary()
+    whole = vocab.get(word, 0.0)
+    if whole >= MAX_WHOLE_ZIPF:
+        return ()
+    best: tuple[float, tuple[tuple[int, int], ...]] = (whole + MARGIN, ())
+    for parts, score_sum in _splits(word, 0, MAX_PARTS, vocab):
+        score = score_sum / len(parts) - EXTRA_PART_COST * (len(parts) - 2)
+        if score > best[0]:
+            best = (score, parts)
+    return best[1]
+
+
+def _part_zipf(part: str, vocab: dict[str, float], min_len: int = MIN_PART) -> float:
+    if len(part) < min_len or part in NOT_PARTS:
+        return 0.0
+    return vocab.get(part, 0.0)
+
+
+def _head_zipf(rest: str, vocab: dict[str, float], min_len: int) -> float:
+    """How known a compound's last part is, allowing it to carry an inflection ending."""
+    best = _part_zipf(rest, vocab, min_len)
+    for ending in HEAD_ENDINGS:
+        if rest.endswith(ending):
+            best = max(best, _part_zipf(rest[: -len(ending)], vocab, min_len))
+    return best
+
+
+def _splits(word: str, start: int, budget: int, vocab: dict[str, float], linked: bool = False):
+    """Every way to cut ``word[start:]`` into at most ``budget`` known parts, with their Zipf sum."""
+    if start > 0:
+        head = _head_zipf(word[start:], vocab, MIN_HEAD_AFTER_LINK if linked else MIN_PART)
+        if head >= MIN_PART_ZIPF:
+            yield ((start, len(word)),), head
+    if budget < 2:
+        return
+    for end in range(start + MIN_PART, len(word) - MIN_PART + 1):
+        zipf = _part_zipf(word[start:end], vocab)
+        if zipf < MIN_PART_ZIPF:
+            continue
+        for link in LINKS:
+            nxt = end + len(link)
+            if (link and not word.startswith(link, end)) or len(word) - nxt < MIN_HEAD_AFTER_LINK:
+                continue
+            for tail, tail_sum in _splits(word, nxt, budget - 1, vocab, linked=bool(link)):
+                yield ((start, end), *tail), zipf + tail_sum

@@ -20,12 +20,14 @@ import re
 import Stemmer
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
+from indexer.compounds import split_compound
 from indexer.german import STOP_WORDS
 
 # Bump with any change to the chain below, to the word lists it uses or to indexer/schema.py:
 # indexes built with another version must be rebuilt, and search/ says so instead of returning
-# wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute.
-ANALYZER_VERSION = 3
+# wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute. 4: exact forms and
+# compound parts in fields of their own.
+ANALYZER_VERSION = 4
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
@@ -116,6 +118,34 @@ class GermanStemFilter(Filter):
             yield t
 
 
+class CompoundPartsFilter(Filter):
+    """At index time, replace each compound by its parts and drop every other word.
+
+    The parts keep the compound's position and get character offsets inside it, so a snippet
+    marks ``Botschaft`` in ``Botschaftsbesitz``. At query time words pass through unchanged: the
+    query ``Botschaft`` is stemmed and meets the stemmed part. Place it before the stemmer (the
+    vocabulary holds surface forms) and after lowercasing; see ``indexer/compounds.py``.
+
+    >>> [(t.text, t.startchar, t.endchar) for t in (RegexTokenizer() | LowercaseFilter() | CompoundPartsFilter())("Der Botschaftsbesitz", chars=True)]
+    [('botschaft', 4, 13), ('besitz', 14, 20)]
+    """
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.mode == "query":
+                yield t
+                continue
+            word, start = t.text, t.startchar if t.chars else 0
+            for a, b in split_compound(word):
+                t.text = word[a:b]
+                if t.chars:
+                    t.startchar, t.endchar = start + a, start + b
+                yield t
+
+
 def german_analyzer():
     """The analysis chain for every German text field: see the module docstring for the order."""
     return (
@@ -123,5 +153,38 @@ def german_analyzer():
         | LowercaseFilter()
         | StopFilter(stoplist=STOP_WORDS, minsize=1)
         | HyphenPartsFilter()
+        | GermanStemFilter()
+    )
+
+
+def exact_analyzer():
+    """Lower-cased surface forms, neither stemmed nor folded: ``Müller`` is not ``Mueller`` here.
+
+    Matches in this field are what lets an exact spelling or word form rank above one that only
+    shares the stem (``search/ranking.py`` weighs it).
+
+    >>> [t.text for t in exact_analyzer()("Die Müller-Werke")]
+    ['müllerwerke', 'müller', 'werke']
+    """
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | HyphenPartsFilter()
+    )
+
+
+def compound_parts_analyzer():
+    """Only the parts of compounds, stemmed, for the field that lets ``Botschaft`` find ``Botschaftsbesitz``.
+
+    >>> [t.text for t in compound_parts_analyzer()("Das US-Außenministerium und die Botschaft")]
+    ['auss', 'ministerium']
+    """
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | HyphenPartsFilter()
+        | CompoundPartsFilter()
         | GermanStemFilter()
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from whoosh import fields
 from whoosh.analysis import IDAnalyzer, KeywordAnalyzer
 
-from indexer.analysis import german_analyzer
+from indexer.analysis import compound_parts_analyzer, exact_analyzer, german_analyzer
 
 # Identity and links
 ID = "id"
@@ -26,6 +26,9 @@ LEAD = "lead"
 BODY = "body"
 SUBHEADINGS = "subheadings"
 CAPTIONS = "captions"
+# All searchable text again, analysed differently; not stored, no positions (no phrases here)
+EXACT = "exact"  # surface forms: an exact spelling or word form outranks a stem-only match
+PARTS = "parts"  # compound parts only: Botschaft finds Botschaftsbesitz, below a standalone match
 
 # Filters and facets: lower-cased for matching, the column keeps the spelling people read
 PUBLISHED = "published"  # naive UTC, sortable
@@ -61,6 +64,8 @@ def build_schema() -> fields.Schema:
             BODY: fields.TEXT(**text),
             SUBHEADINGS: fields.TEXT(**text),
             CAPTIONS: fields.TEXT(**text),
+            EXACT: fields.TEXT(analyzer=exact_analyzer(), phrase=False, multitoken_query="and"),
+            PARTS: fields.TEXT(analyzer=compound_parts_analyzer(), phrase=False, multitoken_query="and"),
             PUBLISHED: fields.DATETIME(stored=True, sortable=True),
             DAY: fields.ID(stored=True, sortable=True),
             SECTION: fields.ID(**keyword),

@@ -311,6 +311,9 @@ def article_document(article: Article) -> dict:
         f.URL: article.url,
         f.RELATED_IDS: [item.id for item in article.related],
     }
+    searchable = "\n".join(filter(None, (doc[f.TITLE], doc[f.TOPICS], doc[f.LEAD], doc[f.SUBHEADINGS], doc[f.BODY],
+                                        doc[f.CAPTIONS])))
+    doc[f.EXACT] = doc[f.PARTS] = searchable
     doc.update(_date_fields(article.published))
     return doc
 
@@ -326,13 +329,22 @@ def related_document(item: RelatedItem, parents: list[str]) -> dict:
         f.PARENTS: ",".join(parents),
         f.URL: item.url,
     }
+    doc.update(_related_searchable(item.title, item.teaser))
     doc.update(_date_fields(item.published))
     return doc
 
 
+def _related_searchable(title: str, teaser: str) -> dict:
+    """The unstored fields of a related item, derived from what is stored, so a rewrite keeps them."""
+    text = f"{title}\n{teaser}"
+    return {f.EXACT: text, f.PARTS: text}
+
+
 def _stored_to_fields(stored: dict) -> dict:
-    """A stored document as fields to write again (every field of a related item is stored)."""
-    return {k: v for k, v in stored.items() if v not in (None, "")}
+    """A stored related item as fields to write again; its unstored fields are derived anew."""
+    fields = {k: v for k, v in stored.items() if v not in (None, "")}
+    fields.update(_related_searchable(stored.get(f.TITLE, ""), stored.get(f.LEAD, "")))
+    return fields
 
 
 def _ledger_id(source: str) -> str:

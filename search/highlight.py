@@ -15,17 +15,19 @@ SNIPPET_CHARS = 220
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"“”»]?|$)\s*")
 
 
-def make_snippet(texts: list[str], terms: set[str], analyzer, max_chars: int = SNIPPET_CHARS) -> Snippet:
+def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_chars: int = SNIPPET_CHARS) -> Snippet:
     """The run of sentences with the most distinct query terms from ``texts``, cut to ``max_chars``.
 
-    ``terms`` are analysed forms, as the index holds them. Earlier texts and passages win ties, so
-    without any match the snippet is the opening of the first non-empty text, unmarked.
+    ``matchers`` pairs each analyzer with the analysed forms the query matched through it (the
+    stemmed words; the compound parts, which mark ``Botschaft`` inside ``Botschaftsbesitz``).
+    Earlier texts and passages win ties, so without any match the snippet is the opening of the
+    first non-empty text, unmarked.
     """
     best: tuple[int, str, list[tuple[int, int]]] | None = None
     for text in texts:
         if not text:
             continue
-        spans = _match_spans(text, terms, analyzer)
+        spans = _merge(sorted(span for analyzer, terms in matchers for span in _match_spans(text, terms, analyzer)))
         for start, end in _sentence_windows(text, max_chars):
             inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
             distinct = len({text[start + a : start + b].casefold() for a, b in inside})
@@ -48,15 +50,19 @@ def _sentence_windows(text: str, max_chars: int):
 
 
 def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
-    spans = [
+    if not terms:
+        return []
+    return [
         (t.startchar, t.endchar)
         for t in analyzer(text, chars=True, mode="index", removestops=True)
         if t.text in terms
     ]
-    spans.sort()
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans (a hyphenated whole and its part, a word and its compound part) as one mark."""
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        # A hyphenated whole and its own part can both match; mark their union once.
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:

@@ -19,7 +19,7 @@ from indexer.errors import QuerySyntaxError
 from indexer.model import ARTICLE, RELATED
 from search.facets import count_facets
 from search.highlight import make_snippet
-from search.ranking import FIELD_BOOSTS, weighting
+from search.ranking import FIELD_BOOSTS, POSITIONLESS, weighting
 from search.results import Hit, SearchResult
 
 SORTS = ("relevance", "date")
@@ -85,9 +85,16 @@ def parse_query(searcher: Searcher, text: str) -> wq.Query:
         return wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])
     parser = MultifieldParser(list(FIELD_BOOSTS), searcher.schema, fieldboosts=FIELD_BOOSTS, group=AndGroup)
     try:
-        return parser.parse(text)
+        return _drop_positionless_phrases(parser.parse(text)).normalize()
     except QueryParserError as err:
         raise QuerySyntaxError(f"Die Suchanfrage {text!r} ist nicht lesbar: {err}") from err
+
+
+def _drop_positionless_phrases(q: wq.Query) -> wq.Query:
+    """Phrases can only match fields that store positions; Whoosh raises for the others."""
+    if isinstance(q, wq.Phrase) and q.fieldname in POSITIONLESS:
+        return wq.NullQuery
+    return q.apply(_drop_positionless_phrases)
 
 
 def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
@@ -105,9 +112,8 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
         results = searcher.search(q, limit=limit, filter=allowed)
     page_hits = list(results)[(request.page - 1) * request.per_page : limit]
 
-    terms = _highlight_terms(q, reader)
-    analyzer = searcher.schema[f.BODY].analyzer
-    hits = tuple(_hit(hit, terms, analyzer) for hit in page_hits)
+    matchers = _matchers(searcher.schema, _highlight_terms(q, reader))
+    hits = tuple(_hit(hit, matchers) for hit in page_hits)
     selected = {"section": request.section, "topic": request.topic}
     return SearchResult(
         query=request.text,
@@ -137,22 +143,29 @@ def _filters(request: SearchRequest) -> list[wq.Query]:
     return filters
 
 
-def _highlight_terms(q: wq.Query, reader) -> set[str]:
-    """The analysed terms to mark, prefixes and wildcards expanded against the index.
+def _highlight_terms(q: wq.Query, reader) -> dict[str, set[str]]:
+    """The analysed terms to mark, per field, prefixes and wildcards expanded against the index.
 
     Walks the leaves itself: Whoosh 2.7's ``Query.existing_terms`` rebinds its ``fieldname``
     argument inside the loop and so skips every field after the first.
     """
-    text_fields = set(FIELD_BOOSTS)
-    terms = set()
+    terms: dict[str, set[str]] = {}
     for leaf in q.leaves():
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-            if fieldname in text_fields:
-                terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+            if fieldname in FIELD_BOOSTS:
+                terms.setdefault(fieldname, set()).add(text.decode("utf-8") if isinstance(text, bytes) else text)
     return terms
 
 
-def _hit(hit, terms: set[str], analyzer) -> Hit:
+def _matchers(schema, terms: dict[str, set[str]]) -> list[tuple[object, set[str]]]:
+    """(analyzer, terms) pairs for the highlighter: stemmed words, exact forms, compound parts."""
+    stemmed = set().union(*(t for name, t in terms.items() if name not in POSITIONLESS))
+    pairs = [(schema[f.BODY].analyzer, stemmed)]
+    pairs += [(schema[name].analyzer, terms[name]) for name in sorted(POSITIONLESS) if terms.get(name)]
+    return pairs
+
+
+def _hit(hit, matchers) -> Hit:
     stored = hit.fields()
     published = stored.get(f.PUBLISHED)
     parents = [p for p in (stored.get(f.PARENTS) or "").split(",") if p]
@@ -165,7 +178,7 @@ def _hit(hit, terms: set[str], analyzer) -> Hit:
         section=stored.get(f.SECTION, ""),
         topics=tuple(t for t in (stored.get(f.TOPIC) or "").split(",") if t),
         agency=stored.get(f.AGENCY, ""),
-        snippet=make_snippet(texts, terms, analyzer),
+        snippet=make_snippet(texts, matchers),
         score=float(hit.score or 0.0),
         parent_id=parents[0] if parents else None,
         url=stored.get(f.URL, ""),

@@ -18,7 +18,15 @@ FIELD_BOOSTS = {
     f.SUBHEADINGS: 1.5,
     f.BODY: 1.0,
     f.CAPTIONS: 0.5,
+    # The same text again: surface forms add a bonus when the word is written as typed
+    # (Müller over Mueller, Botschaft over Botschaften); compound parts find Botschaftsbesitz for
+    # Botschaft, but weigh less than the word standing alone.
+    f.EXACT: 1.0,
+    f.PARTS: 0.4,
 }
+
+# Fields without positions: phrases are matched in the others only.
+POSITIONLESS = frozenset({f.EXACT, f.PARTS})
 
 # BM25F as in Robertson & Zaragoza, "The Probabilistic Relevance Framework" (2009). Titles and
 # topics are short and nearly uniform in length, so length normalisation (B) matters little there.

@@ -122,17 +122,26 @@ def _progress_bar():
 @click.argument("text")
 @click.option("--from", "date_from", metavar="DATUM", help="Frühestes Datum, z. B. 2026-01-24 oder 24.01.2026.")
 @click.option("--to", "date_to", metavar="DATUM", help="Spätestes Datum (einschließlich).")
-@click.option("--section", metavar="RESSORT", help="Nur dieses Ressort, z. B. Ausland.")
-@click.option("--topic", metavar="THEMA", help="Nur dieses Thema, z. B. USA.")
+@click.option("--section", metavar="RESSORT", multiple=True, help="Nur dieses Ressort, z. B. Ausland (mehrfach: eines davon).")
+@click.option("--topic", metavar="THEMA", multiple=True, help="Nur dieses Thema, z. B. USA.")
+@click.option("--agency", metavar="AGENTUR", multiple=True, help="Nur diese Agentur, z. B. dpa.")
+@click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, help="Treffer pro Seite.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, section, topic, sort, limit, page, as_json) -> None:
-    """Den Index durchsuchen."""
-    request = build_request(text, date_from, date_to, section, topic, sort, page, limit)
+def query(obj: dict, text, date_from, date_to, section, topic, agency, recency, sort, limit, page, as_json) -> None:
+    """Den Index durchsuchen.
+
+    \b
+    Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; ODER, NICHT, -wort, +wort, (Klammern);
+    titel:, ressort:, thema:, agentur:, datum:gestern; Präfix mit Botschaft*.
+    Datumsangaben: 2026-01-24, 24.01.2026, Januar 2026, 2026-01, heute, gestern, letzte Woche,
+    letzten Monat, seit Montag, vor 3 Tagen.
+    """
+    request = build_request(text, date_from, date_to, section, topic, sort, page, limit, agency, recency)
     ix = open_for_reading(obj["index_dir"])
     with open_searcher(ix) as searcher:
         result = run_query(searcher, request)
@@ -143,7 +152,13 @@ def query(obj: dict, text, date_from, date_to, section, topic, sort, limit, page
 
 
 def print_result(result: SearchResult, color: bool) -> None:
+    for message in result.messages:
+        click.echo(f"Hinweis: {message}", err=True)
     click.echo(f"{result.total} Treffer für „{result.query}“ – Seite {result.page} von {result.pages}")
+    if result.notice:
+        click.echo(f"Hinweis: {result.notice}")
+    if result.suggestion:
+        click.echo(f"Meinten Sie: „{result.suggestion}“?")
     first = (result.page - 1) * result.per_page
     for rank, hit in enumerate(result.hits, start=first + 1):
         when = hit.published.strftime("%d.%m.%Y %H:%M") if hit.published else "ohne Datum"

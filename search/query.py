@@ -1,31 +1,42 @@
 """Running a search: the request, the parsed query, the filters, one page of hits and the facets.
 
 The CLI and the web build a ``SearchRequest`` from what the person typed with ``build_request``
-(which is where bad input becomes a ``QuerySyntaxError`` with a German message) and hand it to
-``run_query``. Page and API views differ only in how they render the ``SearchResult``.
+(where bad dates or page numbers become a ``QuerySyntaxError`` with a German message) and hand it
+to ``run_query``. Problems inside the query text itself never raise: they come back as messages
+beside the best-effort results. Page and API views differ only in how they render the result.
+
+Filters (dates, sections, topics, agencies) are not Whoosh queries: they are checked against the
+per-document columns of the documents the words matched (see ``search/facets.py``). A date range
+as a query costs ~130 ms whatever it matches (WHOOSH-NOTES); reading the columns of the matches
+is what facet counting needs anyway, so filtering there is nearly free.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, MultifieldParser, QueryParserError
 from whoosh.searching import Searcher
 
 from indexer import schema as f
-from indexer.dates import from_utc, parse_day
+from indexer.dates import from_utc
 from indexer.errors import QuerySyntaxError
 from indexer.model import ARTICLE, RELATED
-from search.facets import count_facets
+from search.dates import EXAMPLES, parse_date_range
+from search.facets import Filters, count_facets, document_columns, passing
 from search.highlight import make_snippet
 from search.ranking import FIELD_BOOSTS, POSITIONLESS, weighting
 from search.results import Hit, SearchResult
+from search.suggest import suggest_query
+from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 
 SORTS = ("relevance", "date")
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+MAX_QUERY_CHARS = 1000  # longer input is cut, with a message: nobody types more, scrapers paste more
+
+OR_FALLBACK_NOTICE = "Kein Dokument enthält alle Wörter; gezeigt werden Treffer, die einige davon enthalten."
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,43 +44,53 @@ class SearchRequest:
     text: str = ""
     date_from: date | None = None
     date_to: date | None = None
-    section: str | None = None
-    topic: str | None = None
+    sections: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
-    selected: dict = field(default_factory=dict)
+    recency: bool = False
+    now: datetime | None = field(default=None, compare=False)  # "today" for datum:gestern; None: now
 
 
 def build_request(
     text: str | None = "",
     date_from: str | None = None,
     date_to: str | None = None,
-    section: str | None = None,
-    topic: str | None = None,
+    section: str | list[str] | tuple[str, ...] | None = None,
+    topic: str | list[str] | tuple[str, ...] | None = None,
     sort: str | None = None,
     page: str | int | None = None,
     per_page: str | int | None = None,
+    agency: str | list[str] | tuple[str, ...] | None = None,
+    recency: bool | str | None = False,
+    now: datetime | None = None,
 ) -> SearchRequest:
-    """A ``SearchRequest`` from the strings a person typed; raises ``QuerySyntaxError`` naming the bad value."""
-    start = _day(date_from, "Von-Datum") if date_from else None
-    end = _day(date_to, "Bis-Datum") if date_to else None
+    """A ``SearchRequest`` from the strings a person typed; raises ``QuerySyntaxError`` naming the bad value.
+
+    ``date_from``/``date_to`` take every expression of ``search/dates.py``: the start of the
+    ``from`` range and the end of the ``to`` range count.
+    """
+    start = _day(date_from, "Von-Datum", now)[0] if date_from else None
+    end = _day(date_to, "Bis-Datum", now)[1] if date_to else None
     if start and end and start > end:
         raise QuerySyntaxError(f"Das Von-Datum {start:%d.%m.%Y} liegt nach dem Bis-Datum {end:%d.%m.%Y}.")
     sort = (sort or "relevance").strip().lower()
     if sort not in SORTS:
         raise QuerySyntaxError(f"Unbekannte Sortierung {sort!r}: erlaubt sind {', '.join(SORTS)}.")
-    page_no = _number(page, "Seite", 1, 1, MAX_PAGE)
-    size = _number(per_page, "Treffer pro Seite", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     return SearchRequest(
         text=(text or "").strip(),
         date_from=start,
         date_to=end,
-        section=(section or "").strip() or None,
-        topic=(topic or "").strip() or None,
+        sections=_values(section),
+        topics=_values(topic),
+        agencies=_values(agency),
         sort=sort,
-        page=page_no,
-        per_page=size,
+        page=_number(page, "Seite", 1, 1, MAX_PAGE),
+        per_page=_number(per_page, "Treffer pro Seite", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        recency=str(recency).lower() in ("1", "true", "ja", "on") if isinstance(recency, str) else bool(recency),
+        now=now,
     )
 
 
@@ -78,83 +99,215 @@ def open_searcher(ix) -> Searcher:
     return ix.searcher(weighting=weighting())
 
 
-def parse_query(searcher: Searcher, text: str) -> wq.Query:
-    """The user's text as a Whoosh query over the weighted fields, words AND-ed."""
-    if not text:
-        # Every searchable document, newest first; the index's source ledger is not one.
-        return wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])
-    parser = MultifieldParser(list(FIELD_BOOSTS), searcher.schema, fieldboosts=FIELD_BOOSTS, group=AndGroup)
-    try:
-        return _drop_positionless_phrases(parser.parse(text)).normalize()
-    except QueryParserError as err:
-        raise QuerySyntaxError(f"Die Suchanfrage {text!r} ist nicht lesbar: {err}") from err
-
-
-def _drop_positionless_phrases(q: wq.Query) -> wq.Query:
-    """Phrases can only match fields that store positions; Whoosh raises for the others."""
-    if isinstance(q, wq.Phrase) and q.fieldname in POSITIONLESS:
-        return wq.NullQuery
-    return q.apply(_drop_positionless_phrases)
-
-
 def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     """One page of hits for ``request``, with facets counted over every match after filters."""
-    q = parse_query(searcher, request.text)
-    filters = _filters(request)
-    reader = searcher.reader()
-    matched = sorted(searcher.docs_for_query(wq.And([q, *filters]) if filters else q))
-    allowed = set(matched)
+    messages: list[str] = []
+    text = request.text
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS]
+        messages.append(f"Die Anfrage war länger als {MAX_QUERY_CHARS} Zeichen; gesucht wurde mit dem Anfang.")
+    parsed = parse_user_query(text)
+    messages += parsed.messages
+    filters = _filters(request, parsed, messages)
+
+    schema = searcher.schema
+    q = to_whoosh(parsed.tree, schema)
+    columns = document_columns(searcher.reader())
+    matched = _matching(searcher, q, columns, filters)
+    notice = None
+    if not matched and _can_fall_back_to_or(parsed):
+        q = to_whoosh(Group("OR", parsed.tree.children), schema)
+        matched = _matching(searcher, q, columns, filters)
+        notice = OR_FALLBACK_NOTICE if matched else None
 
     limit = request.page * request.per_page
-    if request.sort == "date" or not request.text:
+    allowed = set(matched)
+    if request.sort == "date" or parsed.tree is None:
         results = searcher.search(q, limit=limit, filter=allowed, sortedby=f.PUBLISHED, reverse=True)
     else:
-        results = searcher.search(q, limit=limit, filter=allowed)
+        scorer = searcher
+        if request.recency:  # same reader, a scorer that also weighs age
+            scorer = Searcher(searcher.reader(), weighting=weighting(recency_now=request.now, recency=True),
+                              closereader=False)
+        results = scorer.search(q, limit=limit, filter=allowed)
     page_hits = list(results)[(request.page - 1) * request.per_page : limit]
 
-    matchers = _matchers(searcher.schema, _highlight_terms(q, reader))
-    hits = tuple(_hit(hit, matchers) for hit in page_hits)
-    selected = {"section": request.section, "topic": request.topic}
+    matchers = _matchers(searcher.schema, _highlight_terms(q, searcher.reader()))
+    suggestion = suggest_query(searcher, text, len(matched), lambda t: _count(searcher, t, columns, filters))
     return SearchResult(
-        query=request.text,
-        hits=hits,
+        query=text,
+        hits=tuple(_hit(hit, matchers) for hit in page_hits),
         total=len(matched),
         page=request.page,
         per_page=request.per_page,
-        facets=count_facets(reader, matched, selected),
-        suggestion=None,
+        facets=count_facets(columns, _base(searcher, q), filters),
+        suggestion=suggestion,
+        messages=tuple(messages),
+        notice=notice,
     )
 
 
-def _filters(request: SearchRequest) -> list[wq.Query]:
-    filters: list[wq.Query] = []
-    if request.date_from or request.date_to:
-        filters.append(
-            wq.TermRange(
-                f.DAY,
-                request.date_from.isoformat() if request.date_from else None,
-                request.date_to.isoformat() if request.date_to else None,
-            )
-        )
-    if request.section:
-        filters.append(wq.Term(f.SECTION, request.section.lower()))
-    if request.topic:
-        filters.append(wq.Term(f.TOPIC, request.topic.lower()))
-    return filters
+def to_whoosh(node, schema) -> wq.Query:
+    """The Whoosh query for a parsed tree; ``None`` (nothing searchable) matches every document."""
+    built = _build(node, schema) if node is not None else None
+    if built is None:
+        return _everything()
+    if isinstance(built, wq.Not):  # "NICHT Krieg" alone: everything except
+        return wq.And([_everything(), built])
+    return built.normalize()
+
+
+def parse_query(searcher: Searcher, text: str) -> wq.Query:
+    """The Whoosh query for a query string, without filters (bench and quality scripts use it)."""
+    return to_whoosh(parse_user_query(text).tree, searcher.schema)
+
+
+def _everything() -> wq.Query:
+    # Every searchable document; the index's source ledger is not one.
+    return wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])
+
+
+def _build(node, schema) -> wq.Query | None:
+    if isinstance(node, Word):
+        return _word_query(node, schema)
+    if isinstance(node, Phrase):
+        return _phrase_query(node, schema)
+    if isinstance(node, Not):
+        child = _build(node.child, schema)
+        return wq.Not(child) if child is not None else None
+    if isinstance(node, Required):
+        return _build(node.child, schema)
+    if isinstance(node, Group):
+        built = [(c, _build(c, schema)) for c in node.children]
+        built = [(c, b) for c, b in built if b is not None]
+        if not built:
+            return None
+        if node.op == "AND":
+            positive = [b for c, b in built if not isinstance(b, wq.Not)]
+            if not positive:
+                return wq.And([_everything(), *(b for _, b in built)])
+            return wq.And([b for _, b in built])
+        required = [b for c, b in built if isinstance(c, Required)]
+        optional = [b for c, b in built if not isinstance(c, Required)]
+        if required and optional:
+            return wq.AndMaybe(wq.And(required), wq.Or(optional))
+        return wq.And(required) if required else wq.Or(optional)
+    return None
+
+
+def _fields_for(fieldname: str | None) -> dict[str, float]:
+    if fieldname == "title":
+        return {f.TITLE: FIELD_BOOSTS[f.TITLE]}
+    return FIELD_BOOSTS
+
+
+def _word_query(word: Word, schema) -> wq.Query | None:
+    alternatives = []
+    for name, boost in _fields_for(word.field).items():
+        if word.prefix:
+            prefix = _prefix_form(word.text, folded=name != f.EXACT)
+            if name != f.PARTS and prefix:
+                alternatives.append(wq.Prefix(name, prefix, boost=boost))
+            continue
+        tokens = list(schema[name].process_text(word.text, mode="query"))
+        if len(tokens) == 1:
+            alternatives.append(wq.Term(name, tokens[0], boost=boost))
+        elif tokens and name in POSITIONLESS:
+            alternatives.append(wq.And([wq.Term(name, t) for t in tokens], boost=boost))
+        elif tokens:
+            alternatives.append(wq.Phrase(name, tokens, boost=boost))
+    return wq.Or(alternatives) if alternatives else None
+
+
+def _phrase_query(phrase: Phrase, schema) -> wq.Query | None:
+    alternatives = []
+    for name, boost in _fields_for(phrase.field).items():
+        if name in POSITIONLESS:
+            continue
+        tokens = list(schema[name].process_text(" ".join(phrase.words), mode="query"))
+        if len(tokens) > 1:
+            alternatives.append(wq.Phrase(name, tokens, boost=boost))
+        elif tokens:
+            alternatives.append(wq.Term(name, tokens[0], boost=boost))
+    return wq.Or(alternatives) if alternatives else None
+
+
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+def _prefix_form(text: str, folded: bool) -> str:
+    """A prefix as the index spells terms: lower-case, and umlaut-folded for the stemmed fields."""
+    lower = text.lower()
+    return lower.translate(_FOLD) if folded else lower
+
+
+def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:
+    start, end = request.date_from, request.date_to
+    for expression in parsed.dates:
+        try:
+            first, last = parse_date_range(expression, request.now)
+        except QuerySyntaxError as err:
+            messages.append(f"datum:{expression} wird übergangen: {err.message}")
+            continue
+        start = max(start, first) if start else first
+        end = min(end, last) if end else last
+    extra = {"section": [], "topic": [], "agency": []}
+    for name, value in parsed.filters:
+        extra[name].append(value)
+    return Filters(
+        start=start.isoformat() if start else None,
+        end=end.isoformat() if end else None,
+        sections=frozenset(v.casefold() for v in (*request.sections, *extra["section"])),
+        topics=frozenset(v.casefold() for v in (*request.topics, *extra["topic"])),
+        agencies=frozenset(v.casefold() for v in (*request.agencies, *extra["agency"])),
+    )
+
+
+def _base(searcher: Searcher, q: wq.Query) -> list[int]:
+    return sorted(searcher.docs_for_query(q))
+
+
+def _matching(searcher: Searcher, q: wq.Query, columns, filters: Filters) -> list[int]:
+    return [d for d in _base(searcher, q) if passing(columns, d, filters)]
+
+
+def _count(searcher: Searcher, text: str, columns, filters: Filters) -> int:
+    return len(_matching(searcher, to_whoosh(parse_user_query(text).tree, searcher.schema), columns, filters))
+
+
+def _can_fall_back_to_or(parsed) -> bool:
+    tree = parsed.tree
+    return (
+        not parsed.explicit_operators
+        and isinstance(tree, Group)
+        and tree.op == "AND"
+        and sum(isinstance(c, (Word, Phrase)) for c in tree.children) >= 2
+    )
 
 
 def _highlight_terms(q: wq.Query, reader) -> dict[str, set[str]]:
     """The analysed terms to mark, per field, prefixes and wildcards expanded against the index.
 
     Walks the leaves itself: Whoosh 2.7's ``Query.existing_terms`` rebinds its ``fieldname``
-    argument inside the loop and so skips every field after the first.
+    argument inside the loop and so skips every field after the first. Terms under a NOT are
+    not marked.
     """
     terms: dict[str, set[str]] = {}
-    for leaf in q.leaves():
+    for leaf in _positive_leaves(q):
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
             if fieldname in FIELD_BOOSTS:
                 terms.setdefault(fieldname, set()).add(text.decode("utf-8") if isinstance(text, bytes) else text)
     return terms
+
+
+def _positive_leaves(q: wq.Query):
+    if isinstance(q, wq.Not):
+        return
+    if q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from _positive_leaves(child)
 
 
 def _matchers(schema, terms: dict[str, set[str]]) -> list[tuple[object, set[str]]]:
@@ -185,13 +338,18 @@ def _hit(hit, matchers) -> Hit:
     )
 
 
-def _day(text: str, label: str) -> date:
+def _values(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(v.strip() for v in items if v and v.strip())
+
+
+def _day(text: str, label: str, now: datetime | None) -> tuple[date, date]:
     try:
-        return parse_day(text)
-    except ValueError:
-        raise QuerySyntaxError(
-            f"{label} {text!r} ist kein Datum. Erlaubt sind z. B. 2026-01-24 oder 24.01.2026."
-        ) from None
+        return parse_date_range(text, now)
+    except QuerySyntaxError:
+        raise QuerySyntaxError(f"{label} {text!r} ist kein Datum. Erlaubt sind z. B. {EXAMPLES}.") from None
 
 
 def _number(value, label: str, default: int, low: int, high: int) -> int:

@@ -57,10 +57,20 @@ class SearchResult:
     per_page: int
     facets: dict[str, tuple[FacetCount, ...]]
     suggestion: str | None = None
+    messages: tuple[str, ...] = ()  # what was wrong with the query and how it was read instead
+    notice: str | None = None  # how the search was widened, e.g. from all words to some
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def histogram(self) -> tuple[str, tuple[FacetCount, ...]]:
+        """The date facet whose granularity suits the spread of the hits, for a bar chart."""
+        from search.facets import histogram_granularity
+
+        granularity = histogram_granularity(self.facets)
+        return granularity, self.facets.get(granularity, ())
 
 
 def hit_to_json(hit: Hit) -> dict:
@@ -89,4 +99,10 @@ def result_to_json(result: SearchResult) -> dict:
             name: [{"value": c.value, "count": c.count} for c in counts] for name, counts in result.facets.items()
         },
         "suggestion": result.suggestion,
+        "messages": list(result.messages),
+        "notice": result.notice,
+        "histogram": {
+            "granularity": result.histogram[0],
+            "buckets": [{"value": c.value, "count": c.count} for c in result.histogram[1]],
+        },
     }

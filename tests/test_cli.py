@@ -47,7 +47,8 @@ def test_query_json_has_the_documented_shape(index_dir):
     result = run_cli("query", "Abu Dhabi", "--json", "--limit", "2", index_dir=index_dir)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets", "suggestion"]
+    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets", "suggestion", "messages", "notice",
+                          "histogram"]
     assert (data["query"], data["total"], data["page"], data["per_page"]) == ("Abu Dhabi", 3, 1, 2)
     assert [list(h) for h in data["hits"]] == [
         ["id", "kind", "title", "published", "section", "topics", "snippet", "score", "parent_id"]

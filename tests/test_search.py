@@ -86,7 +86,9 @@ def test_facet_counts_cover_all_matches_not_only_the_page(index_dir):
 def test_section_filter_keeps_only_that_section_case_insensitively(index_dir):
     result = search(index_dir, "Ukraine", section="boerse")
     assert ids(result) == [RELATED[0].id]
-    assert [(c.value, c.selected) for c in result.facets["section"]] == [("Boerse", True)]
+    # Multi-select: the other sections keep their counts, as if the section filter were off.
+    assert [(c.value, c.count, c.selected) for c in result.facets["section"]] == [("Ausland", 4, False),
+                                                                                  ("Boerse", 1, True)]
 
 
 def test_sort_by_date_lists_newest_first(index_dir):

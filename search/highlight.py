@@ -22,20 +22,37 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     stemmed words; the compound parts, which mark ``Botschaft`` inside ``Botschaftsbesitz``).
     Earlier texts and passages win ties, so without any match the snippet is the opening of the
     first non-empty text, unmarked.
+
+    Analysis is the expensive part, so only sentences whose folded text contains one of the
+    terms as a substring are analysed: stems and compound parts are substrings of the words they
+    come from, once umlauts are folded and case is lowered.
     """
+    needles = {term for _, terms in matchers for term in terms}
     best: tuple[int, str, list[tuple[int, int]]] | None = None
     for text in texts:
         if not text:
             continue
-        spans = _merge(sorted(span for analyzer, terms in matchers for span in _match_spans(text, terms, analyzer)))
         for start, end in _sentence_windows(text, max_chars):
-            inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
-            distinct = len({text[start + a : start + b].casefold() for a, b in inside})
+            window = text[start:end]
+            if best is not None and not _may_match(window, needles):
+                continue
+            spans = _merge(sorted(span for analyzer, terms in matchers for span in _match_spans(window, terms, analyzer)))
+            distinct = len({window[a:b].casefold() for a, b in spans})
             if best is None or distinct > best[0]:
-                best = (distinct, text[start:end], inside)
+                best = (distinct, window, spans)
     if best is None:
         return Snippet(())
     return _cut(best[1], best[2], max_chars)
+
+
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "Ä": "a", "Ö": "o", "Ü": "u"})
+
+
+def _may_match(window: str, needles: set[str]) -> bool:
+    lower = window.lower()
+    folded = lower.translate(_FOLD)
+    digraphs = folded.replace("ae", "a").replace("oe", "o").replace("ue", "u")  # Snowball reads Mueller as Müller
+    return any(n in folded or n in lower or n in digraphs for n in needles)
 
 
 def _sentence_windows(text: str, max_chars: int):

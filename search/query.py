@@ -52,6 +52,9 @@ class SearchRequest:
     per_page: int = DEFAULT_PER_PAGE
     recency: bool = False
     now: datetime | None = field(default=None, compare=False)  # "today" for datum:gestern; None: now
+    # Always on for people; the query benchmark switches them off to time each part alone.
+    facets: bool = True
+    suggest: bool = True
 
 
 def build_request(
@@ -113,11 +116,13 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     schema = searcher.schema
     q = to_whoosh(parsed.tree, schema)
     columns = document_columns(searcher.reader())
-    matched = _matching(searcher, q, columns, filters)
+    base = _base(searcher, q)
+    matched = [d for d in base if passing(columns, d, filters)]
     notice = None
     if not matched and _can_fall_back_to_or(parsed):
         q = to_whoosh(Group("OR", parsed.tree.children), schema)
-        matched = _matching(searcher, q, columns, filters)
+        base = _base(searcher, q)
+        matched = [d for d in base if passing(columns, d, filters)]
         notice = OR_FALLBACK_NOTICE if matched else None
 
     limit = request.page * request.per_page
@@ -131,16 +136,21 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
                               closereader=False)
         results = scorer.search(q, limit=limit, filter=allowed)
     page_hits = list(results)[(request.page - 1) * request.per_page : limit]
+    return _result(searcher, request, text, q, page_hits, base, matched, columns, filters, messages, notice)
 
+
+def _result(searcher, request, text, q, page_hits, base, matched, columns, filters, messages, notice):
     matchers = _matchers(searcher.schema, _highlight_terms(q, searcher.reader()))
-    suggestion = suggest_query(searcher, text, len(matched), lambda t: _count(searcher, t, columns, filters))
+    suggestion = None
+    if request.suggest:
+        suggestion = suggest_query(searcher, text, len(matched), lambda t: _count(searcher, t, columns, filters))
     return SearchResult(
         query=text,
         hits=tuple(_hit(hit, matchers) for hit in page_hits),
         total=len(matched),
         page=request.page,
         per_page=request.per_page,
-        facets=count_facets(columns, _base(searcher, q), filters),
+        facets=count_facets(columns, base, filters) if request.facets else {},
         suggestion=suggestion,
         messages=tuple(messages),
         notice=notice,
@@ -157,9 +167,16 @@ def to_whoosh(node, schema) -> wq.Query:
     return built.normalize()
 
 
-def parse_query(searcher: Searcher, text: str) -> wq.Query:
-    """The Whoosh query for a query string, without filters (bench and quality scripts use it)."""
-    return to_whoosh(parse_user_query(text).tree, searcher.schema)
+def parse_query(searcher: Searcher, text: str, any_words: bool = False) -> wq.Query:
+    """The Whoosh query for a query string, without filters (bench and quality scripts use it).
+
+    ``any_words`` ORs the top level: for questions and headlines used as queries, where requiring
+    every word would find almost nothing.
+    """
+    tree = parse_user_query(text).tree
+    if any_words and isinstance(tree, Group) and tree.op == "AND":
+        tree = Group("OR", tree.children)
+    return to_whoosh(tree, searcher.schema)
 
 
 def _everything() -> wq.Query:
@@ -212,10 +229,13 @@ def _word_query(word: Word, schema) -> wq.Query | None:
         tokens = list(schema[name].process_text(word.text, mode="query"))
         if len(tokens) == 1:
             alternatives.append(wq.Term(name, tokens[0], boost=boost))
-        elif tokens and name in POSITIONLESS:
-            alternatives.append(wq.And([wq.Term(name, t) for t in tokens], boost=boost))
         elif tokens:
-            alternatives.append(wq.Phrase(name, tokens, boost=boost))
+            # "Hotelzimmer-Quarantäne", "CDU/CSU": the joined whole as indexed, or all parts in any
+            # order; a strict phrase lost articles that write the parts apart.
+            parts = wq.And([wq.Term(name, t) for t in tokens])
+            whole = next(iter(schema[name].process_text(word.text, mode="index")), None)
+            joined = [wq.Term(name, whole)] if whole and whole not in tokens else []
+            alternatives.append(wq.Or([*joined, parts], boost=boost))
     return wq.Or(alternatives) if alternatives else None
 
 

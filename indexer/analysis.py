@@ -188,3 +188,38 @@ def compound_parts_analyzer():
         | CompoundPartsFilter()
         | GermanStemFilter()
     )
+
+
+_WORD = re.compile(WORD_PATTERN)
+_STEMMER = None
+
+
+def searchable_terms(text: str) -> tuple[list[str], list[str]]:
+    """The terms ``exact_analyzer()`` and ``compound_parts_analyzer()`` give for ``text``, in one pass.
+
+    Indexing runs these two over all of an article's text; as Whoosh filter chains that is two
+    more full analyses per document (each generator stage costs per token), so the writer hands
+    Whoosh these ready lists instead (both fields are position-less). Queries and snippets still
+    use the chains; ``tests/test_analysis.py`` holds the two to the same output.
+
+    >>> searchable_terms("Der US-Botschaftsbesitz")
+    (['usbotschaftsbesitz', 'us', 'botschaftsbesitz'], ['botschaft', 'besitz'])
+    """
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = Stemmer.Stemmer("german")
+    stem = _STEMMER.stemWord
+    exact: list[str] = []
+    parts: list[str] = []
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        if word in STOP_WORDS:
+            continue
+        if _HYPHEN.search(word):
+            forms = [_HYPHEN.sub("", word), *(p for p in _HYPHEN.split(word) if p and p not in STOP_WORDS)]
+        else:
+            forms = [word]
+        exact.extend(forms)
+        for form in forms:
+            parts.extend(stem(form[a:b]) for a, b in split_compound(form))
+    return exact, parts

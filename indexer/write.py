@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import schema as f
+from indexer.analysis import searchable_terms
 from indexer.dates import berlin_day, to_utc
 from indexer.errors import ArticleParseError
 from indexer.formats import DEFAULT_MAX_BYTES, format_of, read_articles
@@ -313,7 +314,7 @@ def article_document(article: Article) -> dict:
     }
     searchable = "\n".join(filter(None, (doc[f.TITLE], doc[f.TOPICS], doc[f.LEAD], doc[f.SUBHEADINGS], doc[f.BODY],
                                         doc[f.CAPTIONS])))
-    doc[f.EXACT] = doc[f.PARTS] = searchable
+    doc[f.EXACT], doc[f.PARTS] = searchable_terms(searchable)
     doc.update(_date_fields(article.published))
     return doc
 
@@ -336,8 +337,8 @@ def related_document(item: RelatedItem, parents: list[str]) -> dict:
 
 def _related_searchable(title: str, teaser: str) -> dict:
     """The unstored fields of a related item, derived from what is stored, so a rewrite keeps them."""
-    text = f"{title}\n{teaser}"
-    return {f.EXACT: text, f.PARTS: text}
+    exact, parts = searchable_terms(f"{title}\n{teaser}")
+    return {f.EXACT: exact, f.PARTS: parts}
 
 
 def _stored_to_fields(stored: dict) -> dict:

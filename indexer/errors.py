@@ -44,3 +44,9 @@ class QuerySyntaxError(NewsearchError):
     """The searcher's input (query text, a date, a page number) cannot be understood."""
 
     status = 400
+
+
+class DocumentNotFoundError(NewsearchError):
+    """No searchable document has the id asked for (a mistyped link, or one since removed)."""
+
+    status = 404

@@ -15,6 +15,8 @@ SETTINGS = (
     Setting("INDEX_DIR", "./var/index", "Directory of the Whoosh index the app reads (it never writes)."),
     Setting("PER_PAGE", 10, "Hits per result page."),
     Setting("SITE_NAME", "newsearch", "Name shown in the page header and titles."),
+    Setting("FEED_ENTRIES", 20, "Newest matches listed in a saved search's Atom feed (/feed.atom)."),
+    Setting("SIMILAR_COUNT", 5, "Entries of an article page's \"Ähnliche Artikel\" list."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

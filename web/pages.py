@@ -1,63 +1,243 @@
-"""The German HTML pages. Each view calls the same ``search/`` function as its API twin."""
+"""The German HTML pages. Each view calls the same ``search/`` function as its API twin.
+
+Every state of the search page (query, dates, facet choices, sort, page) lives in the query
+string, so any view can be bookmarked, shared or saved as a feed; the helpers here build the
+links that change one part of that state.
+"""
 from __future__ import annotations
 
-from datetime import date
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
 
+from search.documents import get_document, similar_documents
+from search.facets import MONTHS_DE
 from search.query import build_request, run_query
 from web import get_searcher
+from web.histogram import build_histogram
+from web.openapi import EXAMPLE_ID, openapi_document, type_label
 
 bp = Blueprint("pages", __name__)
 
-FILTER_ARGS = ("q", "from", "to", "section", "topic", "sort")
+# The query-string arguments that make up a search's state, in the order links write them.
+STATE_ARGS = ("q", "from", "to", "section", "topic", "agency", "sort", "recency", "per_page")
+MULTI_ARGS = ("section", "topic", "agency")  # facet choices: several values mean any of them
+# Arguments that ask for a result list; with none of them the start page shows the newest documents.
+# ``sort`` alone lists every document (``/?sort=date``: all, newest first).
+RESULT_ARGS = ("q", "from", "to", *MULTI_ARGS, "sort")
+FACET_TITLES = {"year": "Jahr", "section": "Ressort", "topic": "Thema", "agency": "Agentur"}
+KIND_LABELS = {"article": "Artikel", "related": "Meldung"}
+NEWEST_ON_START = 5
 
 
 def request_from_args(args):
-    """A ``SearchRequest`` from query-string arguments; shared by page and API so they cannot differ."""
+    """A ``SearchRequest`` from query-string arguments; shared by page, feed and API so they cannot differ."""
     return build_request(
         args.get("q", ""),
         args.get("from"),
         args.get("to"),
-        args.get("section"),
-        args.get("topic"),
+        args.getlist("section"),
+        args.getlist("topic"),
         args.get("sort"),
         args.get("page"),
         args.get("per_page") or current_app.config["PER_PAGE"],
+        agency=args.getlist("agency"),
+        recency=args.get("recency"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """An active filter as shown above the results, with the link that removes it."""
+
+    name: str  # "Ressort", "Zeitraum", …
+    value: str
+    remove_url: str
 
 
 @bp.get("/")
 def search():
     search_request = request_from_args(request.args)
-    result = run_query(get_searcher(), search_request) if request.args.get("q") else None
+    listing = any(request.args.get(name) for name in RESULT_ARGS)
+    result = newest = histogram = None
+    started = time.perf_counter()
+    if listing:
+        result = run_query(get_searcher(), search_request)
+        granularity, buckets = result.histogram
+        histogram = build_histogram(granularity, buckets, (search_request.date_from, search_request.date_to))
+    else:
+        newest = run_query(get_searcher(), build_request(sort="date", per_page=NEWEST_ON_START))
+    took = time.perf_counter() - started
     return render_template(
         "search.html",
         args=request.args,
         search_request=search_request,
         result=result,
-        link=link,
-        period=period_range,
+        newest=newest,
+        histogram=histogram,
+        chips=active_filters(search_request),
+        took=took,
+        facet_titles=FACET_TITLES,
+        pages=page_window(result.page, result.pages) if result else [],
     )
 
 
-def link(**changes) -> str:
-    """The current search's URL with some arguments changed (``None`` removes one); pages restart at 1."""
-    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
-    for key, value in changes.items():
+@bp.get("/artikel/<doc_id>")
+def document(doc_id: str):
+    """An article or related item in full, with its links and the documents most like it."""
+    searcher = get_searcher()
+    doc = get_document(searcher, doc_id)
+    similar = similar_documents(searcher, doc_id, current_app.config["SIMILAR_COUNT"])
+    return render_template("document.html", doc=doc, similar=similar)
+
+
+@bp.get("/feed.atom")
+def feed():
+    """The search as an Atom feed: the same filters, newest matches first."""
+    args = request.args.copy()
+    args.setlist("sort", ["date"])
+    args.setlist("page", ["1"])
+    args.setlist("per_page", [str(current_app.config["FEED_ENTRIES"])])
+    result = run_query(get_searcher(), request_from_args(args))
+    dated = [hit.published for hit in result.hits if hit.published]
+    updated = max(dated) if dated else datetime.now(UTC).replace(microsecond=0)
+    body = render_template(
+        "feed.xml",
+        result=result,
+        updated=updated,
+        self_url=request.url,
+        search_url=url_for("pages.search", _external=True, **_state(request.args, drop=("sort", "page"))),
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/api")
+def api_docs():
+    """The API described for people, rendered from the same OpenAPI document clients fetch."""
+    examples = {
+        "search": url_for("api.search", q="Abu Dhabi", section="Ausland"),
+        "document": url_for("api.document", doc_id=EXAMPLE_ID),
+        "similar": url_for("api.similar", doc_id=EXAMPLE_ID),
+        "openapi": url_for("api.openapi"),
+    }
+    return render_template("api.html", spec=openapi_document(request.host_url), type_label=type_label, examples=examples)
+
+
+# -- links that change one part of the state --------------------------------------------------
+
+
+def _state(args, drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    return {name: [v for v in args.getlist(name) if v] for name in STATE_ARGS if name not in drop and args.get(name)}
+
+
+def search_url(**changes) -> str:
+    """The current search's URL with some arguments replaced (``None`` removes one); back to page 1.
+
+    Values may be lists for the multi-valued facet arguments. ``page`` is kept only when given.
+    """
+    state = _state(request.args)
+    for name, value in changes.items():
         if value is None:
-            args.pop(key, None)
+            state.pop(name, None)
         else:
-            args[key] = value
-    return url_for("pages.search", **args)
+            state[name] = value if isinstance(value, list) else [str(value)]
+    return url_for("pages.search", **state)
 
 
-def period_range(facet: str, value: str) -> tuple[str, str]:
-    """The first and last day of a year, month or day facet value, for from/to links."""
-    if facet == "year":
-        return f"{value}-01-01", f"{value}-12-31"
-    if facet == "month":
-        year, month = int(value[:4]), int(value[5:7])
-        following = date(year + (month == 12), month % 12 + 1, 1)
-        return f"{value}-01", date.fromordinal(following.toordinal() - 1).isoformat()
-    return value, value
+def toggle_url(name: str, value: str) -> str:
+    """The search with facet value ``value`` of ``name`` added, or removed when it is chosen already."""
+    chosen = [v for v in request.args.getlist(name) if v]
+    kept = [v for v in chosen if v.casefold() != value.casefold()]
+    return search_url(**{name: (kept if len(kept) < len(chosen) else [*chosen, value]) or None})
+
+
+def period_url(start, end) -> str:
+    """The search limited to the days ``start`` to ``end``, written as people write dates."""
+    return search_url(**{"from": f"{start:%d.%m.%Y}", "to": f"{end:%d.%m.%Y}"})
+
+
+def feed_url() -> str:
+    return url_for("pages.feed", **_state(request.args, drop=("sort", "page")))
+
+
+def active_filters(search_request) -> list[Chip]:
+    chips = []
+    given_from, given_to = request.args.get("from", "").strip(), request.args.get("to", "").strip()
+    if given_from or given_to:
+        chips.append(Chip("Zeitraum", _describe_period(given_from, given_to, search_request),
+                          search_url(**{"from": None, "to": None})))  # fmt: skip
+    for name in MULTI_ARGS:
+        for value in dict.fromkeys(v for v in request.args.getlist(name) if v):
+            chips.append(Chip(FACET_TITLES[name], value, toggle_url(name, value)))
+    if search_request.recency:
+        chips.append(Chip("Gewichtung", "neuere bevorzugt", search_url(recency=None)))
+    return chips
+
+
+def _describe_period(given_from: str, given_to: str, search_request) -> str:
+    """What the person typed, and the days it was read as when that is not already plain."""
+    if given_from and given_to:
+        typed = given_from if given_from == given_to else f"{given_from} bis {given_to}"
+    else:
+        typed = f"ab {given_from}" if given_from else f"bis {given_to}"
+    start, end = search_request.date_from, search_request.date_to
+    read = " – ".join(f"{d:%d.%m.%Y}" if d else "…" for d in (start, end))
+    plain = {f"{d:%d.%m.%Y}" for d in (start, end) if d} | {d.isoformat() for d in (start, end) if d}
+    if {t for t in (given_from, given_to) if t} <= plain:
+        return typed
+    return f"{typed} ({read})"
+
+
+def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and ``around`` either side of ``page``; ``None`` marks a gap."""
+    wanted = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    window: list[int | None] = []
+    for number in wanted:
+        if window and number - window[-1] > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
+# -- how dates and kinds read on the pages -----------------------------------------------------
+
+
+@bp.app_template_filter("datum")
+def format_short(moment: datetime | None) -> str:
+    """``27.02.2025, 11:57 Uhr``: result lists and links."""
+    return f"{moment:%d.%m.%Y, %H:%M} Uhr" if moment else ""
+
+
+@bp.app_template_filter("datum_lang")
+def format_long(moment: datetime | None) -> str:
+    """``27. Februar 2025, 11:57 Uhr``: the article page."""
+    if not moment:
+        return ""
+    return f"{moment.day}. {MONTHS_DE[moment.month - 1]} {moment.year}, {moment:%H:%M} Uhr"
+
+
+@bp.app_template_filter("dauer")
+def format_duration(seconds: float) -> str:
+    """``0,02 Sekunden``: German decimal comma."""
+    return f"{seconds:.2f}".replace(".", ",") + " Sekunden"
+
+
+@bp.app_template_filter("code_spans")
+def code_spans(text: str) -> Markup:
+    """The API descriptions' `backticks` as ``<code>``; everything else escaped."""
+    parts = (text or "").split("`")
+    return Markup("".join(f"<code>{escape(p)}</code>" if i % 2 else str(escape(p)) for i, p in enumerate(parts)))
+
+
+@bp.app_context_processor
+def link_helpers() -> dict:
+    return {
+        "search_url": search_url,
+        "toggle_url": toggle_url,
+        "period_url": period_url,
+        "feed_url": feed_url,
+        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+    }

@@ -1,0 +1,224 @@
+"""One stored document in full, and the documents most like it.
+
+The article page and ``/api/document/<id>`` show ``get_document``; the "Ähnliche Artikel" list
+and ``/api/similar/<id>`` show ``similar_documents``. Both read only what the index stores, so
+a page never needs the source file. JSON for both is built here, in ``document_to_json`` and
+``similar_to_json``, so the API cannot drift from the types.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import zip_longest
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from indexer import schema as f
+from indexer.dates import from_utc
+from indexer.errors import DocumentNotFoundError
+from indexer.model import ARTICLE, RELATED, Caption
+from search.highlight import make_snippet
+from search.ranking import FIELD_BOOSTS, POSITIONLESS
+from search.results import Hit, hit_to_json
+
+SIMILAR_LIMIT = 5
+# Key terms per field and in the final query: enough that an article shares some with a short
+# related item, few enough that one shared common word does not make everything "similar".
+KEY_TERMS = 20
+MIN_SHARED_TERMS = 2
+CANDIDATES = 10  # times ``limit``: hits scored before those sharing too few terms are dropped
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLink:
+    """A document another one points to (a related item, the article listing it), resolved from the index."""
+
+    id: str
+    kind: str
+    title: str
+    published: datetime | None  # Europe/Berlin
+    section: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Everything the index stores about one article or related item, ready to show."""
+
+    id: str
+    kind: str
+    title: str
+    url: str
+    topics: tuple[str, ...]
+    lead: str
+    body: tuple[str, ...]  # paragraphs
+    subheadings: tuple[str, ...]
+    captions: tuple[Caption, ...]  # each with the photo credit stored beside it
+    published: datetime | None  # Europe/Berlin
+    section: str
+    agency: str
+    parents: tuple[DocumentLink, ...]  # the articles that listed this related item
+    related: tuple[DocumentLink, ...]  # the article's "Weitere Meldungen", in page order
+
+
+def get_document(searcher: Searcher, doc_id: str) -> Document:
+    """The stored document ``doc_id`` with its links resolved.
+
+    :raise DocumentNotFoundError: (404) when no article or related item has that id; the index's
+        ledger documents are not documents a person can open.
+    """
+    stored = _stored(searcher, doc_id)
+    return Document(
+        id=stored[f.ID],
+        kind=stored.get(f.KIND, ARTICLE),
+        title=stored.get(f.TITLE, ""),
+        url=stored.get(f.URL) or "",
+        topics=_split(stored.get(f.TOPIC), ","),
+        lead=stored.get(f.LEAD) or "",
+        body=_split(stored.get(f.BODY), "\n\n"),
+        subheadings=_split(stored.get(f.SUBHEADINGS), "\n"),
+        captions=_captions(stored),
+        published=_published(stored),
+        section=stored.get(f.SECTION) or "",
+        agency=stored.get(f.AGENCY) or "",
+        parents=_links(searcher, _split(stored.get(f.PARENTS), ",")),
+        related=_links(searcher, stored.get(f.RELATED_IDS) or ()),
+    )
+
+
+def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_LIMIT) -> list[Hit]:
+    """The documents most like ``doc_id``, best first, without the document itself.
+
+    Whoosh's more-like-this, spread over every stemmed text field: each field proposes key terms
+    from its stored text (the Bo1 divergence-from-randomness model, Amati 2003, as Whoosh's
+    ``more_like`` does), weighted by the field's ``FIELD_BOOSTS`` entry, so a headline word counts
+    more than a body word. The best terms are then searched in all those fields, as a typed query
+    is: an article's body words must be able to find a related item, which has no body. The
+    unstemmed ``exact`` and compound ``parts`` fields are left out; they repeat the same text.
+
+    :raise DocumentNotFoundError: (404) for an unknown id.
+    """
+    stored = _stored(searcher, doc_id)
+    fields = [name for name in FIELD_BOOSTS if name not in POSITIONLESS]
+    weights: dict[str, float] = {}
+    for name in fields:
+        text = stored.get(name)
+        if not text:
+            continue
+        for word, weight in searcher.key_terms_from_text(name, text, numterms=KEY_TERMS, normalize=True):
+            weights[word] = weights.get(word, 0.0) + weight * FIELD_BOOSTS[name]
+    best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
+    if not best:
+        return []
+    q = wq.Or(
+        [wq.Or([wq.Term(name, word, boost=FIELD_BOOSTS[name]) for name in fields], boost=weight) for word, weight in best]
+    )
+    docnum = searcher.document_number(**{f.ID: stored[f.ID]})
+    searchable = wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])
+    # Scored over more candidates than shown: one shared word (a topic, an "ab" the stop list lacks)
+    # is chance, not likeness, so a neighbour must share at least MIN_SHARED_TERMS key terms.
+    results = searcher.search(q, limit=limit * CANDIDATES, filter=searchable, mask={docnum}, terms=True)
+    close = [hit for hit in results if len({text for _, text in hit.matched_terms()}) >= MIN_SHARED_TERMS]
+    return [_hit(hit.fields(), float(hit.score or 0.0)) for hit in close[:limit]]
+
+
+def document_to_json(document: Document) -> dict:
+    """The JSON object of ``GET /api/document/<id>``."""
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "title": document.title,
+        "url": document.url or None,
+        "published": _iso(document.published),
+        "section": document.section or None,
+        "agency": document.agency or None,
+        "topics": list(document.topics),
+        "lead": document.lead,
+        "body": list(document.body),
+        "subheadings": list(document.subheadings),
+        "captions": [{"text": c.text, "credit": c.credit or None} for c in document.captions],
+        "parents": [link_to_json(link) for link in document.parents],
+        "related": [link_to_json(link) for link in document.related],
+    }
+
+
+def link_to_json(link: DocumentLink) -> dict:
+    return {
+        "id": link.id,
+        "kind": link.kind,
+        "title": link.title,
+        "published": _iso(link.published),
+        "section": link.section or None,
+    }
+
+
+def similar_to_json(doc_id: str, hits: list[Hit]) -> dict:
+    """The JSON object of ``GET /api/similar/<id>``: hits shaped as in ``/api/search``."""
+    return {"id": doc_id, "hits": [hit_to_json(hit) for hit in hits]}
+
+
+def _stored(searcher: Searcher, doc_id: str) -> dict:
+    stored = searcher.document(**{f.ID: doc_id}) if doc_id else None
+    if stored is None or stored.get(f.KIND) == f.SOURCE_KIND:
+        raise DocumentNotFoundError(
+            f"Ein Dokument mit der Kennung {doc_id!r} gibt es im Index nicht (mehr). "
+            "Suchen Sie nach seinem Titel, um es wiederzufinden."
+        )
+    return stored
+
+
+def _links(searcher: Searcher, ids) -> tuple[DocumentLink, ...]:
+    """The ids that still resolve to a searchable document, in the order given."""
+    links = []
+    for doc_id in ids:
+        stored = searcher.document(**{f.ID: doc_id})
+        if stored is None or stored.get(f.KIND) == f.SOURCE_KIND:
+            continue  # a link the index no longer backs: show nothing rather than a dead link
+        links.append(
+            DocumentLink(
+                id=doc_id,
+                kind=stored.get(f.KIND, ARTICLE),
+                title=stored.get(f.TITLE, ""),
+                published=_published(stored),
+                section=stored.get(f.SECTION) or "",
+            )
+        )
+    return tuple(links)
+
+
+def _captions(stored: dict) -> tuple[Caption, ...]:
+    """Caption lines paired with the credits list the indexer stores in the same order."""
+    texts = _split(stored.get(f.CAPTIONS), "\n")
+    credits = stored.get(f.CREDITS) or []
+    return tuple(Caption(text, credit or "") for text, credit in zip_longest(texts, credits, fillvalue="") if text)
+
+
+def _hit(stored: dict, score: float) -> Hit:
+    """A stored document as a result-list entry; its snippet is the opening of its lead or body."""
+    parents = _split(stored.get(f.PARENTS), ",")
+    return Hit(
+        id=stored[f.ID],
+        kind=stored.get(f.KIND, ARTICLE),
+        title=stored.get(f.TITLE, ""),
+        published=_published(stored),
+        section=stored.get(f.SECTION) or "",
+        topics=_split(stored.get(f.TOPIC), ","),
+        agency=stored.get(f.AGENCY) or "",
+        snippet=make_snippet([stored.get(f.LEAD) or "", stored.get(f.BODY) or ""], []),
+        score=score,
+        parent_id=parents[0] if parents else None,
+        url=stored.get(f.URL) or "",
+    )
+
+
+def _published(stored: dict) -> datetime | None:
+    published = stored.get(f.PUBLISHED)
+    return from_utc(published) if published else None
+
+
+def _split(value: str | None, separator: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(separator) if part.strip())
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

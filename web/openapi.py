@@ -1,0 +1,242 @@
+"""The OpenAPI 3.1 description of ``/api/...``: served as JSON and rendered as the ``/api`` page.
+
+One dict, so the page a person reads and the file a client generator reads cannot disagree; a
+test checks that every ``/api`` route is described and that real answers have the shapes given.
+"""
+from __future__ import annotations
+
+from search.query import MAX_PAGE, MAX_PER_PAGE, SORTS
+
+EXAMPLE_ID = "669fac5b321b2b3a"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(description: str, properties: dict, optional: tuple[str, ...] = ()) -> dict:
+    """An object whose listed properties are always present (``null`` where the type allows it)."""
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+def _nullable(kind: str, description: str, **extra) -> dict:
+    return {"type": [kind, "null"], "description": description, **extra}
+
+
+def _text(description: str, **extra) -> dict:
+    return {"type": "string", "description": description, **extra}
+
+
+def _list(items: dict, description: str) -> dict:
+    return {"type": "array", "items": items, "description": description}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "Unlesbare Eingabe: ein Datum, eine Seitenzahl oder eine Sortierung."),
+    "503": _json(_ref("Error"), "Es gibt (noch) keinen Index, oder er passt nicht zu dieser Version."),
+}
+NOT_FOUND = {"404": _json(_ref("Error"), "Kein Dokument mit dieser Kennung.")}
+
+DOC_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "Kennung eines Dokuments, wie `id` in den Treffern von `/api/search`.",
+    "schema": {"type": "string", "example": EXAMPLE_ID},
+}
+
+
+def _multi(name: str, description: str, example: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description + " Mehrfach angeben für „eines davon“.",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "style": "form",
+        "explode": True,
+        "example": [example],
+    }
+
+
+SEARCH_PARAMETERS = [
+    {"name": "q", "in": "query", "description": "Suchanfrage: Wörter (alle müssen vorkommen), \"Phrasen\", "
+     "ODER, NICHT/-Wort, titel:, ressort:, thema:, agentur:, datum:, Präfix*.",
+     "schema": {"type": "string"}, "example": "Abu Dhabi"},
+    {"name": "from", "in": "query", "description": "Frühester Tag (Europe/Berlin): 24.01.2026, 2026-01-24, Januar 2026, "
+     "gestern, letzte Woche …; bei einem Zeitraum zählt sein erster Tag.", "schema": {"type": "string"}},
+    {"name": "to", "in": "query", "description": "Letzter Tag, Schreibweisen wie `from`; bei einem Zeitraum zählt sein "
+     "letzter Tag.", "schema": {"type": "string"}},
+    _multi("section", "Ressort, Groß-/Kleinschreibung egal.", "Ausland"),
+    _multi("topic", "Thema.", "Russland"),
+    _multi("agency", "Agentur.", "dpa"),
+    {"name": "sort", "in": "query", "description": "Reihenfolge: nach Relevanz oder neueste zuerst.",
+     "schema": {"type": "string", "enum": list(SORTS), "default": SORTS[0]}},
+    {"name": "recency", "in": "query", "description": "`1`: bei Sortierung nach Relevanz wiegen neuere Dokumente mehr.",
+     "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
+    {"name": "page", "in": "query", "description": "Seite, ab 1.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+    {"name": "per_page", "in": "query", "description": "Treffer pro Seite.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}},
+]  # fmt: skip
+
+PUBLISHED = _nullable("string", "Veröffentlicht, Europe/Berlin mit Versatz (RFC 3339); null ohne Datum.",
+                      format="date-time", example="2026-01-24T12:26:00+01:00")  # fmt: skip
+KIND = _text("`article` (ein ganzer Artikel) oder `related` (eine Meldung aus „Weitere Meldungen“).",
+             enum=["article", "related"])  # fmt: skip
+
+# fmt: off
+SCHEMAS = {
+    "Hit": _object("Ein Treffer.", {
+        "id": _text("Kennung, für `/api/document/{id}`."),
+        "kind": KIND,
+        "title": _text("Überschrift."),
+        "published": PUBLISHED,
+        "section": _nullable("string", "Ressort."),
+        "topics": _list({"type": "string"}, "Themen, wie die Redaktion sie vergeben hat."),
+        "snippet": _text("Bester Textausschnitt als HTML: Text maskiert, Treffer in `<mark>`."),
+        "score": {"type": "number", "description": "Relevanz (BM25F); nur innerhalb einer Antwort vergleichbar."},
+        "parent_id": _nullable("string", "Bei Meldungen: der Artikel, unter dem sie stand."),
+    }),
+    "FacetValue": _object("Ein Wert einer Facette mit der Zahl seiner Treffer.", {
+        "value": _text("Wert: Ressort, Thema, Agentur, oder Jahr `2026`, Monat `2026-01`, Tag `2026-01-24`."),
+        "count": {"type": "integer", "minimum": 0},
+    }),
+    "SearchResult": _object("Eine Seite Treffer mit Facetten über alle Treffer.", {
+        "query": _text("Die Anfrage, wie sie gesucht wurde."),
+        "total": {"type": "integer", "minimum": 0, "description": "Alle Treffer nach Filtern."},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1},
+        "hits": _list(_ref("Hit"), "Die Treffer dieser Seite."),
+        "facets": {
+            "type": "object",
+            "description": "Zählungen je Facette über alle Treffer: year, month, day (ältester zuerst), section, "
+                           "topic, agency (häufigster zuerst).",
+            "additionalProperties": _list(_ref("FacetValue"), "Werte der Facette."),
+        },
+        "suggestion": _nullable("string", "„Meinten Sie …?“: eine Schreibweise mit mehr Treffern."),
+        "messages": _list({"type": "string"}, "Was an der Anfrage nicht lesbar war und wie sie gelesen wurde."),
+        "notice": _nullable("string", "Wie die Suche erweitert wurde, z. B. von allen auf einige Wörter."),
+        "histogram": _ref("Histogram"),
+    }),
+    "Histogram": _object("Treffer über die Zeit, in der Körnung, die zur Streuung der Treffer passt.", {
+        "granularity": _text("Körnung.", enum=["year", "month", "day"]),
+        "buckets": _list(_ref("FacetValue"), "Zeiträume mit Treffern, ältester zuerst."),
+    }),
+    "DocumentLink": _object("Ein verknüpftes Dokument.", {
+        "id": _text("Kennung."),
+        "kind": KIND,
+        "title": _text("Überschrift."),
+        "published": PUBLISHED,
+        "section": _nullable("string", "Ressort."),
+    }),
+    "Caption": _object("Eine Bildunterschrift.", {
+        "text": _text("Bildunterschrift."),
+        "credit": _nullable("string", "Bildnachweis."),
+    }),
+    "Document": _object("Ein ganzes Dokument, wie der Index es speichert.", {
+        "id": _text("Kennung."),
+        "kind": KIND,
+        "title": _text("Überschrift."),
+        "url": _nullable("string", "Adresse des Originals, wenn bekannt.", format="uri"),
+        "published": PUBLISHED,
+        "section": _nullable("string", "Ressort."),
+        "agency": _nullable("string", "Agentur."),
+        "topics": _list({"type": "string"}, "Themen."),
+        "lead": _text("Vorspann; bei Meldungen der Anrisstext."),
+        "body": _list({"type": "string"}, "Absätze des Textes."),
+        "subheadings": _list({"type": "string"}, "Zwischenüberschriften."),
+        "captions": _list(_ref("Caption"), "Bildunterschriften mit Nachweis."),
+        "parents": _list(_ref("DocumentLink"), "Bei Meldungen: die Artikel, unter denen sie standen."),
+        "related": _list(_ref("DocumentLink"), "Bei Artikeln: „Weitere Meldungen“ in Seitenreihenfolge."),
+    }),
+    "Similar": _object("Dokumente, die einem Dokument am meisten ähneln.", {
+        "id": _text("Das Ausgangsdokument."),
+        "hits": _list(_ref("Hit"), "Ähnlichste zuerst; `snippet` ist der Textanfang, ohne Markierungen."),
+    }),
+    "Error": _object("Ein Fehler, als Satz auf Deutsch.", {"error": _text("Was falsch ist und was zu tun ist.")}),
+}
+# fmt: on
+
+
+def openapi_document(server_url: str = "/") -> dict:
+    """The OpenAPI description; ``server_url`` is where this app answers."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "newsearch API",
+            "version": "1",
+            "description": "Volltextsuche in deutschen Nachrichten. Alle Antworten sind JSON in UTF-8; Zeiten sind "
+                           "Europe/Berlin mit Versatz; Fehler sind `{\"error\": \"…\"}` mit passendem HTTP-Status.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/search": {"get": {
+                "operationId": "search",
+                "summary": "Suchen",
+                "description": "Eine Seite Treffer mit Facetten; dieselben Parameter wie die Suchseite.",
+                "parameters": SEARCH_PARAMETERS,
+                "responses": {"200": _json(_ref("SearchResult"), "Treffer."), **ERRORS},
+            }},
+            "/api/document/{id}": {"get": {
+                "operationId": "document",
+                "summary": "Ein Dokument",
+                "description": "Der ganze gespeicherte Artikel oder die Meldung, mit aufgelösten Verknüpfungen.",
+                "parameters": [DOC_ID],
+                "responses": {"200": _json(_ref("Document"), "Das Dokument."), **NOT_FOUND},
+            }},
+            "/api/similar/{id}": {"get": {
+                "operationId": "similar",
+                "summary": "Ähnliche Dokumente",
+                "description": "Die Dokumente mit den meisten gemeinsamen Schlüsselbegriffen (more like this).",
+                "parameters": [DOC_ID],
+                "responses": {"200": _json(_ref("Similar"), "Ähnliche Dokumente."), **NOT_FOUND},
+            }},
+            "/api/openapi.json": {"get": {
+                "operationId": "openapi",
+                "summary": "Diese Beschreibung",
+                "description": "Die OpenAPI-3.1-Beschreibung aller Endpunkte.",
+                "responses": {"200": {"description": "OpenAPI-Dokument.",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+        },
+        "components": {"schemas": SCHEMAS},
+    }  # fmt: skip
+
+
+def type_label(schema: dict) -> tuple[str, str | None]:
+    """How the ``/api`` page names a schema's type, and the component it links to, if any.
+
+    >>> type_label({"type": "array", "items": {"$ref": "#/components/schemas/Hit"}})
+    ('Liste von Hit', 'Hit')
+    """
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return name, name
+    kind = schema.get("type", "object")
+    if kind == "array":
+        inner, ref = type_label(schema.get("items", {}))
+        return f"Liste von {inner}", ref
+    if isinstance(kind, list):
+        names = [TYPE_NAMES.get(k, k) for k in kind]
+        return " oder ".join(names), None
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
+        inner, ref = type_label(schema["additionalProperties"])
+        return f"Name → {inner}", ref
+    label = TYPE_NAMES.get(kind, kind)
+    if "enum" in schema:
+        label += ": " + ", ".join(str(v) for v in schema["enum"])
+    return label, None
+
+
+TYPE_NAMES = {"string": "Text", "integer": "ganze Zahl", "number": "Zahl", "boolean": "ja/nein", "null": "null",
+              "object": "Objekt"}  # fmt: skip

@@ -21,6 +21,7 @@ from indexer.formats import DEFAULT_MAX_BYTES
 from indexer.store import DEFAULT_LOCK_TIMEOUT, open_for_reading
 from indexer.watch import watch_directory
 from indexer.write import COMMIT_EVERY_SECONDS, index_files
+from search.documents import SIMILAR_LIMIT, similar_documents, similar_to_json
 from search.query import DEFAULT_PER_PAGE, SORTS, build_request, open_searcher, run_query
 from search.results import SearchResult, result_to_json
 
@@ -151,6 +152,25 @@ def query(obj: dict, text, date_from, date_to, section, topic, agency, recency, 
         print_result(result, color=sys.stdout.isatty())
 
 
+@cli.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--limit", type=int, default=SIMILAR_LIMIT, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (wie /api/similar/ID).")
+@click.pass_obj
+@translate_errors
+def similar(obj: dict, doc_id: str, limit: int, as_json: bool) -> None:
+    """Ähnliche Artikel zu einem Dokument (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
+    ix = open_for_reading(obj["index_dir"])
+    with open_searcher(ix) as searcher:
+        hits = similar_documents(searcher, doc_id, limit=limit)
+    if as_json:
+        click.echo(json.dumps(similar_to_json(doc_id, hits), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(hits)} ähnliche Dokumente zu [{doc_id}]")
+    for rank, hit in enumerate(hits, start=1):
+        _print_hit(rank, hit, sys.stdout.isatty())
+
+
 def print_result(result: SearchResult, color: bool) -> None:
     for message in result.messages:
         click.echo(f"Hinweis: {message}", err=True)
@@ -161,16 +181,20 @@ def print_result(result: SearchResult, color: bool) -> None:
         click.echo(f"Meinten Sie: „{result.suggestion}“?")
     first = (result.page - 1) * result.per_page
     for rank, hit in enumerate(result.hits, start=first + 1):
-        when = hit.published.strftime("%d.%m.%Y %H:%M") if hit.published else "ohne Datum"
-        meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), when, hit.section, hit.agency) if x)
-        click.echo(f"{rank:>3}. {click.style(hit.title, bold=True) if color else hit.title}")
-        click.echo(f"     {meta}  [{hit.id}]")
-        snippet = "".join(
-            (click.style(text, bold=True, fg="yellow") if color else f"*{text}*") if matched else text
-            for text, matched in hit.snippet.parts
-        )
-        if snippet:
-            click.echo(f"     {' '.join(html.unescape(snippet).split())}")
+        _print_hit(rank, hit, color)
+
+
+def _print_hit(rank: int, hit, color: bool) -> None:
+    when = hit.published.strftime("%d.%m.%Y %H:%M") if hit.published else "ohne Datum"
+    meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), when, hit.section, hit.agency) if x)
+    click.echo(f"{rank:>3}. {click.style(hit.title, bold=True) if color else hit.title}")
+    click.echo(f"     {meta}  [{hit.id}]")
+    snippet = "".join(
+        (click.style(text, bold=True, fg="yellow") if color else f"*{text}*") if matched else text
+        for text, matched in hit.snippet.parts
+    )
+    if snippet:
+        click.echo(f"     {' '.join(html.unescape(snippet).split())}")
 
 
 @cli.command()

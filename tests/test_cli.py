@@ -87,3 +87,13 @@ def test_broken_file_is_reported_and_the_rest_is_indexed(tmp_path, sample_files)
     assert "1 Artikel und 6 weitere Meldungen indexiert" in result.stdout
     found = run_cli("query", "Botschaft", "--json", index_dir=tmp_path / "ix")
     assert [h["id"] for h in json.loads(found.stdout)["hits"]] == [ARTICLE.id]
+
+
+def test_similar_lists_related_reports_and_unknown_id_exits_1(index_dir):
+    result = run_cli("similar", ARTICLE.id, "--json", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["id"] == ARTICLE.id and ARTICLE.id not in [h["id"] for h in data["hits"]]
+    assert data["hits"] and {h["id"] for h in data["hits"]} <= {r.id for r in ARTICLE.related}
+    missing = run_cli("similar", "0000000000000000", index_dir=index_dir)
+    assert missing.returncode == 1 and "gibt es im Index nicht" in missing.stderr and "Traceback" not in missing.stderr

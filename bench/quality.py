@@ -62,6 +62,7 @@ from indexer.model import Article  # noqa: E402
 from indexer.store import open_for_reading  # noqa: E402
 from indexer.write import WRITER_LIMIT_MB, article_document, index_articles  # noqa: E402
 from search.query import open_searcher, parse_query  # noqa: E402
+from search.ranking import FIELD_BOOSTS, POSITIONLESS  # noqa: E402
 
 DEPTH = 100  # hits fetched per query: the deepest cut-off reported (recall@100)
 # The article's own text fields. newsearch also searches copies of the same text analysed
@@ -275,19 +276,39 @@ def _cut_corpus(articles: list[Article], answer_ids: dict, judgements: dict, lim
 # --- The two systems ---
 
 
-def rank_newsearch(articles: Sequence[Article], queries: Mapping[str, str]) -> Rankings:
+def ablation_boosts() -> dict[str, dict[str, float]]:
+    """Query-time variants over one index, each adding one feature (all fields are indexed anyway).
+
+    stemming: the stemmed text fields alone, equal weights (PyStemmer Snowball, which also folds
+    umlauts and reads ae/oe/ue, our stop list and hyphen parts); +exact: surface forms ranked;
+    +compounds: compound parts; +weights: the product's field weights (``FIELD_BOOSTS``).
+    """
+    stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in POSITIONLESS}
+    return {
+        "newsearch:stemming": stemmed,
+        "newsearch:+exact": {**stemmed, f.EXACT: FIELD_BOOSTS[f.EXACT]},
+        "newsearch:+compounds": {**stemmed, f.EXACT: FIELD_BOOSTS[f.EXACT], f.PARTS: FIELD_BOOSTS[f.PARTS]},
+    }
+
+
+def rank_newsearch(articles: Sequence[Article], queries: Mapping[str, str], ablations: bool = False) -> dict:
     """Index with index_articles, search with open_searcher and parse_query's query, OR-ed."""
     with tempfile.TemporaryDirectory(prefix="quality-newsearch-") as index_dir:
         started = time.perf_counter()
         index_articles(articles, index_dir)
         _log(f"newsearch: {len(articles)} Artikel indexiert in {time.perf_counter() - started:.1f} s")
         with open_searcher(open_for_reading(index_dir)) as searcher:
-            return _search_all("newsearch", searcher, lambda text: newsearch_or_query(searcher, text), queries)
+            runs = {"newsearch": _search_all("newsearch", searcher, lambda text: newsearch_or_query(searcher, text),
+                                             queries)}
+            for name, boosts in (ablation_boosts().items() if ablations else ()):
+                runs[name] = _search_all(name, searcher, lambda text, b=boosts: newsearch_or_query(searcher, text, b),
+                                         queries)
+            return runs
 
 
-def newsearch_or_query(searcher: Searcher, text: str) -> wq.Query:
+def newsearch_or_query(searcher: Searcher, text: str, boosts: dict[str, float] | None = None) -> wq.Query:
     """The product's query with its words OR-ed (``search.query.parse_query(any_words=True)``)."""
-    return parse_query(searcher, text, any_words=True)
+    return parse_query(searcher, text, any_words=True, boosts=boosts)
 
 
 def baseline_schema() -> fields.Schema:
@@ -339,18 +360,13 @@ def _search_all(
     return rankings
 
 
-SYSTEMS: dict[str, Callable[[Sequence[Article], Mapping[str, str]], Rankings]] = {
-    "newsearch": rank_newsearch,
-    "baseline": rank_baseline,
-}
-
-
-def compare(collection: Collection, details: Path | None = None) -> dict[str, dict[str, float]]:
+def compare(collection: Collection, details: Path | None = None, ablations: bool = False) -> dict[str, dict[str, float]]:
     """Both systems' metrics on the collection; with ``details``, one JSON line per query there."""
     _log(f"{len(collection.articles)} Artikel, {len(collection.queries)} Anfragen")
     runs = {}
-    for name, rank in SYSTEMS.items():
-        rankings = rank(collection.articles, collection.queries)
+    ranked = {**rank_newsearch(collection.articles, collection.queries, ablations),
+              "baseline": rank_baseline(collection.articles, collection.queries)}
+    for name, rankings in ranked.items():
         runs[name] = {qid: [collection.answer_ids[doc] for doc in docs] for qid, docs in rankings.items()}
     if details:
         _write_details(details, collection, runs)
@@ -391,6 +407,8 @@ _DETAILS = click.option(
     default=None,
     help="Schreibt je Anfrage eine JSON-Zeile mit Rang und Werten beider Systeme in diese Datei.",
 )
+_ABLATIONS = click.option("--ablations", is_flag=True,
+                          help="Zusätzlich newsearch mit je einem Merkmal weniger (siehe ablation_boosts).")
 _FILE = dict(type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 
 
@@ -405,9 +423,10 @@ def cli() -> None:
 @click.option("--qrels", **_FILE, help="TSV: query-id, corpus-id, score")
 @_LIMIT
 @_DETAILS
-def beir(corpus: Path, queries: Path, qrels: Path, limit: int | None, details: Path | None) -> None:
+@_ABLATIONS
+def beir(corpus: Path, queries: Path, qrels: Path, limit: int | None, details: Path | None, ablations: bool) -> None:
     """Fragen gegen eine Passagensammlung im BEIR-Format, Wörter ODER-verknüpft."""
-    click.echo(json.dumps(compare(load_beir(corpus, queries, qrels, limit), details)))
+    click.echo(json.dumps(compare(load_beir(corpus, queries, qrels, limit), details, ablations)))
 
 
 @cli.command("known-item")
@@ -415,13 +434,14 @@ def beir(corpus: Path, queries: Path, qrels: Path, limit: int | None, details: P
 @click.option("--queries", **_FILE, help="TSV: article-id, title")
 @_LIMIT
 @_DETAILS
-def known_item(articles: Path, queries: Path, limit: int | None, details: Path | None) -> None:
+@_ABLATIONS
+def known_item(articles: Path, queries: Path, limit: int | None, details: Path | None, ablations: bool) -> None:
     """Artikel ohne Titel indexieren und jeden über seinen Titel suchen; genau er ist richtig."""
     try:
         collection = load_known_item(articles, queries, limit)
     except ArticleParseError as err:
         raise click.ClickException(err.message) from err
-    click.echo(json.dumps(compare(collection, details)))
+    click.echo(json.dumps(compare(collection, details, ablations)))
 
 
 if __name__ == "__main__":

@@ -157,9 +157,12 @@ def _result(searcher, request, text, q, page_hits, base, matched, columns, filte
     )
 
 
-def to_whoosh(node, schema) -> wq.Query:
-    """The Whoosh query for a parsed tree; ``None`` (nothing searchable) matches every document."""
-    built = _build(node, schema) if node is not None else None
+def to_whoosh(node, schema, boosts: dict[str, float] | None = None) -> wq.Query:
+    """The Whoosh query for a parsed tree; ``None`` (nothing searchable) matches every document.
+
+    ``boosts`` replaces ``FIELD_BOOSTS`` (fields and weights) for ablation studies in bench/.
+    """
+    built = _build(node, schema, boosts or FIELD_BOOSTS) if node is not None else None
     if built is None:
         return _everything()
     if isinstance(built, wq.Not):  # "NICHT Krieg" alone: everything except
@@ -167,7 +170,8 @@ def to_whoosh(node, schema) -> wq.Query:
     return built.normalize()
 
 
-def parse_query(searcher: Searcher, text: str, any_words: bool = False) -> wq.Query:
+def parse_query(searcher: Searcher, text: str, any_words: bool = False,
+                boosts: dict[str, float] | None = None) -> wq.Query:
     """The Whoosh query for a query string, without filters (bench and quality scripts use it).
 
     ``any_words`` ORs the top level: for questions and headlines used as queries, where requiring
@@ -176,7 +180,7 @@ def parse_query(searcher: Searcher, text: str, any_words: bool = False) -> wq.Qu
     tree = parse_user_query(text).tree
     if any_words and isinstance(tree, Group) and tree.op == "AND":
         tree = Group("OR", tree.children)
-    return to_whoosh(tree, searcher.schema)
+    return to_whoosh(tree, searcher.schema, boosts)
 
 
 def _everything() -> wq.Query:
@@ -184,18 +188,18 @@ def _everything() -> wq.Query:
     return wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])
 
 
-def _build(node, schema) -> wq.Query | None:
+def _build(node, schema, boosts: dict[str, float]) -> wq.Query | None:
     if isinstance(node, Word):
-        return _word_query(node, schema)
+        return _word_query(node, schema, boosts)
     if isinstance(node, Phrase):
-        return _phrase_query(node, schema)
+        return _phrase_query(node, schema, boosts)
     if isinstance(node, Not):
-        child = _build(node.child, schema)
+        child = _build(node.child, schema, boosts)
         return wq.Not(child) if child is not None else None
     if isinstance(node, Required):
-        return _build(node.child, schema)
+        return _build(node.child, schema, boosts)
     if isinstance(node, Group):
-        built = [(c, _build(c, schema)) for c in node.children]
+        built = [(c, _build(c, schema, boosts)) for c in node.children]
         built = [(c, b) for c, b in built if b is not None]
         if not built:
             return None
@@ -212,15 +216,15 @@ def _build(node, schema) -> wq.Query | None:
     return None
 
 
-def _fields_for(fieldname: str | None) -> dict[str, float]:
+def _fields_for(fieldname: str | None, boosts: dict[str, float]) -> dict[str, float]:
     if fieldname == "title":
-        return {f.TITLE: FIELD_BOOSTS[f.TITLE]}
-    return FIELD_BOOSTS
+        return {f.TITLE: boosts.get(f.TITLE, FIELD_BOOSTS[f.TITLE])}
+    return boosts
 
 
-def _word_query(word: Word, schema) -> wq.Query | None:
+def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None:
     alternatives = []
-    for name, boost in _fields_for(word.field).items():
+    for name, boost in _fields_for(word.field, boosts).items():
         if word.prefix:
             prefix = _prefix_form(word.text, folded=name != f.EXACT)
             if name != f.PARTS and prefix:
@@ -239,9 +243,9 @@ def _word_query(word: Word, schema) -> wq.Query | None:
     return wq.Or(alternatives) if alternatives else None
 
 
-def _phrase_query(phrase: Phrase, schema) -> wq.Query | None:
+def _phrase_query(phrase: Phrase, schema, boosts: dict[str, float]) -> wq.Query | None:
     alternatives = []
-    for name, boost in _fields_for(phrase.field).items():
+    for name, boost in _fields_for(phrase.field, boosts).items():
         if name in POSITIONLESS:
             continue
         tokens = list(schema[name].process_text(" ".join(phrase.words), mode="query"))

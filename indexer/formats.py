@@ -26,7 +26,16 @@ def _page_dump(path: Path, on_error: OnError) -> list[Article]:
 
 
 def _json_lines(path: Path, on_error: OnError) -> list[Article]:
-    return list(parse_jsonl(path, on_error))
+    problems = []
+
+    def note(where: str, reason: str) -> None:
+        problems.append(where)
+        on_error(where, reason)
+
+    articles = list(parse_jsonl(path, note))
+    if not articles and not problems:
+        raise ArticleParseError(path, "enthält keinen Artikel (nur Leerzeilen)")
+    return articles
 
 
 def _html(path: Path, on_error: OnError) -> list[Article]:

@@ -147,6 +147,10 @@ class _Run:
             for doc_id in entry.doc_ids:
                 self.owners[doc_id] = self.owners.get(doc_id, 0) + 1
         self.related: dict[str, tuple[dict, set[str]]] = {}  # related id -> (fields, parent ids)
+        # Articles wait here until the next commit point: Whoosh's update_document deletes only
+        # committed copies, so an id added twice to one writer (the same article in two files of
+        # a batch) would be in the index twice. Last version wins.
+        self.pending: dict[str, dict] = {}
         self.article_ids_written: set[str] = set()
         self.writer = self._new_writer()
         self.last_commit = time.monotonic()
@@ -198,7 +202,7 @@ class _Run:
     def _write_article(self, article: Article) -> None:
         previous = self._stored(article.id)
         old_related = set(previous.get(f.RELATED_IDS) or []) if previous else set()
-        self.writer.update_document(**article_document(article))
+        self.pending[article.id] = article_document(article)
         self.article_ids_written.add(article.id)
         self.related.pop(article.id, None)  # a full article replaces its related stub
         self.articles += 1
@@ -217,6 +221,7 @@ class _Run:
             return  # another file still provides this article
         stored = self._stored(doc_id)
         self.writer.delete_by_term(f.ID, doc_id)
+        self.pending.pop(doc_id, None)
         self.article_ids_written.discard(doc_id)
         self.deleted += 1
         for related_id in (stored or {}).get(f.RELATED_IDS) or []:
@@ -243,6 +248,12 @@ class _Run:
     def _stored(self, doc_id: str) -> dict | None:
         return self.searcher.document(**{f.ID: doc_id})
 
+    def _flush(self) -> None:
+        for doc in self.pending.values():
+            self.writer.update_document(**doc)
+        self.pending.clear()
+        self._flush_related()
+
     def _flush_related(self) -> None:
         for related_id, (fields, parents) in self.related.items():
             if fields is None or related_id in self.article_ids_written:
@@ -262,7 +273,7 @@ class _Run:
     def commit_if_due(self) -> None:
         if time.monotonic() - self.last_commit < self.commit_every:
             return
-        self._flush_related()
+        self._flush()
         self.writer.commit(merge=False)
         # A fresh searcher, not refresh(): Whoosh 2.7's reader reuse fails after a merge=False commit.
         self.searcher.close()
@@ -271,7 +282,7 @@ class _Run:
         self.last_commit = time.monotonic()
 
     def finish(self) -> None:
-        self._flush_related()
+        self._flush()
         self.writer.commit()
         self.searcher.close()
 

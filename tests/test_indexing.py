@@ -304,3 +304,19 @@ def test_progress_bar_shows_documents_per_second_on_a_terminal_only(tmp_path, sa
     assert "Indexiere" in text and "Dok./s" in text, text
     piped = run_cli("index", str(sample_files), index_dir=tmp_path / "ix2")
     assert "Indexiere" not in piped.stderr + piped.stdout and "Dok./s" not in piped.stderr + piped.stdout
+
+
+def test_a_hundred_broken_and_odd_files_lose_nothing_and_report_every_bad_one(tmp_path, sample_files):
+    from tests.broken_corpus import MAX_BYTES, generate
+
+    index_files([sample_files], tmp_path / "ix")
+    before = set(documents(tmp_path / "ix"))
+    expected = generate(tmp_path / "corpus")
+    assert len(expected) >= 100
+    report = index_files([tmp_path / "corpus"], tmp_path / "ix", max_bytes=MAX_BYTES)
+    failed = {Path(f.path.split(":")[0]).name for f in report.failures}
+    assert failed == {name for name, e in expected.items() if e["expect"] == "bad"} | {"mixed.jsonl"}
+    assert all(f.reason for f in report.failures)
+    wanted = {t for e in expected.values() for t in e["titles"]}
+    assert set(titles(tmp_path / "ix")) == wanted | {"USA und Russland sprechen über Arbeit ihrer Botschaften"}
+    assert before <= set(documents(tmp_path / "ix")), "documents indexed before the batch were lost"

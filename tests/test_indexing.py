@@ -320,3 +320,40 @@ def test_a_hundred_broken_and_odd_files_lose_nothing_and_report_every_bad_one(tm
     wanted = {t for e in expected.values() for t in e["titles"]}
     assert set(titles(tmp_path / "ix")) == wanted | {"USA und Russland sprechen über Arbeit ihrer Botschaften"}
     assert before <= set(documents(tmp_path / "ix")), "documents indexed before the batch were lost"
+
+
+def test_full_rebuild_by_the_bulk_writer_holds_what_incremental_runs_hold(tmp_path, sample_files):
+    """``--full`` builds with the bulk writer (indexer/bulk.py): over a batch with shared related
+    items, an article that replaces a related stub, one article in two files and the broken
+    corpus, it must hold the same documents, answer queries the same, and leave a ledger the next
+    incremental run trusts."""
+    from search.query import build_request, open_searcher, run_query
+    from search.results import result_to_json
+    from tests.broken_corpus import MAX_BYTES, generate
+
+    inbox = tmp_path / "in"
+    generate(inbox / "corpus")
+    shutil.copy(next(sample_files.iterdir()), inbox / "sample.txt")
+    write_page(inbox / "a.txt", "Werften melden Aufträge", related=[RELATED_X])
+    write_page(inbox / "b.txt", "Reeder investieren", stamp="03.02.2026 - 08:00:00", related=[RELATED_X])
+    write_page(inbox / "x.txt", "Hafen Hamburg wächst weiter", lead="Der Umschlag steigt deutlich.",
+               stamp="02.02.2026 - 09:15:37", topics="Wirtschaft")
+    write_page(inbox / "y.txt", "Streit um Windräder", related=[RELATED_X.replace("Hafen Hamburg", "Kai Kiel")])
+    shutil.copy(inbox / "y.txt", inbox / "y-kopie.txt")
+
+    incremental = index_files([inbox], tmp_path / "inc", max_bytes=MAX_BYTES)
+    full = index_files([inbox], tmp_path / "full", full=True, max_bytes=MAX_BYTES)
+    assert (full.articles, full.related, full.added) == (incremental.articles, incremental.related, incremental.added)
+    assert sorted(map(str, full.failures)) == sorted(map(str, incremental.failures))
+    inc_docs, full_docs = documents(tmp_path / "inc"), documents(tmp_path / "full")
+    assert len(full_docs) > 50 and full_docs == inc_docs
+    assert {d[f.KIND] for d in full_docs.values()} == {"article", "related"}
+
+    def answers(index_dir):
+        with open_searcher(open_for_reading(index_dir)) as searcher:
+            return [result_to_json(run_query(searcher, build_request(q, per_page=50)))["hits"]
+                    for q in ("Hafen", "Botschaft", "Windräder", "Meldung", "Ukraine-Gespräche")]
+
+    assert answers(tmp_path / "full") == answers(tmp_path / "inc")
+    again = index_files([inbox], tmp_path / "full", max_bytes=MAX_BYTES)
+    assert (again.added, again.updated, again.deleted) == (0, 0, 0) and again.unchanged == incremental.articles

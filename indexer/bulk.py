@@ -1,0 +1,847 @@
+"""Building a fresh index fast: one pass over all documents, postings written straight to disk.
+
+Whoosh's ``SegmentWriter`` spends most of a full build on bookkeeping, not on analysis: every
+posting becomes a tuple in a pool that is sorted (spilling to temporary files) at commit, then fed
+one by one through ``W3FieldWriter``, which looks up the document's field length again for each
+posting. Here the postings of each term are collected in memory as the documents are analysed and
+written in one go per term, in exactly the whoosh3 block format (128 postings a block, pickled and
+zlib-compressed as ``W3PostingsWriter`` does); stored fields, length and sort columns still go
+through Whoosh's own ``W3PerDocWriter``. The result is an ordinary Whoosh index: same schema (the
+index's own), same terms, same postings, same stored values.
+
+With ``procs=2`` the documents are split into two contiguous halves and two forked processes each
+write one segment of one half, so the index has two segments (first half, then second: document
+numbers and order are the same as a one-segment build). Nothing is merged.
+
+Text fields analysed with exactly the chain of ``indexer.analysis.german_analyzer()`` go through
+``index_positions``, one fused function doing what the tokenizer and its four filters do; any
+other analyzer falls back to Whoosh's own ``field.index``. ``tests/test_bulk.py`` proves the fused
+function gives the same terms and positions as the chain.
+"""
+from __future__ import annotations
+
+import gc
+import io
+import os
+import pickle
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import traceback
+import zlib
+from array import array
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from hashlib import md5
+from itertools import accumulate, chain, repeat
+from operator import itemgetter
+from pathlib import Path
+from pickle import dumps
+
+import Stemmer
+from whoosh import index
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import W3Codec, W3Segment, W3TermInfo
+from whoosh.fields import ID
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
+
+from indexer.analysis import (
+    ANALYZER_VERSION,
+    WORD_PATTERN,
+    compound_parts_analyzer,
+    exact_analyzer,
+    german_analyzer,
+)
+from indexer.compounds import split_compound
+from indexer.errors import NewsearchError
+from indexer.german import STOP_WORDS
+
+# Below this many documents per process a second process costs more than it saves.
+MIN_DOCS_PER_PROC = 200
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process imports indexer from
+
+# --- the fused analyzers -------------------------------------------------------------------------
+
+# The chains this module reproduces, and the analyzer version they were proven against: a field
+# with any other analyzer, or an index of another analyzer version, takes Whoosh's own path.
+FUSED_FOR_ANALYZER_VERSION = 4
+STEMMED_CHAIN = german_analyzer()
+EXACT_CHAIN = exact_analyzer()
+PARTS_CHAIN = compound_parts_analyzer()
+
+_WORD = re.compile(WORD_PATTERN)
+_HYPHEN = re.compile(r"[-‐‑]")
+_STOPS = frozenset(STOP_WORDS)
+_stem = Stemmer.Stemmer("german").stemWord
+_STOPPED: tuple = ((), (), (), ())
+
+
+class _Lexicon(dict):
+    """Raw token -> what the chains make of it: ``(stems, forms, parts, steps)``.
+
+    ``forms`` are the lower-cased words HyphenPartsFilter emits at index time (the joined whole,
+    then each part that is no stop word), ``stems`` their stems (german_analyzer), ``parts`` the
+    stemmed compound parts of the forms (compound_parts_analyzer), ``steps`` how far each stem's
+    position is from the previous one (a hyphenated word's first part shares the whole's
+    position). All four are empty for a stop word. German news repeats its vocabulary, so after
+    the first few hundred articles nearly every token is one lookup.
+    """
+
+    def __missing__(self, raw: str):
+        if len(self) > _LEXICON_LIMIT:
+            self.clear()
+        entry = self[raw] = _lexicon_entry(raw)
+        return entry
+
+
+_LEXICON = _Lexicon()
+_LEXICON_LIMIT = 1_500_000
+
+
+def _lexicon_entry(raw: str) -> tuple:
+    word = raw.lower()
+    if word in _STOPS:
+        return _STOPPED
+    if _HYPHEN.search(word):
+        forms = (_HYPHEN.sub("", word), *(p for p in _HYPHEN.split(word) if p and p not in _STOPS))
+        steps = (1, 0, *(1,) * (len(forms) - 2)) if len(forms) > 1 else (1,)
+    else:
+        forms = (word,)
+        steps = (1,)
+    stems = tuple(_stem(form) for form in forms)
+    parts = tuple(_stem(form[a:b]) for form in forms for a, b in split_compound(form))
+    return stems, forms, parts, steps
+
+
+_STEMS, _FORMS, _PARTS, _STEPS = (itemgetter(k) for k in range(4))
+
+
+def kept_entries(text: str) -> tuple[int, list[tuple]]:
+    """The lexicon entries of the words of ``text`` that are no stop words, and the token number
+    of the first of them (the stop filter renumbers from there)."""
+    tokens = _WORD.findall(text)
+    kept = list(filter(_STEMS, map(_LEXICON.__getitem__, tokens)))
+    first = 0
+    if kept:
+        while not _LEXICON[tokens[first]][0]:
+            first += 1
+    return first, kept
+
+
+def index_positions(text: str, analysed: tuple[int, list[tuple]] | None = None) -> dict[str, list[int]]:
+    """Each term ``german_analyzer()`` indexes from ``text``, with its positions.
+
+    Does the work of RegexTokenizer → LowercaseFilter → StopFilter (renumbering) →
+    HyphenPartsFilter → GermanStemFilter in a few passes that run in C: the first kept word keeps
+    its token number and each later one follows it; a hyphenated word gives its joined stem at
+    its position and its parts at consecutive positions, pushing later words back.
+    ``analysed`` is ``kept_entries(text)`` if the caller has it already.
+
+    >>> index_positions("Die US-Botschaft in Moskau")
+    {'usbotschaft': [1], 'us': [1], 'botschaft': [2], 'moskau': [3]}
+    """
+    first, kept = analysed or kept_entries(text)
+    stems = list(chain.from_iterable(map(_STEMS, kept)))
+    if len(stems) == len(kept):  # no hyphenated word with parts: one position per word
+        positions = range(first, first + len(stems))
+    else:
+        positions = accumulate(chain.from_iterable(map(_STEPS, kept)), initial=first - 1)
+        next(positions)
+    grouped: dict[str, list[int]] = {}
+    deque(map(list.append, map(grouped.setdefault, stems, iter(list, None)), positions), 0)
+    return grouped
+
+
+def index_counts(kept: Iterable[tuple], chain_number: int) -> Counter:
+    """Term frequencies from the kept lexicon entries of a text: ``chain_number`` 1 is
+    ``exact_analyzer()``, 2 ``compound_parts_analyzer()`` (both index frequencies only).
+
+    >>> index_counts(kept_entries("Die Botschaftsbesitz-Frage, die Botschaft")[1], 1)
+    Counter({'botschaftsbesitzfrage': 1, 'botschaftsbesitz': 1, 'frage': 1, 'botschaft': 1})
+    """
+    return Counter(chain.from_iterable(map(_STEMS if chain_number == 0 else itemgetter(chain_number), kept)))
+
+
+def german_tokens(text: str, analyzer: str = "stemmed") -> list[tuple[str, int, int, int]]:
+    """``(text, pos, startchar, endchar)`` of every token a chain indexes, in order.
+
+    ``analyzer`` is ``"stemmed"`` (``german_analyzer()``), ``"exact"`` (``exact_analyzer()``) or
+    ``"parts"`` (``compound_parts_analyzer()``). The fused candidate for a whole chain,
+    characters included; the index itself stores none (text fields use ``Positions`` or
+    ``Frequency``), so the build uses the faster ``index_positions`` and ``index_counts``.
+
+    >>> german_tokens("Die US-Botschaft")
+    [('usbotschaft', 1, 4, 16), ('us', 1, 4, 6), ('botschaft', 2, 7, 16)]
+    """
+    tokens = []
+    pos = None
+    shift = 0
+    for i, match in enumerate(_WORD.finditer(text)):
+        word = match.group().lower()
+        if word in _STOPS:
+            continue
+        pos = i if pos is None else pos + 1
+        at = pos + shift
+        start, end = match.span()
+        forms = [(word, at, start, end)]
+        if _HYPHEN.search(word):
+            forms = [(_HYPHEN.sub("", word), at, start, end)]
+            offset = 0
+            parts = []
+            for piece in _HYPHEN.split(word):
+                if piece and piece not in _STOPS:
+                    parts.append((piece, offset))
+                offset += len(piece) + 1
+            for k, (piece, piece_offset) in enumerate(parts):
+                forms.append((piece, at + k, start + piece_offset, start + piece_offset + len(piece)))
+            if parts:
+                shift += len(parts) - 1
+        for form, form_pos, form_start, form_end in forms:
+            if analyzer == "stemmed":
+                tokens.append((_stem(form), form_pos, form_start, form_end))
+            elif analyzer == "exact":
+                tokens.append((form, form_pos, form_start, form_end))
+            else:
+                for a, b in split_compound(form):
+                    tokens.append((_stem(form[a:b]), form_pos, form_start + a, form_start + b))
+    return tokens
+
+
+# --- writing one segment -------------------------------------------------------------------------
+
+_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
+# W3TermInfo.to_bytes for postings in the postings file: its struct, then offset and length
+_TERMINFO_EXTENT = struct.Struct(W3TermInfo._struct.format + "qi")
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")  # filetables._lengths
+_HASH_POINTER = struct.Struct("!Iq")  # filetables._pointer
+_EMPTY_SLOT = _HASH_POINTER.pack(0, 0)
+# Blocks whose pickle is shorter than this are stored uncompressed (compression flag 0 in the
+# block info, which W3LeafMatcher honours): most terms have one block of a few dozen bytes, on
+# which zlib saves nothing.
+COMPRESS_FROM_BYTES = 512
+COMPRESSION_LEVEL = 1  # the block info records it; readers only ask whether it is 0
+_POSITIONS, _EXACT, _PARTS, _GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan
+_FLOATS: list[float] = []
+_FREQUENCY_VALUES: list[bytes] = []  # Frequency's posting value: the count as an unsigned int
+_ONE_POSITION: list[bytes] = []  # Positions.encode([p]) by p, shared by all single-position postings
+
+
+def _grow_tables(size: int) -> None:
+    for n in range(len(_FLOATS), size):
+        _FLOATS.append(float(n))
+        _FREQUENCY_VALUES.append(pack_uint(n))
+
+
+def _grow_one_position(size: int) -> None:
+    for p in range(len(_ONE_POSITION), size):
+        _ONE_POSITION.append(pack_uint(1) + dumps([p], 2))
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    """``Positions.encode``: the count, then the pickled position deltas."""
+    deltas = [positions[0]]
+    deltas += [b - a for a, b in zip(positions, positions[1:])]
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def _last(positions: list[int]) -> int:
+    return positions[-1]
+
+
+_grow_tables(4096)
+_grow_one_position(4096)
+
+
+def _compress(data: bytes) -> bytes:
+    """A zlib stream that ``zlib.decompress`` reads like any other: level 1, a 4 KB window and
+    small hash tables, because setting up zlib's default 256 KB of state costs more than
+    compressing a posting block (rarely over 4 KB), and level 3 saves 2% more for 40% more time."""
+    compressor = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, 12, 4)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _pickle_block(data: tuple) -> bytes:
+    """``pickle.dumps(data, 3)`` without the memo (the block holds no shared objects that need
+    it): half the time for a full block."""
+    _BLOCK_BUFFER.seek(0)
+    _BLOCK_BUFFER.truncate()
+    _BLOCK_PICKLER.dump(data)
+    return _BLOCK_BUFFER.getvalue()
+
+
+_BLOCK_BUFFER = io.BytesIO()
+_BLOCK_PICKLER = pickle.Pickler(_BLOCK_BUFFER, 3)
+_BLOCK_PICKLER.fast = True
+
+
+def fused_plan(field) -> int:
+    """How ``field`` is analysed here: a fused function that indexes it exactly as its own
+    analyzer would, or ``_GENERIC`` (Whoosh's ``field.index``)."""
+    if not field.indexed or ANALYZER_VERSION != FUSED_FOR_ANALYZER_VERSION or field.format.field_boost != 1.0:
+        return _GENERIC
+    fmt = field.format.__class__
+    if fmt is Positions and field.analyzer == STEMMED_CHAIN:
+        return _POSITIONS
+    if fmt is Frequency and field.analyzer == EXACT_CHAIN:
+        return _EXACT
+    if fmt is Frequency and field.analyzer == PARTS_CHAIN:
+        return _PARTS
+    return _GENERIC
+
+
+class _TermTable(OrderedHashWriter):
+    """Whoosh's ordered term hash file, filled a whole field at a time (same bytes on disk)."""
+
+    def add_sorted(self, keys: list[bytes], values: list[bytes]) -> None:
+        if keys[0] <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
+        pos = self.dbfile.tell()
+        index_append = self.index.append
+        buckets = self.buckets
+        pack = _KEY_VALUE_LENGTHS.pack
+        chunks = []
+        for key, value in zip(keys, values):
+            index_append(pos)
+            h = int.from_bytes(md5(key).digest()[12:], "big")  # filetables.md5_hash
+            buckets[h & 255].append((h, pos))
+            chunks += (pack(len(key), len(value)), key, value)
+            pos += 8 + len(key) + len(value)
+        self.dbfile.write(b"".join(chunks))
+        self.lastkey = keys[-1]
+
+    def _write_hashes(self):
+        # HashWriter._write_hashes, writing each table in one piece
+        dbfile = self.dbfile
+        pack = _HASH_POINTER.pack
+        for entries in self.buckets:
+            numslots = 2 * len(entries)
+            self.directory.append((dbfile.tell(), numslots))
+            table = [_EMPTY_SLOT] * numslots
+            for hashval, position in entries:
+                slot = (hashval >> 8) % numslots
+                while table[slot] is not _EMPTY_SLOT:
+                    slot = (slot + 1) % numslots
+                table[slot] = pack(hashval, position)
+            dbfile.write(b"".join(table))
+
+
+class _SegmentBuilder:
+    """Writes one segment from documents added in order: ``SegmentWriter`` without its pool.
+
+    Postings are kept per field and term as flat lists: ``[doc, weight, value, ...]`` for
+    positions, ``[doc, freq, ...]`` for the counted fields, ``[doc, (weight, value), ...]`` for
+    the rest; shared floats, counts and single-position values keep them small.
+    """
+
+    def __init__(self, schema, storage: FileStorage, indexname: str):
+        self.schema = schema
+        self.storage = storage
+        codec = default_codec()
+        if not isinstance(codec, W3Codec):
+            raise BulkWriteError(f"bulk writing knows the whoosh3 codec only, not {codec!r}")
+        self.blocklimit = codec._blocklimit
+        self.compression = codec._compression
+        self.segment = codec.new_segment(storage, indexname)
+        self.perdoc = codec.per_document_writer(storage, self.segment)
+        self.docnum = 0
+        self.plans = {name: fused_plan(field) for name, field in schema.items() if field.indexed}
+        self.postings: dict[str, dict] = {name: {} for name in self.plans}
+        # field name -> length byte of each document (0 = none), for the block length statistics
+        self.length_bytes = {name: array("B") for name, field in schema.items() if field.scorable}
+        for name, field in schema.items():
+            if field.vector or field.separate_spelling():
+                raise BulkWriteError(f"bulk writing writes no vectors or spelling words (field {name!r})")
+
+    def add_document(self, fields: dict) -> None:
+        schema = self.schema
+        docnum = self.docnum
+        perdoc = self.perdoc
+        perdoc.start_doc(docnum)
+        analysed = self._analyse(fields)
+        for name in sorted(fields):
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            plan = self.plans.get(name)
+            if plan is None:
+                pass
+            elif plan == _GENERIC:
+                terms = self.postings[name]
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    if scorable:
+                        length += freq
+                    found = terms.get(tbytes)
+                    if found is None:
+                        terms[tbytes] = [docnum, (weight, vbytes)]
+                    else:
+                        found += (docnum, (weight, vbytes))
+            elif plan == _POSITIONS:
+                grouped = index_positions(value, analysed[value])
+                freqs = list(map(len, grouped.values()))
+                length = sum(freqs)
+                if length:
+                    self._grow(freqs)
+                    one = _ONE_POSITION
+                    if len(one) <= max(grouped.values(), key=_last)[-1]:
+                        _grow_one_position(max(grouped.values(), key=_last)[-1] + 1)
+                    values = [one[p[0]] if len(p) == 1 else _encode_positions(p) for p in grouped.values()]
+                    terms = self.postings[name]
+                    slots = map(terms.setdefault, grouped, iter(list, None))
+                    deque(map(list.extend, slots, zip(repeat(docnum), map(_FLOATS.__getitem__, freqs), values)), 0)
+            else:
+                counts = index_counts(analysed[value][1], plan) if isinstance(value, str) else Counter(value)
+                length = counts.total()
+                if length:
+                    self._grow(counts.values())
+                    terms = self.postings[name]
+                    slots = map(terms.setdefault, counts, iter(list, None))
+                    deque(map(list.extend, slots, zip(repeat(docnum), counts.values())), 0)
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.scorable:
+                lengths = self.length_bytes[name]
+                if len(lengths) < docnum:
+                    lengths.frombytes(bytes(docnum - len(lengths)))  # documents without this field
+                lengths.append(length_to_byte(length) if length else 0)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.docnum += 1
+
+    def _analyse(self, fields: dict) -> dict:
+        """``kept_entries`` of every text a fused plan indexes, each distinct text once.
+
+        A counted field's text that is the newline-join of the document's positional texts
+        (``article_document`` builds ``exact`` and ``parts`` that way) reuses their entries:
+        no word crosses a newline, and counting ignores order. A counted field given as a list
+        of terms is indexed as Whoosh indexes a list: each item one token, not analysed.
+        """
+        analysed: dict = {}
+        positional, counted = [], []
+        for name, value in fields.items():
+            plan = self.plans.get(name)
+            if plan is None or plan == _GENERIC or value is None:
+                continue
+            if isinstance(value, str):
+                if value not in analysed:
+                    (positional if plan == _POSITIONS else counted).append(value)
+                    analysed[value] = None
+            elif plan == _POSITIONS or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
+                raise BulkWriteError(f"field {name!r} takes a string or a list of strings, not {value!r}")
+        for value in positional:
+            analysed[value] = kept_entries(value)
+        for value in counted:
+            if analysed[value] is not None:
+                continue
+            texts = sorted((value.find(text), text) for text in positional if text)
+            if texts and texts[0][0] >= 0 and "\n".join(text for _, text in texts) == value:
+                analysed[value] = (0, list(chain.from_iterable(analysed[text][1] for _, text in texts)))
+            else:
+                analysed[value] = kept_entries(value)
+        return analysed
+
+    @staticmethod
+    def _grow(freqs) -> None:
+        top = max(freqs)
+        if top >= len(_FLOATS):
+            _grow_tables(top + 1)
+
+    def finish(self):
+        """Write the postings and the term table, assemble the segment file; returns the segment."""
+        self.perdoc.close()
+        segment = self.segment
+        table = _TermTable(segment.create_file(self.storage, W3Codec.TERMS_EXT))
+        fieldmap = table.extras["fieldmap"] = {}
+        postfile = segment.create_file(self.storage, W3Codec.POSTS_EXT)
+        for name in sorted(self.postings):
+            terms = self.postings[name]
+            if terms:
+                fieldmap[name] = len(fieldmap)
+                self._write_field(name, terms, table, postfile)
+                terms.clear()
+        table.close()
+        postfile.close()
+        segment.set_doc_count(self.docnum)
+        segment.create_compound_file(self.storage)
+        return segment
+
+    def _write_field(self, name: str, terms: dict, table: _TermTable, postfile) -> None:
+        """All terms of one field, in key order, as ``W3FieldWriter`` and ``W3PostingsWriter`` write them.
+
+        Two deliberate differences in the bytes, none in what a reader gets: the block data is
+        pickled with protocol 3, not 2 (``W3LeafMatcher`` unpickles whatever protocol; 2 spells
+        each bytes value as a call to ``_codecs.encode``, 5x slower both ways), and blocks smaller
+        than ``COMPRESS_FROM_BYTES`` are stored uncompressed.
+        """
+        plan = self.plans[name]
+        fixedsize = self.schema[name].format.fixed_value_size()
+        value_kind = "list" if fixedsize is None or fixedsize < 0 else ("none" if fixedsize == 0 else "joined")
+        length_bytes = self.length_bytes.get(name)
+        if length_bytes is not None and len(length_bytes) < self.docnum:
+            length_bytes.frombytes(bytes(self.docnum - len(length_bytes)))
+        lookup_length = length_bytes.__getitem__ if length_bytes is not None else None
+        prefix = pack_ushort(table.extras["fieldmap"][name])
+        limit, compress_from = self.blocklimit, COMPRESS_FROM_BYTES
+        floats, frequency_values = _FLOATS, _FREQUENCY_VALUES
+        pack_terminfo = _TERMINFO_EXTENT.pack
+        offset = postfile.tell()
+        keys, infos, chunks = [], [], []
+        for term in sorted(terms):
+            flat = terms.pop(term)  # frees the postings as they are written
+            keys.append(prefix + (term.encode("utf-8") if plan != _GENERIC else term))
+            if len(flat) <= 3 and (len(flat) == 2 or plan == _POSITIONS):
+                # One posting: the common case (most terms occur in one document), spelled out
+                doc = flat[0]
+                if plan == _POSITIONS:
+                    weight, value = flat[1], flat[2]
+                elif plan == _GENERIC:
+                    weight, value = array("f", [flat[1][0]])[0], flat[1][1]
+                else:
+                    weight, value = floats[flat[1]], frequency_values[flat[1]]
+                length = lookup_length(doc) if lookup_length else 0
+                if value_kind == "list":
+                    mini_values = (value,) if value else ()
+                else:
+                    mini_values = None if value_kind == "none" else value
+                data = dumps(((doc,), None if weight == 1.0 else weight, mini_values), 3)
+                comp = 0
+                if len(data) >= compress_from:
+                    data = _compress(data)
+                    comp = COMPRESSION_LEVEL
+                max_weight = weight if weight > 0 else 0
+                info = dumps((1, doc, max_weight, comp, length, length), 2)
+                blocklength = len(info) + len(data)
+                chunks += (_MAGIC, pack_int(-blocklength), info, data)
+                infos.append(pack_terminfo(False, weight, 1, length, length, max_weight, doc, doc,
+                                           offset, 8 + blocklength))
+                offset += 8 + blocklength
+                continue
+            if plan == _POSITIONS:
+                ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
+            elif plan == _GENERIC:
+                ids, pairs = flat[0::2], flat[1::2]
+                weights = list(array("f", [w for w, _ in pairs]))  # the float32 block array's values
+                values = [v for _, v in pairs]
+            else:
+                ids, freqs = flat[0::2], flat[1::2]
+                weights = list(map(floats.__getitem__, freqs))
+                values = list(map(frequency_values.__getitem__, freqs))
+            count = len(ids)
+            start_offset = offset
+            chunks.append(_MAGIC)
+            offset += 4
+            total_weight = 0.0
+            min_byte = max_byte = 0
+            max_weight = 0
+            for start in range(0, count, limit):
+                if count <= limit:
+                    block_ids, block_weights, block_values = ids, weights, values
+                else:
+                    block_ids = ids[start:start + limit]
+                    block_weights = weights[start:start + limit]
+                    block_values = values[start:start + limit]
+                n = len(block_ids)
+                first = block_weights[0]
+                deltas = [block_ids[0]]
+                deltas += [b - a for a, b in zip(block_ids, block_ids[1:])]
+                block_max_weight = max(block_weights)
+                if block_weights.count(first) == n:
+                    mini_weights = None if first == 1.0 else first
+                else:
+                    mini_weights = tuple(block_weights)
+                if lookup_length:
+                    lens = bytes(map(lookup_length, block_ids))
+                    block_min, block_max = min(lens), max(lens)
+                else:
+                    block_min = block_max = 0
+                if not block_max_weight > 0:
+                    block_max_weight = 0
+                if value_kind == "list":
+                    mini_values = tuple(block_values) if all(block_values) else tuple([v for v in block_values if v])
+                elif value_kind == "none":
+                    mini_values = None
+                else:
+                    mini_values = b"".join(block_values)
+                data = _pickle_block((tuple(deltas), mini_weights, mini_values))
+                comp = 0
+                if len(data) >= compress_from:
+                    data = _compress(data)
+                    comp = COMPRESSION_LEVEL
+                info = dumps((n, block_ids[-1], block_max_weight, comp, block_min, block_max), 2)
+                blocklength = len(info) + len(data)
+                chunks += (pack_int(-blocklength if start + limit >= count else blocklength), info, data)
+                offset += 4 + blocklength
+                # The term's statistics, as W3TermInfo.add_block keeps them
+                total_weight += sum(block_weights)
+                if start == 0:
+                    min_byte = block_min
+                elif block_min and (not min_byte or block_min < min_byte):
+                    min_byte = block_min
+                if block_max > max_byte:
+                    max_byte = block_max
+                if block_max_weight > max_weight:
+                    max_weight = block_max_weight
+            infos.append(pack_terminfo(False, total_weight, count, min_byte, max_byte, max_weight, ids[0], ids[-1],
+                                       start_offset, offset - start_offset))
+            if len(chunks) >= 200_000:
+                postfile.write(b"".join(chunks))
+                chunks.clear()
+        postfile.write(b"".join(chunks))
+        table.add_sorted(keys, infos)
+
+
+# --- the bulk writer: spool the documents, build the segments, commit ----------------------------
+
+
+class BulkWriteError(NewsearchError):
+    """A bulk build cannot start or failed; the message says why (a worker's traceback included)."""
+
+
+class BulkWriter:
+    """A writer for an empty index that writes everything at ``commit``, in up to ``procs`` processes.
+
+    Use it like Whoosh's writer: ``add_document``/``update_document(**fields)``,
+    ``delete_by_term(unique_field, value)``, then ``commit()`` or ``cancel()``. Documents are
+    pickled to a spool file beside the index as they come (memory stays flat), and ``commit``
+    splits them into ``procs`` contiguous parts, each written as one segment by a fresh
+    (``spawn``ed) process; the index then lists the segments in order, so documents keep the
+    numbers they would get from one writer. ``update_document`` replaces an earlier document with
+    the same unique value even before the commit (Whoosh's own writer only sees committed ones).
+    Holds Whoosh's write lock from creation to commit or cancel.
+    """
+
+    def __init__(self, ix: index.Index, procs: int = 2, min_docs_per_proc: int = MIN_DOCS_PER_PROC):
+        storage = ix.storage
+        if not isinstance(storage, FileStorage):
+            raise BulkWriteError(f"bulk writing needs an index in a directory, not {storage!r}")
+        self.ix = ix
+        self.procs = procs
+        self.min_docs_per_proc = min_docs_per_proc
+        self.folder = Path(storage.folder)
+        self.is_closed = True
+        self._lock = ix.lock("WRITELOCK")
+        if not self._lock.acquire():
+            raise BulkWriteError(f"Der Index unter {self.folder} wird gerade von einem anderen Writer geschrieben.")
+        try:
+            self._toc = ix._read_toc()
+            if any(segment.doc_count_all() for segment in self._toc.segments):
+                raise BulkWriteError(f"Der Index unter {self.folder} ist nicht leer; bulk writing baut nur neue Indexe.")
+            self.schema = self._toc.schema
+            self._unique = [name for name, field in self.schema.items() if field.unique]
+            for name in self._unique:
+                if not isinstance(self.schema[name], ID):
+                    raise BulkWriteError(f"bulk writing keys documents on ID fields only, not {name!r}")
+            self._spool_path = self.folder / f"bulk-{os.getpid()}-{os.urandom(4).hex()}.spool"
+            self._spool = open(self._spool_path, "wb")
+        except BaseException:
+            self._lock.release()
+            raise
+        self._offsets: list[int] = []  # spool offset of each document
+        self._deleted: set[int] = set()  # spool numbers of documents replaced or deleted
+        self._by_key: dict[tuple[str, str], int] = {}  # (unique field, value) -> spool number
+        self.is_closed = False
+
+    def add_document(self, **fields) -> None:
+        self._check_open()
+        for name in fields:
+            if name.startswith("_") or name not in self.schema:
+                raise BulkWriteError(f"bulk writing takes schema fields only, not {name!r}")
+        number = len(self._offsets)
+        self._offsets.append(self._spool.tell())
+        pickle.dump(fields, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
+        for name in self._unique:
+            if fields.get(name) is not None:
+                self._by_key[(name, fields[name])] = number
+
+    def update_document(self, **fields) -> None:
+        self._check_open()
+        for name in self._unique:
+            if fields.get(name) is not None:
+                self.delete_by_term(name, fields[name])
+        self.add_document(**fields)
+
+    def delete_by_term(self, fieldname: str, text: str, searcher=None) -> int:
+        """Forget the document added with this unique value; returns how many were dropped (0 or 1)."""
+        self._check_open()
+        if fieldname not in self._unique:
+            raise BulkWriteError(f"bulk writing deletes by unique field only, not by {fieldname!r}")
+        number = self._by_key.pop((fieldname, text), None)
+        if number is None:
+            return 0
+        self._deleted.add(number)
+        return 1
+
+    def doc_count(self) -> int:
+        return len(self._offsets) - len(self._deleted)
+
+    def commit(self, **_ignored) -> None:
+        """Build the segments and write the new table of contents; Whoosh's merge options do not apply."""
+        self._check_open()
+        try:
+            self._spool.close()
+            live = [i for i in range(len(self._offsets)) if i not in self._deleted]
+            ranges = split_evenly(len(live), self.procs, self.min_docs_per_proc)
+            jobs = [
+                _Job(self.schema, str(self.folder), self.ix.indexname, str(self._spool_path),
+                     self._offsets[live[a]], live[a], live[b - 1] + 1, frozenset(self._deleted))
+                for a, b in ranges
+            ]
+            if len(jobs) == 1:
+                segments = [_build_segment(jobs[0])]
+            else:
+                segments = _build_in_processes(jobs)
+            generation = self._toc.generation + 1
+            index.TOC(self.schema, segments, generation).write(self.ix.storage, self.ix.indexname)
+            index.clean_files(self.ix.storage, self.ix.indexname, generation, segments)
+        finally:
+            self._close()
+
+    def cancel(self) -> None:
+        self._check_open()
+        self._close()
+
+    def _check_open(self) -> None:
+        if self.is_closed:
+            raise BulkWriteError("this bulk writer is closed")
+
+    def _close(self) -> None:
+        self.is_closed = True
+        self._spool.close()
+        self._spool_path.unlink(missing_ok=True)
+        self._lock.release()
+
+
+def write_documents(
+    ix: index.Index, docs: Iterable[dict], procs: int = 2, min_docs_per_proc: int = MIN_DOCS_PER_PROC
+) -> None:
+    """Write ``docs`` (field dicts, as for ``add_document``) into the empty index ``ix`` and commit.
+
+    The documents get the numbers 0, 1, … in the order given, as if added with one writer and
+    committed once; see ``BulkWriter``.
+    """
+    writer = BulkWriter(ix, procs=procs, min_docs_per_proc=min_docs_per_proc)
+    try:
+        for doc in docs:
+            writer.add_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def split_evenly(count: int, procs: int, min_per_proc: int = MIN_DOCS_PER_PROC) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each process's share: contiguous, in order, at most ``procs`` of them.
+
+    >>> split_evenly(1001, 2)
+    [(0, 501), (501, 1001)]
+    """
+    if count == 0:
+        return []
+    parts = max(1, min(procs, count // max(1, min_per_proc)))
+    bounds = [count - count * k // parts for k in range(parts, -1, -1)]  # any larger share first
+    return list(zip(bounds, bounds[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One segment to build: spool numbers ``start`` to ``stop`` (read from ``offset``), minus ``deleted``."""
+
+    schema: object
+    folder: str
+    indexname: str
+    spool: str
+    offset: int
+    start: int
+    stop: int
+    deleted: frozenset[int]
+
+
+def _build_segment(job: _Job):
+    """Write the job's documents as one segment file in the index folder; returns the segment."""
+    scratch = Path(job.folder) / f"bulk-{os.getpid()}-{job.start}.tmp"
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small lists: the cyclic collector would rescan them over and over
+    try:
+        storage = FileStorage(str(scratch)).create()
+        builder = _SegmentBuilder(job.schema, storage, job.indexname)
+        with open(job.spool, "rb") as spool:
+            spool.seek(job.offset)
+            for number in range(job.start, job.stop):
+                fields = pickle.load(spool)
+                if number not in job.deleted:
+                    builder.add_document(fields)
+        segment = builder.finish()
+        name = segment.make_filename(W3Segment.COMPOUND_EXT)
+        os.replace(scratch / name, Path(job.folder) / name)
+        return segment
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if enabled:
+            gc.enable()
+
+
+def _build_in_processes(jobs: list[_Job]) -> list:
+    """Build each job's segment in a fresh interpreter, all at once; returns them in job order.
+
+    Fresh interpreters, not ``fork``: a forked child counts the parent's whole heap in its
+    resident size. Plain subprocesses, not ``multiprocessing``'s spawn: that re-runs the
+    caller's main script in the child, which breaks any script without a ``__main__`` guard.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_PROJECT_ROOT), env.get("PYTHONPATH"))))
+    workers = []
+    try:
+        for job in jobs:
+            job_file = Path(job.folder) / f"bulk-{os.getpid()}-{job.start}.job"
+            job_file.write_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            proc = subprocess.Popen(
+                [sys.executable, "-c", "from indexer.bulk import worker_main; worker_main()", str(job_file)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            )
+            workers.append((proc, job))
+        segments, failures = [], []
+        for proc, job in workers:
+            out, err = proc.communicate()
+            try:
+                status, payload = pickle.loads(out)
+            except (pickle.UnpicklingError, EOFError, ValueError):
+                status, payload = "error", f"exit code {proc.returncode}: {err.decode(errors='replace')[-4000:]}"
+            if status == "ok" and proc.returncode == 0:
+                segments.append(payload)
+            else:
+                failures.append(f"documents {job.start}–{job.stop - 1}: {payload}")
+        if failures:
+            for segment in segments:
+                (Path(jobs[0].folder) / segment.make_filename(W3Segment.COMPOUND_EXT)).unlink(missing_ok=True)
+            raise BulkWriteError("bulk writing failed for " + "\n".join(failures))
+        return segments
+    finally:
+        for proc, _ in workers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def worker_main() -> None:
+    """Entry point of a build process: the path of a pickled ``_Job`` as argument; writes
+    ``("ok", segment)`` or ``("error", traceback)`` pickled to stdout."""
+    try:
+        job_file = Path(sys.argv[1])
+        job = pickle.loads(job_file.read_bytes())
+        job_file.unlink()
+        result = ("ok", _build_segment(job))
+    except BaseException:
+        result = ("error", traceback.format_exc())
+    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
+    if result[0] != "ok":
+        sys.exit(1)

@@ -1,0 +1,277 @@
+"""The bulk writer: a fresh index built in one pass, in one or two processes, holds exactly what
+Whoosh's own writer writes for the same documents, and answers queries the same."""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from whoosh import index
+
+from indexer import schema as f
+from indexer.analysis import compound_parts_analyzer, exact_analyzer, german_analyzer, searchable_terms
+from indexer.bulk import BulkWriteError, BulkWriter, german_tokens, index_counts, index_positions, kept_entries, write_documents
+from indexer.formats import read_articles
+from indexer.jsonl import article_from_record
+from indexer.schema import build_schema
+from indexer.write import article_document, related_document
+from search.query import build_request, open_searcher, run_query
+from search.results import result_to_json
+from tests.conftest import ROOT, SAMPLE
+
+FANG = ROOT.parent / "shared" / "data" / "fang-covid-real.jsonl.gz"
+TRICKY = [
+    "",
+    "die der das",
+    "Die US-Botschaft und die Ukraine-Gespräche",
+    "Ein-Euro-Job, die-der, der-Spiegel und Nord‐Süd‑Achse",
+    "Covid-19-Pandemie: 3.341 Einwohner, 88 infiziert (2,6 %) – Sars-Cov-2!",
+    "Botschaftsbesitz Außenministerium Straßenbahnhaltestelle Gesundheitsamt Bundestag",
+    "Praesident Präsident Mueller Müller GROSS groß Maße Masse",
+    "und-oder-aber Test-und-Trace ist-das-so",
+    "Ärzte\n\nÖl-Öl\tÜber-über ÆØÅ ﬁnal İstanbul",
+]
+
+
+def fang_records(limit: int) -> list[dict]:
+    if not FANG.exists():
+        pytest.skip(f"the FANG corpus is not at {FANG} (see bench/README.md)")
+    records = []
+    with gzip.open(FANG, "rt", encoding="utf-8") as fh:
+        for line, _ in zip(fh, range(limit)):
+            records.append(json.loads(line))
+    return records
+
+
+def sample_texts() -> list[str]:
+    """Every text of the sample article and the test pages, each paragraph alone."""
+    texts = []
+    for path in [SAMPLE, *sorted((ROOT / "tests" / "data").glob("0*.txt"))]:
+        for article in read_articles(path, lambda where, reason: None):
+            texts += [article.title, article.lead, *article.body, *article.subheadings]
+            texts += [c.text for c in article.captions]
+            texts += [text for item in article.related for text in (item.title, item.teaser)]
+    return texts
+
+
+def fang_sentences(count: int) -> list[str]:
+    sentences = []
+    for record in fang_records(400):
+        sentences += [s for s in re.split(r"(?<=[.!?])\s+", record.get("title", "") + "\n" + record["text"]) if s]
+    assert len(sentences) >= count, len(sentences)
+    return sentences[:count]
+
+
+CHAINS = {"stemmed": german_analyzer, "exact": exact_analyzer, "parts": compound_parts_analyzer}
+
+
+def chain_tokens(analyzer: str, text: str) -> list[tuple[str, int, int, int]]:
+    tokens = CHAINS[analyzer]()(text, positions=True, chars=True, mode="index")
+    return [(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
+
+
+@pytest.mark.parametrize("analyzer", sorted(CHAINS))
+def test_fused_analysis_gives_each_chains_tokens_positions_and_chars(analyzer):
+    texts = TRICKY + sample_texts() + fang_sentences(3000)
+    differing = [text for text in texts if german_tokens(text, analyzer) != chain_tokens(analyzer, text)]
+    assert not differing, differing[:3]
+
+
+def test_fused_index_terms_are_what_the_chains_index():
+    texts = TRICKY + sample_texts() + fang_sentences(3000) + [r["text"] for r in fang_records(200)]
+    for text in texts:
+        positions: dict[str, list[int]] = {}
+        for term, pos, _, _ in chain_tokens("stemmed", text):
+            positions.setdefault(term, []).append(pos)
+        assert index_positions(text) == positions, text
+        kept = kept_entries(text)[1]
+        assert index_counts(kept, 1) == Counter(t for t, *_ in chain_tokens("exact", text)), text
+        assert index_counts(kept, 2) == Counter(t for t, *_ in chain_tokens("parts", text)), text
+        assert (list(index_counts(kept, 1).elements()), list(index_counts(kept, 2).elements())) == tuple(
+            list(Counter(terms).elements()) for terms in searchable_terms(text)
+        ), text
+
+
+# --- whole indexes -------------------------------------------------------------------------------
+
+
+def test_documents() -> list[dict]:
+    """The sample article and the test pages with their related items, 140 copies of the sample
+    (so frequent terms fill more than one 128-posting block), and 150 FANG articles."""
+    articles = []
+    for path in [SAMPLE, *sorted((ROOT / "tests" / "data").glob("0*.txt"))]:
+        articles += read_articles(path, lambda where, reason: None)
+    sample = articles[0]
+    articles += [
+        dataclasses.replace(sample, id=f"copy-{i}", title=f"{sample.title} {i}", body=sample.body[: 1 + i % 7])
+        for i in range(140)
+    ]
+    articles += [article_from_record(r, "fang.jsonl", "fang.jsonl") for r in fang_records(150)]
+    docs = [article_document(a) for a in articles]
+    related = {item.id: related_document(item, [a.id]) for a in articles for item in a.related}
+    return docs + list(related.values())
+
+
+test_documents.__test__ = False  # a helper, not a test
+
+
+def whoosh_index(path: Path, docs: list[dict]):
+    path.mkdir()
+    ix = index.create_in(path, build_schema())
+    writer = ix.writer()
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return ix
+
+
+def bulk_index(path: Path, docs: list[dict], procs: int):
+    path.mkdir()
+    ix = index.create_in(path, build_schema())
+    write_documents(ix, docs, procs=procs, min_docs_per_proc=1)
+    return ix
+
+
+def contents(ix) -> dict:
+    """Everything a reader can get out of the index, posting by posting."""
+    with ix.reader() as reader:
+        out = {"stored": list(reader.all_stored_fields()), "doc_count": reader.doc_count_all()}
+        for name in sorted(reader.indexed_field_names()):
+            field = reader.schema[name]
+            terms = {}
+            for term in reader.lexicon(name):
+                info = reader.term_info(name, term)
+                matcher = reader.postings(name, term)
+                postings = []
+                while matcher.is_active():
+                    postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+                stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+                         info.max_weight(), info.min_id(), info.max_id())
+                terms[term] = (stats, postings)
+            # A segment without the field answers 0 where a segment with it answers None past its
+            # last such document: both mean "no tokens", and scoring never asks for such documents.
+            lengths = [reader.doc_field_length(d, name) or 0 for d in range(reader.doc_count_all())]
+            out[name] = (terms, reader.field_length(name), lengths)
+            if field.column_type:
+                out[f"column {name}"] = list(reader.column_reader(name))
+        return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The same documents written by Whoosh's writer, and by the bulk writer in one and in two processes."""
+    docs = test_documents()
+    base = tmp_path_factory.mktemp("bulk")
+    return {
+        "whoosh": whoosh_index(base / "whoosh", docs),
+        "bulk": bulk_index(base / "bulk", docs, procs=1),
+        "bulk2": bulk_index(base / "bulk2", docs, procs=2),
+        "docs": docs,
+    }
+
+
+def test_bulk_index_holds_exactly_what_whoosh_writes(built):
+    expected = contents(built["whoosh"])
+    assert len(built["bulk"]._read_toc().segments) == 1
+    assert contents(built["bulk"]) == expected
+
+
+def test_bulk_index_of_two_processes_holds_what_whoosh_writes_in_two_segments(built):
+    expected = contents(built["whoosh"])
+    segments = built["bulk2"]._read_toc().segments
+    docs = len(built["docs"])
+    assert [s.doc_count_all() for s in segments] == [docs - docs // 2, docs // 2]
+    assert contents(built["bulk2"]) == expected
+
+
+def test_multi_block_terms_are_covered(built):
+    """Guards the two tests above: without terms of more than one block they would not test the block writer."""
+    with built["whoosh"].reader() as reader:
+        assert reader.doc_frequency(f.BODY, "botschaft") > 128
+
+
+QUERIES = [
+    "Botschaft", "Botschaften", "Außenministerium", "Aussenministerium", '"US Botschaft"', "Corona Impfung",
+    "Bahn Brücke", "Pflege", "Ministerium", "Bundesregierung Maßnahmen", "Dunkelziffer Heinsberg",
+    "title:Botschaft", "Corona -Impfung",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("which", ["bulk", "bulk2"])
+def test_bulk_index_answers_queries_like_the_whoosh_built_one(built, which, query):
+    def answer(ix):
+        with open_searcher(ix) as searcher:
+            return result_to_json(run_query(searcher, build_request(query, per_page=50)))
+
+    expected = answer(built["whoosh"])
+    assert expected["total"] > 0, query  # a query that finds nothing would compare nothing
+    assert answer(built[which]) == expected
+
+
+def test_counted_fields_given_as_text_or_as_term_lists_index_the_same(tmp_path):
+    """``exact``/``parts`` may come as the text itself (analysed in the build processes) or as the
+    term lists ``searchable_terms`` makes (the parent analysed them): the index is the same."""
+    docs = test_documents()[:60]
+    as_text = []
+    for doc in docs:
+        text = "\n".join(filter(None, (doc.get(n) for n in (f.TITLE, f.TOPICS, f.LEAD, f.SUBHEADINGS, f.BODY, f.CAPTIONS))))
+        if searchable_terms(text) == (doc[f.EXACT], doc[f.PARTS]):
+            doc = {**doc, f.EXACT: text, f.PARTS: text}
+        as_text.append(doc)
+    assert sum(isinstance(d[f.EXACT], str) for d in as_text) > 50, "the comparison must cover documents given as text"
+    assert contents(bulk_index(tmp_path / "text", as_text, 1)) == contents(bulk_index(tmp_path / "lists", docs, 1))
+
+
+# --- the writer's contract -----------------------------------------------------------------------
+
+
+def doc(id_: str, title: str) -> dict:
+    return {f.ID: id_, f.KIND: "article", f.TITLE: title, f.EXACT: title, f.PARTS: title}
+
+
+def stored_titles(ix) -> list[tuple[str, str]]:
+    with ix.searcher() as searcher:
+        return [(d[f.ID], d[f.TITLE]) for d in searcher.all_stored_fields()]
+
+
+def test_update_replaces_and_delete_removes_documents_added_before_the_commit(tmp_path):
+    ix = index.create_in(tmp_path, build_schema())
+    writer = BulkWriter(ix)
+    writer.add_document(**doc("a", "Hafen Hamburg"))
+    writer.add_document(**doc("b", "Windräder"))
+    writer.add_document(**doc("c", "Brücken"))
+    writer.update_document(**doc("a", "Hafen Bremen"))
+    assert writer.delete_by_term(f.ID, "b") == 1
+    assert writer.delete_by_term(f.ID, "nie-da") == 0
+    writer.commit()
+    assert stored_titles(ix) == [("c", "Brücken"), ("a", "Hafen Bremen")]
+    with ix.searcher() as searcher:
+        assert [d[f.ID] for d in searcher.documents(title="hamburg")] == []
+
+
+def test_bulk_writer_builds_fresh_indexes_only(tmp_path):
+    ix = index.create_in(tmp_path, build_schema())
+    write_documents(ix, [doc("a", "Hafen")])
+    with pytest.raises(BulkWriteError, match="nicht leer"):
+        BulkWriter(ix)
+    with ix.writer() as writer:  # the lock was released
+        writer.add_document(**doc("b", "Bahn"))
+    assert stored_titles(ix) == [("a", "Hafen"), ("b", "Bahn")]
+
+
+def test_a_failing_build_process_names_its_documents_and_commits_nothing(tmp_path):
+    ix = index.create_in(tmp_path, build_schema())
+    docs = [doc(f"d{i}", f"Meldung {i}") for i in range(6)]
+    docs[4] = {**docs[4], f.PUBLISHED: "kein Datum"}  # only the build process finds out
+    with pytest.raises(BulkWriteError) as failure:
+        write_documents(ix, docs, procs=2, min_docs_per_proc=1)
+    assert "documents 3–5" in failure.value.message and "kein" in failure.value.message, failure.value.message
+    assert "documents 0–2" not in failure.value.message
+    assert index.open_dir(tmp_path).doc_count_all() == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MAIN_WRITELOCK", "_MAIN_0.toc"]

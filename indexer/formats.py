@@ -21,32 +21,32 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 OnError = Callable[[str, str], None]
 
 
-def _page_dump(path: Path, on_error: OnError) -> list[Article]:
+def _page_dump(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
     return [parse_article(path)]
 
 
-def _json_lines(path: Path, on_error: OnError) -> list[Article]:
+def _json_lines(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
     problems = []
 
     def note(where: str, reason: str) -> None:
         problems.append(where)
         on_error(where, reason)
 
-    articles = list(parse_jsonl(path, note))
+    articles = list(parse_jsonl(path, note, max_line_bytes=max_bytes))
     if not articles and not problems:
         raise ArticleParseError(path, "enthält keinen Artikel (nur Leerzeilen)")
     return articles
 
 
-def _html(path: Path, on_error: OnError) -> list[Article]:
+def _html(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
     return [parse_html(path)]
 
 
-def _feed(path: Path, on_error: OnError) -> list[Article]:
+def _feed(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
     return parse_feed(path)
 
 
-PARSERS: dict[str, Callable[[Path, OnError], list[Article]]] = {
+PARSERS: dict[str, Callable[[Path, OnError, int], list[Article]]] = {
     ".txt": _page_dump,
     ".html": _html,
     ".htm": _html,
@@ -57,6 +57,9 @@ PARSERS: dict[str, Callable[[Path, OnError], list[Article]]] = {
     ".jsonl.gz": _json_lines,
     ".ndjson": _json_lines,
 }
+
+
+LINE_FORMATS = frozenset({".jsonl", ".jsonl.gz", ".ndjson"})
 
 
 def format_of(path: Path) -> str | None:
@@ -73,6 +76,9 @@ def format_of(path: Path) -> str | None:
 def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
     """All articles in one file. Raises ``ArticleParseError`` for a file that yields none.
 
+    ``max_bytes`` bounds what is read into memory at once: a whole file, or for JSON Lines (an
+    archive streamed line by line) each line, so a 28,000-article export is not refused.
+
     ``on_error(where, reason)`` hears about parts of a file that failed while the rest was read,
     such as one broken line of a JSON Lines file.
     """
@@ -83,11 +89,11 @@ def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BY
         size = path.stat().st_size
     except OSError as err:
         raise ArticleParseError(path, f"nicht lesbar ({err.strerror or err})") from err
-    if size > max_bytes:
+    if size > max_bytes and key not in LINE_FORMATS:
         raise ArticleParseError(path, f"zu groß ({_german(size)} Bytes, erlaubt sind {_german(max_bytes)})")
     if size == 0:
         raise ArticleParseError(path, "die Datei ist leer")
-    return PARSERS[key](path, on_error)
+    return PARSERS[key](path, on_error, max_bytes)
 
 
 def _german(number: int) -> str:

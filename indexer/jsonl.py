@@ -77,8 +77,13 @@ _SENTENCE_END = re.compile(r"[.!?:;…\"“”„»«')\]]$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def parse_jsonl(path: str | Path, on_error: ErrorReport | None = None) -> Iterator[Article]:
+def parse_jsonl(
+    path: str | Path, on_error: ErrorReport | None = None, max_line_bytes: int | None = None
+) -> Iterator[Article]:
     """The articles of a JSON Lines file, plain or gzipped, in file order.
+
+    A JSON Lines file is an archive, read one line at a time, so a size limit applies to each line
+    (one article), not to the file: ``max_line_bytes`` longer lines are reported and skipped.
 
     A bad line is passed to ``on_error(where, reason)`` with ``where`` like ``data.jsonl:17`` and
     reading goes on; a file that cannot be opened or whose gzip stream breaks off is passed with the
@@ -105,6 +110,9 @@ def parse_jsonl(path: str | Path, on_error: ErrorReport | None = None) -> Iterat
                 if not raw.strip():
                     continue
                 where = f"{name}:{line_no}"
+                if max_line_bytes is not None and len(raw) > max_line_bytes:
+                    fail(where, f"Zeile zu groß ({len(raw):_} Bytes, erlaubt sind {max_line_bytes:_})".replace("_", "."))
+                    continue
                 try:
                     article = _article(_decode(raw), name, fallback_source)
                 except _BadRecord as err:

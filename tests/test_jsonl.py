@@ -276,3 +276,22 @@ def test_missing_file_is_reported_with_its_path(tmp_path):
     with pytest.raises(ArticleParseError) as caught:
         list(parse_jsonl(path))
     assert caught.value.message == f"{path}: nicht lesbar (No such file or directory)"
+
+
+def test_size_limit_applies_to_each_line_of_an_archive_not_to_the_file(tmp_path):
+    """A 28,000-article export is larger than any single page may be; only an oversized line is refused."""
+    from indexer.write import index_files
+    from search.query import build_request, open_searcher, run_query
+    from indexer.store import open_for_reading
+
+    lines = [json.dumps({"id": str(i), "title": f"Meldung {i}", "text": "Ein Satz. " * 50}) for i in range(20)]
+    lines[7] = json.dumps({"id": "7", "title": "Riesig", "text": "Zu lang. " * 400})
+    path = write_lines(tmp_path / "archiv.jsonl.gz", lines, compress=True)
+    assert path.stat().st_size < 3000 < sum(map(len, lines))
+
+    report = index_files([path], tmp_path / "ix", max_bytes=3000)
+
+    assert [(f.path, f.reason) for f in report.failures] == [(f"{path}:8", "Zeile zu groß (3.643 Bytes, erlaubt sind 3.000)")]
+    assert report.added == 19
+    with open_searcher(open_for_reading(tmp_path / "ix")) as searcher:
+        assert run_query(searcher, build_request("Meldung", per_page=50)).total == 19

@@ -357,3 +357,67 @@ def test_full_rebuild_by_the_bulk_writer_holds_what_incremental_runs_hold(tmp_pa
     assert answers(tmp_path / "full") == answers(tmp_path / "inc")
     again = index_files([inbox], tmp_path / "full", max_bytes=MAX_BYTES)
     assert (again.added, again.updated, again.deleted) == (0, 0, 0) and again.unchanged == incremental.articles
+
+
+def _api_articles(prefix: str) -> list:
+    from datetime import datetime, timezone
+
+    from indexer.model import Article, Caption, RelatedItem
+
+    when = datetime(2026, 2, 2, 9, 15, tzinfo=timezone.utc)
+    shared = RelatedItem(f"{prefix}-rel", "Hafen Hamburg wächst weiter", teaser="Der Umschlag steigt.", published=when)
+    return [
+        Article(f"{prefix}-1", "US-Botschaft zieht um", topics=("Politik", "USA"), lead="Der Botschaftsbesitz wird verkauft.",
+                body=("Die Müller-Werke liefern Möbel.", "Ein zweiter Absatz."), subheadings=("Umzug",),
+                captions=(Caption("Das Gebäude in Berlin", "dpa"),), published=when, section="Politik",
+                agency="dpa", related=(shared,)),
+        Article(f"{prefix}-2", "Werften melden Aufträge", body=("Reeder investieren in Schiffe.",), related=(shared,)),
+        Article(f"{prefix}-3", "Alte Fassung", body=("Wird ersetzt.",)),
+        Article(f"{prefix}-3", "Neue Fassung", body=("Ersetzt die alte im selben Aufruf.",)),
+    ]
+
+
+def test_index_articles_into_empty_and_non_empty_index_gives_the_same_documents(tmp_path, monkeypatch):
+    """index_articles uses the bulk writer when the index is empty (it commits once either way)
+    and Whoosh's writer when it is not; both must leave the same documents, found the same way."""
+    from indexer import write
+    from indexer.write import index_articles
+    from search.query import build_request, open_searcher, run_query
+    from search.results import result_to_json
+
+    bulk_writers = []
+    real_bulk = write.BulkWriter
+    monkeypatch.setattr(write, "BulkWriter", lambda *a, **kw: bulk_writers.append(1) or real_bulk(*a, **kw))
+
+    report = index_articles(_api_articles("a"), tmp_path / "empty")
+    assert len(bulk_writers) == 1
+    assert (report.articles, report.related, report.added) == (4, 1, 3)
+
+    # The same articles into an index that already holds one: Whoosh's writer.
+    index_articles([_api_articles("x")[1]], tmp_path / "filled", source="<other>")
+    assert len(bulk_writers) == 2
+    report = index_articles(_api_articles("a"), tmp_path / "filled")
+    assert len(bulk_writers) == 2, "a non-empty index must not get the bulk writer"
+    assert (report.articles, report.related, report.added) == (4, 1, 3)
+
+    bulk_docs = documents(tmp_path / "empty")
+    filled_docs = documents(tmp_path / "filled")
+    assert set(bulk_docs) == {"a-1", "a-2", "a-3", "a-rel"}
+    assert bulk_docs["a-3"][f.TITLE] == "Neue Fassung"
+    assert bulk_docs["a-rel"][f.PARENTS] == "a-1,a-2"
+    assert {k: v for k, v in filled_docs.items() if k in bulk_docs} == bulk_docs
+    assert set(filled_docs) == set(bulk_docs) | {"x-2", "x-rel"}
+
+    def answers(index_dir):
+        with open_searcher(open_for_reading(index_dir)) as searcher:
+            return {q: [h["id"] for h in result_to_json(run_query(searcher, build_request(q)))["hits"]]
+                    for q in ("Botschaft", "Mueller", "Werke", "Hafen", "Fassung", "Schiff")}
+
+    found = answers(tmp_path / "empty")
+    assert found["Botschaft"] == ["a-1"] and found["Mueller"] == ["a-1"] and found["Fassung"] == ["a-3"]
+    assert {q: [i for i in ids if not i.startswith("x-")] for q, ids in answers(tmp_path / "filled").items()} == found
+
+    # A second call into the bulk-built index adds with Whoosh's writer and keeps the rest.
+    index_articles(_api_articles("b")[:2], tmp_path / "empty", source="<more>")
+    assert len(bulk_writers) == 2
+    assert set(documents(tmp_path / "empty")) == {"a-1", "a-2", "a-3", "a-rel", "b-1", "b-2", "b-rel"}

@@ -3,10 +3,13 @@
 Each subcommand reads its options, calls one library function and prints the result. Library
 errors become click errors here and only here: a ``QuerySyntaxError`` is a usage error (exit 2),
 any other ``NewsearchError`` a plain error (exit 1), both with the library's German sentence.
+An ``OSError`` while indexing (disk full, size limit, no write permission, read-only file system)
+becomes a German sentence naming the path and the cause, exit 1.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import html
 import json
@@ -44,6 +47,46 @@ def translate_errors(command):
     return wrapper
 
 
+# What a person can do about the system errors an indexing run meets; others keep the system's text.
+# SIGXFSZ needs no handler: CPython ignores it at start-up, so a write beyond ``ulimit -f`` raises
+# EFBIG here instead of killing the process (tests/test_faults.py checks exactly that).
+IO_CAUSES = {
+    errno.ENOSPC: "kein Platz mehr auf dem Datenträger; bitte Platz schaffen",
+    errno.EDQUOT: "das Speicherkontingent ist erschöpft; bitte Platz schaffen",
+    errno.EFBIG: "eine Datei würde zu groß (Grenze des Dateisystems oder ulimit -f)",
+    errno.EACCES: "keine Berechtigung; bitte die Schreibrechte prüfen",
+    errno.EPERM: "nicht erlaubt; bitte die Schreibrechte prüfen",
+    errno.EROFS: "das Dateisystem ist schreibgeschützt",
+}
+
+
+def translate_io_errors(command):
+    """Turn an ``OSError`` of an indexing run into a German click error naming the path and the cause.
+
+    The library never half-commits (Whoosh writes a new table of contents and renames it into
+    place), so what was committed before the error is still there, and the message says so.
+    """
+
+    @functools.wraps(command)
+    def wrapper(obj, *args, **kwargs):
+        try:
+            return command(obj, *args, **kwargs)
+        except OSError as err:
+            raise click.ClickException(io_error_message(err, obj["index_dir"])) from err
+
+    return wrapper
+
+
+def io_error_message(err: OSError, index_dir: str) -> str:
+    cause = IO_CAUSES.get(err.errno) or err.strerror or type(err).__name__
+    where = err.filename or index_dir
+    return (
+        f"Indexieren abgebrochen: {where}: {cause} (Fehler {err.errno}). Was bis dahin festgeschrieben war, "
+        f"bleibt im Index unter {index_dir} erhalten; nach Beheben der Ursache denselben Befehl erneut "
+        f"ausführen, er setzt dort fort."
+    )
+
+
 @click.group()
 @click.option(
     "--index-dir",
@@ -71,6 +114,7 @@ def cli(ctx: click.Context, index_dir: str) -> None:
 @click.option("--commit-every", type=float, default=COMMIT_EVERY_SECONDS, show_default=True, metavar="SEKUNDEN",
               help="Zwischendurch so oft festschreiben: ein Abbruch verliert höchstens so viel Arbeit.")
 @click.pass_obj
+@translate_io_errors
 @translate_errors
 def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wait: float, commit_every: float) -> None:
     """Artikeldateien (oder Verzeichnisse) in den Index aufnehmen.
@@ -201,6 +245,7 @@ def _print_hit(rank: int, hit, color: bool) -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES")
 @click.pass_obj
+@translate_io_errors
 @translate_errors
 def watch(obj: dict, directory: str, max_file_size: int) -> None:
     """Ein Verzeichnis beobachten und neue oder geänderte Dateien sofort indexieren (Strg-C beendet)."""

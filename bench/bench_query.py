@@ -117,7 +117,9 @@ def build_naive(records: list[dict], target: Path):
     schema = fields.Schema(id=fields.ID(stored=True, unique=True), title=fields.TEXT(analyzer=analyzer, stored=True),
                            text=fields.TEXT(analyzer=analyzer), date=fields.DATETIME(stored=True, sortable=True))
     ix = index.create_in(target, schema)
-    writer = ix.writer()
+    # Two processes, merged into one segment at commit: the same index as the default writer's
+    # (this benchmark times queries, not builds), in half the time at 112k documents.
+    writer = ix.writer(procs=2, limitmb=256)
     for r in records:
         doc = dict(id=str(r["id"]), title=r.get("title") or "", text=r.get("text") or "")
         if r.get("date"):
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
         with (work / "in" / "articles.jsonl").open("w", encoding="utf-8") as out:
             for r in records:
                 out.write(json.dumps(r, ensure_ascii=False) + "\n")
-        index_files([work / "in"], work / "ours")
+        index_files([work / "in"], work / "ours", full=True)  # a first build: the bulk writer
         (work / "naive").mkdir()
         naive_ix = build_naive(records, work / "naive")
 

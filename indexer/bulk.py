@@ -65,6 +65,10 @@ from indexer.german import STOP_WORDS
 
 # Below this many documents per process a second process costs more than it saves.
 MIN_DOCS_PER_PROC = 200
+# A build process closes its segment at this many postings (about 90 bytes each in memory, which
+# the next segment reuses), so two processes stay under 1 GB together on any corpus: measured
+# about 350 MB each on the FANG articles (~900 postings each, so ~2,200 articles a segment).
+MAX_SEGMENT_POSTINGS = 2_000_000
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process imports indexer from
 
 # --- the fused analyzers -------------------------------------------------------------------------
@@ -102,7 +106,7 @@ class _Lexicon(dict):
 
 
 _LEXICON = _Lexicon()
-_LEXICON_LIMIT = 1_500_000
+_LEXICON_LIMIT = 200_000  # about 70 MB; cleared when full (the split cache keeps refills cheap)
 
 
 def _lexicon_entry(raw: str) -> tuple:
@@ -351,6 +355,7 @@ class _SegmentBuilder:
         self.segment = codec.new_segment(storage, indexname)
         self.perdoc = codec.per_document_writer(storage, self.segment)
         self.docnum = 0
+        self.posting_count = 0  # postings held in memory so far
         self.plans = {name: fused_plan(field) for name, field in schema.items() if field.indexed}
         self.postings: dict[str, dict] = {name: {} for name in self.plans}
         # field name -> length byte of each document (0 = none), for the block length statistics
@@ -378,6 +383,7 @@ class _SegmentBuilder:
                 terms = self.postings[name]
                 scorable = field.scorable
                 for tbytes, freq, weight, vbytes in field.index(value):
+                    self.posting_count += 1
                     if scorable:
                         length += freq
                     found = terms.get(tbytes)
@@ -389,6 +395,7 @@ class _SegmentBuilder:
                 grouped = index_positions(value, analysed[value])
                 freqs = list(map(len, grouped.values()))
                 length = sum(freqs)
+                self.posting_count += len(freqs)
                 if length:
                     self._grow(freqs)
                     one = _ONE_POSITION
@@ -401,6 +408,7 @@ class _SegmentBuilder:
             else:
                 counts = index_counts(analysed[value][1], plan) if isinstance(value, str) else Counter(value)
                 length = counts.total()
+                self.posting_count += len(counts)
                 if length:
                     self._grow(counts.values())
                     terms = self.postings[name]
@@ -619,13 +627,20 @@ class BulkWriter:
     Holds Whoosh's write lock from creation to commit or cancel.
     """
 
-    def __init__(self, ix: index.Index, procs: int = 2, min_docs_per_proc: int = MIN_DOCS_PER_PROC):
+    def __init__(
+        self,
+        ix: index.Index,
+        procs: int = 2,
+        min_docs_per_proc: int = MIN_DOCS_PER_PROC,
+        max_postings: int = MAX_SEGMENT_POSTINGS,
+    ):
         storage = ix.storage
         if not isinstance(storage, FileStorage):
             raise BulkWriteError(f"bulk writing needs an index in a directory, not {storage!r}")
         self.ix = ix
         self.procs = procs
         self.min_docs_per_proc = min_docs_per_proc
+        self.max_postings = max_postings
         self.folder = Path(storage.folder)
         self.is_closed = True
         self._lock = ix.lock("WRITELOCK")
@@ -692,11 +707,12 @@ class BulkWriter:
             ranges = split_evenly(len(live), self.procs, self.min_docs_per_proc)
             jobs = [
                 _Job(self.schema, str(self.folder), self.ix.indexname, str(self._spool_path),
-                     self._offsets[live[a]], live[a], live[b - 1] + 1, frozenset(self._deleted))
+                     self._offsets[live[a]], live[a], live[b - 1] + 1, frozenset(self._deleted),
+                     self.max_postings)
                 for a, b in ranges
             ]
             if len(jobs) == 1:
-                segments = [_build_segment(jobs[0])]
+                segments = _build_segments(jobs[0])
             else:
                 segments = _build_in_processes(jobs)
             generation = self._toc.generation + 1
@@ -721,14 +737,18 @@ class BulkWriter:
 
 
 def write_documents(
-    ix: index.Index, docs: Iterable[dict], procs: int = 2, min_docs_per_proc: int = MIN_DOCS_PER_PROC
+    ix: index.Index,
+    docs: Iterable[dict],
+    procs: int = 2,
+    min_docs_per_proc: int = MIN_DOCS_PER_PROC,
+    max_postings: int = MAX_SEGMENT_POSTINGS,
 ) -> None:
     """Write ``docs`` (field dicts, as for ``add_document``) into the empty index ``ix`` and commit.
 
     The documents get the numbers 0, 1, … in the order given, as if added with one writer and
     committed once; see ``BulkWriter``.
     """
-    writer = BulkWriter(ix, procs=procs, min_docs_per_proc=min_docs_per_proc)
+    writer = BulkWriter(ix, procs=procs, min_docs_per_proc=min_docs_per_proc, max_postings=max_postings)
     try:
         for doc in docs:
             writer.add_document(**doc)
@@ -763,30 +783,55 @@ class _Job:
     start: int
     stop: int
     deleted: frozenset[int]
+    max_postings: int
 
 
-def _build_segment(job: _Job):
-    """Write the job's documents as one segment file in the index folder; returns the segment."""
-    scratch = Path(job.folder) / f"bulk-{os.getpid()}-{job.start}.tmp"
+def _build_segments(job: _Job) -> list:
+    """Write the job's documents as segment files in the index folder; returns the segments in order.
+
+    A segment is closed once its postings reach ``job.max_postings``: the postings are the
+    build's memory (a posting costs about 90 bytes as Python objects), so this bounds a build
+    process's resident size whatever the number of documents, at the price of more segments.
+    """
     enabled = gc.isenabled()
     gc.disable()  # millions of small lists: the cyclic collector would rescan them over and over
+    segments = []
     try:
-        storage = FileStorage(str(scratch)).create()
-        builder = _SegmentBuilder(job.schema, storage, job.indexname)
         with open(job.spool, "rb") as spool:
             spool.seek(job.offset)
+            builder = scratch = None
             for number in range(job.start, job.stop):
                 fields = pickle.load(spool)
-                if number not in job.deleted:
-                    builder.add_document(fields)
-        segment = builder.finish()
-        name = segment.make_filename(W3Segment.COMPOUND_EXT)
-        os.replace(scratch / name, Path(job.folder) / name)
-        return segment
+                if number in job.deleted:
+                    continue
+                if builder is None:
+                    scratch = Path(job.folder) / f"bulk-{os.getpid()}-{number}.tmp"
+                    builder = _SegmentBuilder(job.schema, FileStorage(str(scratch)).create(), job.indexname)
+                builder.add_document(fields)
+                if builder.posting_count >= job.max_postings:
+                    segments.append(_finish_segment(builder, scratch, job.folder))
+                    builder = None
+            if builder is not None:
+                segments.append(_finish_segment(builder, scratch, job.folder))
+        return segments
+    except BaseException:
+        for segment in segments:
+            (Path(job.folder) / segment.make_filename(W3Segment.COMPOUND_EXT)).unlink(missing_ok=True)
+        raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        for scratch in Path(job.folder).glob(f"bulk-{os.getpid()}-*.tmp"):
+            shutil.rmtree(scratch, ignore_errors=True)
         if enabled:
             gc.enable()
+
+
+def _finish_segment(builder: "_SegmentBuilder", scratch: Path, folder: str):
+    segment = builder.finish()
+    name = segment.make_filename(W3Segment.COMPOUND_EXT)
+    os.replace(scratch / name, Path(folder) / name)
+    shutil.rmtree(scratch, ignore_errors=True)
+    gc.collect()  # the finished builder's postings are garbage in cycles-free lists; free them now
+    return segment
 
 
 def _build_in_processes(jobs: list[_Job]) -> list:
@@ -816,7 +861,7 @@ def _build_in_processes(jobs: list[_Job]) -> list:
             except (pickle.UnpicklingError, EOFError, ValueError):
                 status, payload = "error", f"exit code {proc.returncode}: {err.decode(errors='replace')[-4000:]}"
             if status == "ok" and proc.returncode == 0:
-                segments.append(payload)
+                segments += payload
             else:
                 failures.append(f"documents {job.start}–{job.stop - 1}: {payload}")
         if failures:
@@ -838,7 +883,7 @@ def worker_main() -> None:
         job_file = Path(sys.argv[1])
         job = pickle.loads(job_file.read_bytes())
         job_file.unlink()
-        result = ("ok", _build_segment(job))
+        result = ("ok", _build_segments(job))
     except BaseException:
         result = ("error", traceback.format_exc())
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

@@ -89,7 +89,7 @@ def split_compound(word: str) -> tuple[tuple[int, int], ...]:
     return tuple((origin[a], origin[b - 1] + 1) for a, b in _best_split("".join(folded)))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)  # about 35 MB: each bulk build process holds one
 def _best_split(word: str) -> tuple[tuple[int, int], ...]:
     vocab = vocabulary()
     whole = vocab.get(word, 0.0)

@@ -6,7 +6,7 @@ that is HTML) is sniffed from its first bytes.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from indexer.errors import ArticleParseError
@@ -25,17 +25,19 @@ def _page_dump(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
     return [parse_article(path)]
 
 
-def _json_lines(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
+def _json_lines(path: Path, on_error: OnError, max_bytes: int) -> Iterator[Article]:
     problems = []
 
     def note(where: str, reason: str) -> None:
         problems.append(where)
         on_error(where, reason)
 
-    articles = list(parse_jsonl(path, note, max_line_bytes=max_bytes))
-    if not articles and not problems:
+    found = False
+    for article in parse_jsonl(path, note, max_line_bytes=max_bytes):
+        found = True
+        yield article
+    if not found and not problems:
         raise ArticleParseError(path, "enthält keinen Artikel (nur Leerzeilen)")
-    return articles
 
 
 def _html(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
@@ -46,7 +48,7 @@ def _feed(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
     return parse_feed(path)
 
 
-PARSERS: dict[str, Callable[[Path, OnError, int], list[Article]]] = {
+PARSERS: dict[str, Callable[[Path, OnError, int], Iterable[Article]]] = {
     ".txt": _page_dump,
     ".html": _html,
     ".htm": _html,
@@ -76,11 +78,19 @@ def format_of(path: Path) -> str | None:
 def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
     """All articles in one file. Raises ``ArticleParseError`` for a file that yields none.
 
-    ``max_bytes`` bounds what is read into memory at once: a whole file, or for JSON Lines (an
-    archive streamed line by line) each line, so a 28,000-article export is not refused.
-
     ``on_error(where, reason)`` hears about parts of a file that failed while the rest was read,
-    such as one broken line of a JSON Lines file.
+    such as one broken line of a JSON Lines file. ``max_bytes`` bounds what is read into memory
+    at once: a whole file, or for JSON Lines (an archive streamed line by line) each line, so a
+    28,000-article export is not refused.
+    """
+    return list(stream_articles(path, on_error, max_bytes))
+
+
+def stream_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article]:
+    """``read_articles`` one article at a time; a JSON Lines file is read as the articles are taken.
+
+    ``ArticleParseError`` comes before the first article or not at all: after it, problems go to
+    ``on_error``, so a caller never has to undo half a file.
     """
     key = format_of(path)
     if key is None:
@@ -93,7 +103,7 @@ def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BY
         raise ArticleParseError(path, f"zu groß ({_german(size)} Bytes, erlaubt sind {_german(max_bytes)})")
     if size == 0:
         raise ArticleParseError(path, "die Datei ist leer")
-    return PARSERS[key](path, on_error, max_bytes)
+    yield from PARSERS[key](path, on_error, max_bytes)
 
 
 def _german(number: int) -> str:

@@ -20,7 +20,7 @@ from indexer.analysis import searchable_terms
 from indexer.bulk import BulkWriter
 from indexer.dates import berlin_day, to_utc
 from indexer.errors import ArticleParseError
-from indexer.formats import DEFAULT_MAX_BYTES, format_of, read_articles
+from indexer.formats import DEFAULT_MAX_BYTES, format_of, stream_articles
 from indexer.model import ARTICLE, RELATED, Article, Failure, IndexReport, RelatedItem
 from indexer.store import DEFAULT_LOCK_TIMEOUT, activate_generation, create_generation, open_for_writing, write_lock
 
@@ -176,30 +176,30 @@ class _Run:
         def partial_failure(where: str, reason: str) -> None:
             self.failures.append(Failure(where, reason))
 
+        # Streamed: a 28,000-article JSON Lines archive is never held in memory whole. A file
+        # that fails does so before its first article (later problems go to partial_failure).
         try:
-            articles = read_articles(path, partial_failure, max_bytes)
+            self.replace_source(str(path), fp, stream_articles(path, partial_failure, max_bytes))
         except ArticleParseError as err:
             self.failures.append(Failure(err.path, err.reason))
-            return
-        self.replace_source(str(path), fp, articles)
 
-    def replace_source(self, source: str, fp: str, articles: list[Article]) -> None:
+    def replace_source(self, source: str, fp: str, articles: Iterable[Article]) -> None:
         """Make the index hold exactly ``articles`` for ``source``."""
         old = self.ledger.get(source)
-        new_ids = []
+        old_ids = set(old.doc_ids) if old is not None else set()
+        new_ids: dict[str, None] = {}  # in order, each once
         for article in articles:
             existed = self._exists(article.id)
-            if article.id not in new_ids and (old is None or article.id not in old.doc_ids):
+            if article.id not in new_ids and article.id not in old_ids:
                 self.owners[article.id] = self.owners.get(article.id, 0) + 1
             self._write_article(article)
             self.updated += existed
             self.added += not existed
-            new_ids.append(article.id)
-        if old is not None:
-            for doc_id in set(old.doc_ids) - set(new_ids):
-                self._drop_article(doc_id)
-        self.ledger[source] = _Ledger(fp, new_ids)
-        self.writer.update_document(**_ledger_document(source, fp, new_ids))
+            new_ids[article.id] = None
+        for doc_id in old_ids - new_ids.keys():
+            self._drop_article(doc_id)
+        self.ledger[source] = _Ledger(fp, list(new_ids))
+        self.writer.update_document(**_ledger_document(source, fp, list(new_ids)))
 
     def forget_source(self, source: str) -> None:
         """The file is gone: remove what only it provided."""

@@ -189,6 +189,18 @@ def test_bulk_index_of_two_processes_holds_what_whoosh_writes_in_two_segments(bu
     assert contents(built["bulk2"]) == expected
 
 
+def test_segments_closed_at_the_posting_budget_hold_what_whoosh_writes(built, tmp_path):
+    """The budget bounds a build process's memory; the index it leaves is the same, in more segments."""
+    expected = contents(built["whoosh"])
+    (tmp_path / "small").mkdir()
+    ix = index.create_in(tmp_path / "small", build_schema())
+    write_documents(ix, built["docs"], procs=2, min_docs_per_proc=1, max_postings=20_000)
+    segments = ix._read_toc().segments
+    assert len(segments) >= 4 and sum(s.doc_count_all() for s in segments) == len(built["docs"])
+    assert contents(ix) == expected
+    assert not [p.name for p in (tmp_path / "small").iterdir() if p.name.startswith("bulk-")]
+
+
 def test_multi_block_terms_are_covered(built):
     """Guards the two tests above: without terms of more than one block they would not test the block writer."""
     with built["whoosh"].reader() as reader:

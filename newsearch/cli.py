@@ -266,17 +266,20 @@ def watch(obj: dict, directory: str, max_file_size: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads of the waitress server.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port: one per core, since a process searches on one core.")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloader instead of waitress.")
 @click.pass_obj
-def serve(obj: dict, host: str, port: int, threads: int, debug: bool) -> None:
+def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
+    from web.serving import serve as serve_app
 
-    app = create_app({"INDEX_DIR": obj["index_dir"]})
+    def create():
+        return create_app({"INDEX_DIR": obj["index_dir"]})
+
     click.echo(f"newsearch: http://{host}:{port}/ (Index: {obj['index_dir']})", err=True)
     if debug:
-        app.run(host=host, port=port, debug=True)
+        create().run(host=host, port=port, debug=True)
     else:
-        from waitress import serve as waitress_serve
-
-        waitress_serve(app, host=host, port=port, threads=threads, ident="newsearch")
+        serve_app(create, host, port, threads, processes)

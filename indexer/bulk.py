@@ -98,15 +98,23 @@ class _Lexicon(dict):
     the first few hundred articles nearly every token is one lookup.
     """
 
+    older: dict = {}
+
     def __missing__(self, raw: str):
+        # Two generations bound the memory: when this one is full it becomes the older one, and
+        # words still in use move back on their next lookup, so only rare words are analysed again.
         if len(self) > _LEXICON_LIMIT:
+            self.older = dict(self)
             self.clear()
-        entry = self[raw] = _lexicon_entry(raw)
+        entry = self.older.pop(raw, None)
+        if entry is None:
+            entry = _lexicon_entry(raw)
+        self[raw] = entry
         return entry
 
 
 _LEXICON = _Lexicon()
-_LEXICON_LIMIT = 200_000  # about 70 MB; cleared when full (the split cache keeps refills cheap)
+_LEXICON_LIMIT = 150_000  # entries a generation, about 50 MB
 
 
 def _lexicon_entry(raw: str) -> tuple:

@@ -313,8 +313,11 @@ def run(args) -> dict:
                     indexer = subprocess.Popen(cli(index_dir, "index", str(new_file)), cwd=ROOT,
                                                stdout=indexer_log, stderr=subprocess.STDOUT)
                     indexer_started = time.monotonic()
+                load_before = os.getloadavg()[0]
                 samples = drive(server.port, urls, args.clients, args.duration, args.max_requests)
-                result = {"all": asdict(figures(samples))}
+                # The 1-minute load average around the phase: other work on a shared machine shows here.
+                result = {"all": asdict(figures(samples)), "loadavg_1min": [round(load_before, 1),
+                                                                           round(os.getloadavg()[0], 1)]}
                 if indexer is not None:
                     code = indexer.wait(timeout=max(600, args.duration * 10))
                     indexer_ended = time.monotonic()
@@ -356,6 +359,7 @@ def print_table(out: dict) -> None:
                 name = phase if part == "all" else f"  davon Indexer lief"
                 print(f"{name:<26}{fig['requests']:>8}{fig['requests_per_s']:>9}{fig['p50_ms']:>9}{fig['p95_ms']:>9}"
                       f"{fig['p99_ms']:>9}{fig['max_ms']:>9}{fig['errors']:>8}")
+        print(f"  Load-Durchschnitt (1 min) vorher/nachher: {result['loadavg_1min']}")
         if "indexer_seconds" in result:
             print(f"  Indexer: {result['indexer_seconds']} s, Exit {result['indexer_exit']}, "
                   f"neue Artikel gefunden: {result['new_articles_found']} von {result['new_articles']}")

@@ -63,17 +63,19 @@ def assert_sample_still_answers(index_dir: Path) -> None:
     assert json.loads(result.stdout)["total"] == 1, result.stdout
 
 
-def test_index_beyond_the_file_size_limit_exits_1_in_german_and_keeps_what_was_committed(index_dir, batch):
-    """Guards the SIGXFSZ path: the write must fail with EFBIG (exit 1, message), not kill the process (-25)."""
+@pytest.mark.parametrize("mode", [[], ["--full"]], ids=["incremental", "full"])
+def test_index_beyond_the_file_size_limit_exits_1_in_german_and_keeps_what_was_committed(index_dir, batch, mode):
+    """Guards the SIGXFSZ path: the write must fail with EFBIG (exit 1, message), not kill the process (-25).
+    ``--full`` writes in build processes (indexer/bulk.py): their failure must end the same way."""
 
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 
-    proc = subprocess.run(newsearch(index_dir, "index", str(batch)), cwd=ROOT, capture_output=True, text=True,
-                          preexec_fn=limit, timeout=120)
+    proc = subprocess.run(newsearch(index_dir, "index", *mode, str(batch)), cwd=ROOT, capture_output=True,
+                          text=True, preexec_fn=limit, timeout=120)
     assert_clean_german_failure(proc, "ulimit -f")
     assert_sample_still_answers(index_dir)
-    again = run_cli("index", str(batch), index_dir=index_dir)
+    again = run_cli("index", *mode, str(batch), index_dir=index_dir)
     assert again.returncode == 0, again.stderr
     assert "neu: 60, aktualisiert: 0, gelöscht: 0, unverändert: 0" in again.stdout, again.stdout
 

@@ -135,27 +135,14 @@ def kill_runs(work: Path, inbox: Path, base: Path, expected: set[str], runs: int
         mode = "--full" if full else "inkrementell"
         delay = rng.uniform(0.05, 0.95) * clean_seconds[mode]
         run_dir = work / f"kill-{n}"
-        shutil.copytree(base, run_dir)
         args = ["--full"] if full else ["--commit-every", "0.5"]
-        proc = subprocess.Popen(command(run_dir, "index", *args, str(inbox)), cwd=ROOT, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seen: set[str] = set(base_ids)
-        deadline = time.monotonic() + delay
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                seen = set(stored_ids(run_dir)) | seen if not full else seen
-            except Exception:  # mid-commit: Whoosh renames the new table of contents into place; try again
-                pass
-            time.sleep(0.1)
-        finished_first = proc.poll() is not None
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        orphans = _group_alive(proc.pid)
-        waited = time.monotonic() + 5
-        while _group_alive(proc.pid) and time.monotonic() < waited:
-            time.sleep(0.1)
-        orphans_later = _group_alive(proc.pid)
-        end_group(proc.pid)
+        for _ in range(4):  # a run that ends before its kill tested nothing: again, with half the delay
+            shutil.rmtree(run_dir, ignore_errors=True)
+            shutil.copytree(base, run_dir)
+            finished_first, seen, orphans, orphans_later = _start_and_kill(run_dir, inbox, args, delay, base_ids, full)
+            if not finished_first:
+                break
+            delay /= 2
         row = {"run": n, "mode": mode, "kill_after_s": round(delay, 2), "finished_before_kill": finished_first,
                "orphans": orphans, "orphans_after_5s": orphans_later}
         try:
@@ -175,12 +162,41 @@ def kill_runs(work: Path, inbox: Path, base: Path, expected: set[str], runs: int
             counts_right = counts.get("neu") == len(expected)
         else:
             counts_right = counts.get("neu") == len(expected) - survived and counts.get("unverändert") == survived
-        row["ok"] = bool(row.get("opens") and row["hits"] > 0 and not row["duplicates"] and not row["lost"]
+        row["ok"] = bool(not finished_first and row.get("opens") and row["hits"] > 0 and not row["duplicates"] and not row["lost"]
                          and not row["foreign"] and again.returncode == 0 and counts_right
                          and set(final) == expected and not row["final_duplicates"])
         results.append(row)
         shutil.rmtree(run_dir, ignore_errors=True)
     return {"clean_run_s": clean_seconds, "runs": results, "ok": all(r["ok"] for r in results)}
+
+
+def _start_and_kill(run_dir: Path, inbox: Path, args: list[str], delay: float, base_ids: set[str], full: bool):
+    """Start the indexer, note what it commits, ``kill -9`` it after ``delay`` s unless it finished first.
+
+    Returns (finished first, ids seen committed, processes of its group alive at the kill, 5 s later).
+    """
+    proc = subprocess.Popen(command(run_dir, "index", *args, str(inbox)), cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: set[str] = set(base_ids)
+    deadline = time.monotonic() + delay
+    while time.monotonic() < deadline and proc.poll() is None:
+        if not full:  # --full commits nothing readers see until its final swap
+            try:
+                seen |= set(stored_ids(run_dir))
+            except Exception:  # mid-commit: Whoosh renames the new table of contents into place; try again
+                pass
+        time.sleep(0.1)
+    if proc.poll() is not None:
+        return True, seen, 0, 0
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    orphans = _group_alive(proc.pid)
+    waited = time.monotonic() + 5
+    while _group_alive(proc.pid) and time.monotonic() < waited:
+        time.sleep(0.1)
+    orphans_later = _group_alive(proc.pid)
+    end_group(proc.pid)
+    return False, seen, orphans, orphans_later
 
 
 def _group_alive(pgid: int) -> int:
@@ -323,7 +339,7 @@ def readonly_inner(index_dir: Path, inbox: Path, how: str | None = None) -> list
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]
-    row["created"] = sorted(set(str(p) for p in index_dir.rglob("*")) - set(listing))
+    row["created"] = sorted({str(p) for p in index_dir.rglob("*")} - set(listing))
     row["traceback"] = "Traceback" in output
     row["ok"] = bool(row["started"] and all(s == 200 for s in row["statuses"].values()) and row["statuses"]
                      and row["hits"] == expected_hits and not row["created"] and not row["traceback"])

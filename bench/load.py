@@ -267,6 +267,12 @@ def drive(port: int, urls: list[str], clients: int, duration: float, max_request
     return samples
 
 
+def time_exit(proc: subprocess.Popen, into: list[float]) -> None:
+    """Wait for ``proc`` and note when it ended."""
+    proc.wait()
+    into.append(time.monotonic())
+
+
 def figures(samples: list[Sample]) -> Figures:
     """Throughput, nearest-rank percentiles and errors of ``samples``."""
     if not samples:
@@ -313,20 +319,23 @@ def run(args) -> dict:
                     indexer = subprocess.Popen(cli(index_dir, "index", str(new_file)), cwd=ROOT,
                                                stdout=indexer_log, stderr=subprocess.STDOUT)
                     indexer_started = time.monotonic()
+                    indexer_ended: list[float] = []  # set the moment it exits, which may be mid-phase
+                    waiter = threading.Thread(target=time_exit, args=(indexer, indexer_ended), daemon=True)
+                    waiter.start()
                 load_before = os.getloadavg()[0]
                 samples = drive(server.port, urls, args.clients, args.duration, args.max_requests)
                 # The 1-minute load average around the phase: other work on a shared machine shows here.
                 result = {"all": asdict(figures(samples)), "loadavg_1min": [round(load_before, 1),
                                                                            round(os.getloadavg()[0], 1)]}
                 if indexer is not None:
-                    code = indexer.wait(timeout=max(600, args.duration * 10))
-                    indexer_ended = time.monotonic()
+                    waiter.join(timeout=max(600, args.duration * 10))
+                    code = indexer.wait(timeout=1)
                     indexer_log.close()
-                    during = [s for s in samples if indexer_started <= s.started < indexer_ended]
+                    during = [s for s in samples if indexer_started <= s.started < indexer_ended[0]]
                     found = server.get_json(f"/api/search?q={MARKER}&per_page=1")["total"]
                     result.update(
                         while_indexer_ran=asdict(figures(during)),
-                        indexer_seconds=round(indexer_ended - indexer_started, 1),
+                        indexer_seconds=round(indexer_ended[0] - indexer_started, 1),
                         indexer_exit=code,
                         indexer_output=(work / "index.log").read_text().strip().splitlines()[-1:],
                         new_articles=args.new_articles,
@@ -356,7 +365,7 @@ def print_table(out: dict) -> None:
         for part in ("all", "while_indexer_ran"):
             if part in result:
                 fig = result[part]
-                name = phase if part == "all" else f"  davon Indexer lief"
+                name = phase if part == "all" else "  davon Indexer lief"
                 print(f"{name:<26}{fig['requests']:>8}{fig['requests_per_s']:>9}{fig['p50_ms']:>9}{fig['p95_ms']:>9}"
                       f"{fig['p99_ms']:>9}{fig['max_ms']:>9}{fig['errors']:>8}")
         print(f"  Load-Durchschnitt (1 min) vorher/nachher: {result['loadavg_1min']}")

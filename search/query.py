@@ -25,7 +25,7 @@ from indexer.model import ARTICLE, RELATED
 from search.dates import EXAMPLES, parse_date_range
 from search.facets import Filters, count_facets, document_columns, passing
 from search.highlight import make_snippet
-from search.ranking import FIELD_BOOSTS, POSITIONLESS, weighting
+from search.ranking import FIELD_BOOSTS, POSITIONLESS, SCORED_APART, CombinedTerm, weighting
 from search.results import Hit, SearchResult
 from search.suggest import suggest_query
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
@@ -223,8 +223,17 @@ def _fields_for(fieldname: str | None, boosts: dict[str, float]) -> dict[str, fl
 
 
 def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None:
+    fields = _fields_for(word.field, boosts)
     alternatives = []
-    for name, boost in _fields_for(word.field, boosts).items():
+    if not word.prefix:
+        # The stemmed text fields share one analyzer: the word is one BM25F term over all of them.
+        stemmed = {name: boost for name, boost in fields.items() if name not in POSITIONLESS | SCORED_APART}
+        fields = {name: boost for name, boost in fields.items() if name in POSITIONLESS | SCORED_APART}
+        if stemmed:
+            combined = _combined_query(word.text, schema, stemmed)
+            if combined is not None:
+                alternatives.append(combined)
+    for name, boost in fields.items():
         if word.prefix:
             prefix = _prefix_form(word.text, folded=name != f.EXACT)
             if name != f.PARTS and prefix:
@@ -241,6 +250,20 @@ def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None
             joined = [wq.Term(name, whole)] if whole and whole not in tokens else []
             alternatives.append(wq.Or([*joined, parts], boost=boost))
     return wq.Or(alternatives) if alternatives else None
+
+
+def _combined_query(text: str, schema, fields: dict[str, float]) -> wq.Query | None:
+    """The word in the stemmed fields as ``CombinedTerm``s: a hyphenated word as its joined whole,
+    or all its parts anywhere in the article (not necessarily in one field)."""
+    analyzed = schema[next(iter(fields))]
+    tokens = list(analyzed.process_text(text, mode="query"))
+    if len(tokens) == 1:
+        return CombinedTerm.of(tokens[0], fields)
+    if not tokens:
+        return None
+    parts = wq.And([CombinedTerm.of(t, fields) for t in tokens])
+    whole = next(iter(analyzed.process_text(text, mode="index")), None)
+    return wq.Or([CombinedTerm.of(whole, fields), parts]) if whole and whole not in tokens else parts
 
 
 def _phrase_query(phrase: Phrase, schema, boosts: dict[str, float]) -> wq.Query | None:

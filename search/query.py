@@ -175,12 +175,31 @@ def parse_query(searcher: Searcher, text: str, any_words: bool = False,
     """The Whoosh query for a query string, without filters (bench and quality scripts use it).
 
     ``any_words`` ORs the top level: for questions and headlines used as queries, where requiring
-    every word would find almost nothing.
+    every word would find almost nothing. Quotes there are quotations, not a demand for the exact
+    wording: ``„Wir müssen die Lieferketten aufrechterhalten“`` asks for its words, and an article
+    that has them in this order gains the phrase on top (``_words_and_phrase``).
     """
     tree = parse_user_query(text).tree
-    if any_words and isinstance(tree, Group) and tree.op == "AND":
-        tree = Group("OR", tree.children)
+    if any_words:
+        tree = any_words_tree(tree)
     return to_whoosh(tree, searcher.schema, boosts)
+
+
+def any_words_tree(tree):
+    """The parsed tree with its top level OR-ed, each top-level phrase as its words plus the phrase."""
+    if isinstance(tree, Group) and tree.op == "AND":
+        children = tree.children
+    elif isinstance(tree, Phrase):
+        children = (tree,)
+    else:
+        return tree
+    return Group("OR", tuple(c for child in children for c in _words_and_phrase(child)))
+
+
+def _words_and_phrase(node) -> tuple:
+    if not isinstance(node, Phrase):
+        return (node,)
+    return (*(Word(w, node.field) for w in node.words), node)
 
 
 def _everything() -> wq.Query:

@@ -1,4 +1,4 @@
-"""BM25F proper: search/ranking.py CombinedTerm, as the product's queries use it."""
+"""BM25F proper (search/ranking.py CombinedTerm) and headline-style queries (parse_query any_words)."""
 from __future__ import annotations
 
 from math import log
@@ -9,8 +9,9 @@ from indexer import schema as f
 from indexer.model import Article
 from indexer.store import open_for_reading
 from indexer.write import index_articles
-from search.query import open_searcher, parse_query
+from search.query import any_words_tree, open_searcher, parse_query
 from search.ranking import BM25_B, BM25_K1, FIELD_B, FIELD_BOOSTS, CombinedTerm
+from search.syntax import Group, Phrase, Word, parse_user_query
 
 ARTICLES = [
     Article("lead-und-text", "Meldung eins", lead="Der Hafen wächst.",
@@ -88,3 +89,22 @@ def _walk(q):
     if not q.is_leaf() and not isinstance(q, CombinedTerm):
         for child in q.children():
             yield from _walk(child)
+
+
+def test_headline_quotes_ask_for_the_words_and_rank_the_exact_wording_first(ix):
+    """A quoted headline is a quotation: with any_words its words are asked for, and the article
+    that has them in this order comes first; in the product's normal search quotes stay a phrase."""
+    headline = "„Wir müssen die Lieferketten aufrechterhalten“"
+    with open_searcher(ix) as searcher:
+        hits = [hit[f.ID] for hit in searcher.search(parse_query(searcher, headline, any_words=True), limit=None)]
+        strict = [hit[f.ID] for hit in searcher.search(parse_query(searcher, headline), limit=None)]
+    assert hits[:2] == ["zitat", "woerter"]
+    assert strict == ["zitat"]
+
+
+def test_any_words_tree_keeps_the_phrase_beside_its_words():
+    tree = any_words_tree(parse_user_query('Ein "faires Schuljahr" als Ziel').tree)
+    assert tree == Group("OR", (Word("Ein"), Word("faires"), Word("Schuljahr"), Phrase(("faires", "Schuljahr")),
+                                Word("als"), Word("Ziel")))
+    assert any_words_tree(parse_user_query("Botschaft").tree) == Word("Botschaft")
+    assert any_words_tree(parse_user_query("Kreml ODER Moskau").tree) == Group("OR", (Word("Kreml"), Word("Moskau")))

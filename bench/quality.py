@@ -18,19 +18,20 @@ Both systems index the same articles and are asked the same query text, words OR
 questions and headlines are not keyword lists: requiring every word would find almost nothing.
 
 newsearch
-    ``indexer.write.index_articles`` into a temporary directory, searched through
-    ``search.query.open_searcher`` (BM25F of ``search/ranking.py``) with the query
-    ``search.query.parse_query`` builds (every field of ``FIELD_BOOSTS`` with its weight), its
-    top-level AND made an OR. (``search/query.py`` has no OR mode yet; ``newsearch_or_query`` is
-    to move there.)
+    ``indexer.write.index_articles`` into a temporary directory (an empty index, so the bulk
+    writer builds it), searched through ``search.query.open_searcher`` with the query
+    ``search.query.parse_query(any_words=True)`` builds: every field of ``FIELD_BOOSTS`` with its
+    weight, each word one BM25F term over the text fields (``search/ranking.py``), the words
+    OR-ed and a quoted span asked for as its words plus the phrase.
 baseline
     Stock Whoosh: the article's text fields (title, topics, lead, subheadings, body, captions),
     each ``TEXT(analyzer=LanguageAnalyzer("de"))``, default ``BM25F``, a ``MultifieldParser`` over
     them with ``OrGroup`` and no boosts. This is the one schema outside ``indexer/schema.py``, on
     purpose: it is what we measure against.
 
-Both indexes are built with the same writer memory (``indexer.write.WRITER_LIMIT_MB``), so the
-build times on stderr compare.
+The baseline is built by Whoosh's own writer (``indexer.write.WRITER_LIMIT_MB`` of memory, one
+process), newsearch by the bulk writer (two processes), so their build times on stderr measure
+the writers as much as the analysis.
 """
 from __future__ import annotations
 
@@ -280,8 +281,10 @@ def ablation_boosts() -> dict[str, dict[str, float]]:
     """Query-time variants over one index, each adding one feature (all fields are indexed anyway).
 
     stemming: the stemmed text fields alone, equal weights (PyStemmer Snowball, which also folds
-    umlauts and reads ae/oe/ue, our stop list and hyphen parts); +exact: surface forms ranked;
-    +compounds: compound parts; +weights: the product's field weights (``FIELD_BOOSTS``).
+    umlauts and reads ae/oe/ue, our stop list and hyphen parts; with equal weights the BM25F term
+    is BM25 over the article's text); +exact: surface forms ranked, so the spelling and word form
+    as typed come first (Müller above Mueller); +compounds: compound parts; +weights: the
+    product's field weights (``FIELD_BOOSTS``), which is ``newsearch`` itself.
     """
     stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in POSITIONLESS}
     return {
@@ -327,8 +330,9 @@ def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str]) -> Ra
         writer = ix.writer(limitmb=WRITER_LIMIT_MB)
         try:
             for article in articles:
-                # article_document gives the exact texts newsearch indexes for each field.
-                doc = article_document(article)
+                # article_document gives the exact texts newsearch indexes for each field; as text
+                # (counted_as_text) it skips deriving the exact/parts terms the baseline has no use for.
+                doc = article_document(article, counted_as_text=True)
                 writer.add_document(**{f.ID: article.id}, **{name: doc[name] for name in BASELINE_FIELDS})
             writer.commit()
         except BaseException:

@@ -26,6 +26,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -859,6 +860,7 @@ def _build_in_processes(jobs: list[_Job]) -> list:
             proc = subprocess.Popen(
                 [sys.executable, "-c", "from indexer.bulk import worker_main; worker_main()", str(job_file)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                preexec_fn=_die_with_parent,
             )
             workers.append((proc, job))
         segments, failures = [], []
@@ -882,6 +884,17 @@ def _build_in_processes(jobs: list[_Job]) -> list:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def _die_with_parent() -> None:
+    """In the build process before it starts: have Linux kill it when the indexer dies (``kill -9``
+    of ``newsearch index --full``), instead of building a segment nobody will use."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the process ends on its own once its segment is written
 
 
 def worker_main() -> None:

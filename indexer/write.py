@@ -9,7 +9,9 @@ and written with ``update_document``, so nothing is ever doubled.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -98,6 +100,8 @@ def index_files(
             run.finish()
         except BaseException:
             run.cancel()
+            if full:  # nobody reads the half-built generation; on a full disk its space matters
+                shutil.rmtree(ix.storage.folder, ignore_errors=True)
             raise
         if full:
             activate_generation(index_dir, ix.storage.folder)
@@ -303,9 +307,13 @@ class _Run:
         self.searcher.close()
 
     def cancel(self) -> None:
-        if not self.writer.is_closed:  # a commit that failed half-way has closed it already
-            self.writer.cancel()
-        self.searcher.close()
+        """Give up the uncommitted work. Runs while another error propagates (a full disk, say):
+        a second error from cleaning up must not replace that one."""
+        with contextlib.suppress(Exception):
+            if not self.writer.is_closed:  # a commit that failed half-way has closed it already
+                self.writer.cancel()
+        with contextlib.suppress(Exception):
+            self.searcher.close()
 
     def report(self) -> IndexReport:
         return IndexReport(

@@ -75,6 +75,8 @@ def test_index_beyond_the_file_size_limit_exits_1_in_german_and_keeps_what_was_c
                           text=True, preexec_fn=limit, timeout=120)
     assert_clean_german_failure(proc, "ulimit -f")
     assert_sample_still_answers(index_dir)
+    # the failed --full's half-built generation is gone: only the live one is left
+    assert [p.name for p in index_dir.glob("gen-*")] == [json.loads((index_dir / "newsearch.json").read_text())["generation"]]
     again = run_cli("index", *mode, str(batch), index_dir=index_dir)
     assert again.returncode == 0, again.stderr
     assert "neu: 60, aktualisiert: 0, gelöscht: 0, unverändert: 0" in again.stdout, again.stdout

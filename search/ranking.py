@@ -177,48 +177,60 @@ class _FieldPostings:
 
 
 class _CombinedMatcher(matching.Matcher):
-    """The union of one word's postings in several fields, scored by ``CombinedTerm``'s formula."""
+    """The union of one word's postings in several fields, scored by ``CombinedTerm``'s formula.
+
+    Keeps the postings still active and the current document number, because Whoosh's union and
+    intersection matchers ask ``is_active`` and ``id`` several times per document.
+    """
 
     def __init__(self, postings, field_length, scale, k1):
-        self._postings = [p for p in postings if p.matcher.is_active()]
+        self._all = postings
         self._field_length = field_length
         self._scale, self._k1 = scale, k1
+        self._update()
+
+    def _update(self):
+        self._active = [p for p in self._all if p.matcher.is_active()]
+        self._id = min(p.matcher.id() for p in self._active) if self._active else None
 
     def is_active(self):
-        return any(p.matcher.is_active() for p in self._postings)
+        return bool(self._active)
 
     def id(self):
-        return min(p.matcher.id() for p in self._postings if p.matcher.is_active())
+        return self._id
 
     def next(self):
-        current = self.id()
-        for p in self._postings:
-            if p.matcher.is_active() and p.matcher.id() == current:
+        current = self._id
+        for p in self._active:
+            if p.matcher.id() == current:
                 p.matcher.next()
+        self._update()
         return False
 
     def skip_to(self, id):
-        for p in self._postings:
-            if p.matcher.is_active() and p.matcher.id() < id:
+        for p in self._active:
+            if p.matcher.id() < id:
                 p.matcher.skip_to(id)
+        self._update()
 
     def reset(self):
-        for p in self._postings:
+        for p in self._all:
             p.matcher.reset()
+        self._update()
 
     def copy(self):
-        return _CombinedMatcher([p.copy() for p in self._postings], self._field_length, self._scale, self._k1)
+        return _CombinedMatcher([p.copy() for p in self._all], self._field_length, self._scale, self._k1)
 
     def replace(self, minquality=0):
-        if not self.is_active():
+        if not self._active:
             return matching.NullMatcher()
         return self
 
     def children(self):
-        return [p.matcher for p in self._postings]
+        return [p.matcher for p in self._active]
 
     def depth(self):
-        return 1 + max(p.matcher.depth() for p in self._postings)
+        return 1 + max((p.matcher.depth() for p in self._all), default=0)
 
     def supports(self, astype):
         return False
@@ -235,11 +247,11 @@ class _CombinedMatcher(matching.Matcher):
 
     def weight(self):
         """The weighted, length-normalised frequency ``tf~`` of the current document."""
-        current = self.id()
+        current = self._id
         total = 0.0
-        for p in self._postings:
+        for p in self._active:
             m = p.matcher
-            if m.is_active() and m.id() == current:
+            if m.id() == current:
                 total += p.weight * m.weight() / (p.fixed + p.per_length * self._field_length(current, p.field))
         return total
 

@@ -44,6 +44,7 @@ if __package__ in (None, ""):
 
 import json  # noqa: E402
 import math  # noqa: E402
+import re  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Iterator, Mapping, Sequence  # noqa: E402
@@ -322,8 +323,14 @@ def baseline_schema() -> fields.Schema:
     )
 
 
-def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str]) -> Rankings:
-    """Index the same field texts into the stock schema, search with default BM25F and OrGroup."""
+def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str], ablations: bool = False) -> dict:
+    """Index the same field texts into the stock schema, search with default BM25F and OrGroup.
+
+    With ``ablations`` also ``baseline:no-wildcards``: the same, with ``?`` and ``*`` taken out of
+    the query text first. Whoosh's parser reads a word ending in ``?`` as a wildcard that matches
+    nothing (nearly every xquad question ends in one), so this shows how much of a lead comes from
+    that alone. It is a diagnostic, not the baseline the targets are set against.
+    """
     with tempfile.TemporaryDirectory(prefix="quality-baseline-") as index_dir:
         started = time.perf_counter()
         ix = index.create_in(index_dir, baseline_schema())
@@ -341,7 +348,14 @@ def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str]) -> Ra
         _log(f"baseline: {len(articles)} Artikel indexiert in {time.perf_counter() - started:.1f} s")
         with ix.searcher(weighting=scoring.BM25F()) as searcher:
             parser = MultifieldParser(list(BASELINE_FIELDS), searcher.schema, group=OrGroup)
-            return _search_all("baseline", searcher, parser.parse, queries)
+            runs = {"baseline": _search_all("baseline", searcher, parser.parse, queries)}
+            if ablations:
+                runs["baseline:no-wildcards"] = _search_all(
+                    "baseline:no-wildcards", searcher, lambda text: parser.parse(_NO_WILDCARDS.sub(" ", text)), queries)
+            return runs
+
+
+_NO_WILDCARDS = re.compile(r"[?*]")
 
 
 def _search_all(
@@ -369,7 +383,7 @@ def compare(collection: Collection, details: Path | None = None, ablations: bool
     _log(f"{len(collection.articles)} Artikel, {len(collection.queries)} Anfragen")
     runs = {}
     ranked = {**rank_newsearch(collection.articles, collection.queries, ablations),
-              "baseline": rank_baseline(collection.articles, collection.queries)}
+              **rank_baseline(collection.articles, collection.queries, ablations)}
     for name, rankings in ranked.items():
         runs[name] = {qid: [collection.answer_ids[doc] for doc in docs] for qid, docs in rankings.items()}
     if details:
@@ -412,7 +426,8 @@ _DETAILS = click.option(
     help="Schreibt je Anfrage eine JSON-Zeile mit Rang und Werten beider Systeme in diese Datei.",
 )
 _ABLATIONS = click.option("--ablations", is_flag=True,
-                          help="Zusätzlich newsearch mit je einem Merkmal weniger (siehe ablation_boosts).")
+                          help="Zusätzlich newsearch mit je einem Merkmal weniger (siehe ablation_boosts) und die "
+                               "Baseline ohne ? und * in der Anfrage (siehe rank_baseline).")
 _FILE = dict(type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 
 

@@ -3,8 +3,7 @@ Whoosh's own writer writes for the same documents, and answers queries the same.
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import json
+import random
 import re
 from collections import Counter
 from pathlib import Path
@@ -23,7 +22,6 @@ from search.query import build_request, open_searcher, run_query
 from search.results import result_to_json
 from tests.conftest import ROOT, SAMPLE
 
-FANG = ROOT.parent / "shared" / "data" / "fang-covid-real.jsonl.gz"
 TRICKY = [
     "",
     "die der das",
@@ -37,13 +35,55 @@ TRICKY = [
 ]
 
 
-def fang_records(limit: int) -> list[dict]:
-    if not FANG.exists():
-        pytest.skip(f"the FANG corpus is not at {FANG} (see bench/README.md)")
+# News-like German the generator mixes into the sample's own words: compounds with and without
+# linking letters, hyphenation (incl. stop-word parts), umlauts and ß, numbers, inflection.
+NEWS_WORDS = """Corona Impfung Impfungen Impfstoff Bundesregierung Maßnahmen Maßnahme Dunkelziffer Heinsberg
+Gesundheitsamt Gesundheitsämter Infektionen infiziert Pandemie Lockdown Schulen Schülerinnen Außenministerium
+Botschaft Botschaften Botschaftsbesitz Generalkonsul Bahn Brücke Brücken Pflege Pflegekräfte Krankenhaus
+Straßenbahnhaltestelle Bundestag Ministerpräsident Ministerpräsidentin Landkreis Einwohner Inzidenz Grenze
+Grenzen Wirtschaft Unternehmen Arbeitsplätze Kurzarbeit Müller München Köln Düsseldorf Größe groß größer
+Teststrategie Testkapazitäten Kontaktbeschränkungen Ausgangssperre Mund-Nasen-Schutz Corona-Krise
+US-Botschaft Ukraine-Gespräche Nord-Süd-Achse Covid-19-Pandemie Sars-Cov-2 Ein-Euro-Job Test-und-Trace
+Praesident Präsident Mueller Maße Masse Straße Strassen Fußball Bundesliga Spieler Trainer Verein Vereine
+sagte erklärte kündigte forderte warnten berichtete meldete beschloss wurden worden hatte hätten könnten
+neue neuen neuer ersten zweiten weiteren deutlich massiv stark schwer schnell wieder noch bereits""".split()
+GLUE = "der die das und in im mit von für auf nach bei am zum zur nicht auch sich es ein eine einen dem den des".split()
+
+
+def news_records(count: int, seed: int = 11) -> list[dict]:
+    """``count`` articles in the FANG JSON shape, generated with a fixed seed from ``NEWS_WORDS``
+    and every word of the sample and test pages, frequent words far more often (Zipf-like), so
+    common terms span many posting blocks and rare ones occur once, as in real news."""
+    rng = random.Random(seed)
+    pool = list(dict.fromkeys(NEWS_WORDS + re.findall(r"[\w-]+", " ".join(sample_texts()))))
+    weights = [1 / (rank + 1) for rank in range(len(pool))]
+    rng.shuffle(pool)
+
+    def sentence() -> str:
+        words = []
+        for _ in range(rng.randint(4, 18)):
+            roll = rng.random()
+            if roll < 0.3:
+                words.append(rng.choice(GLUE))
+            elif roll < 0.33:
+                words.append(f"{rng.randint(1, 99_999):,}".replace(",", ".") + rng.choice(["", " Prozent", " %", " Euro"]))
+            elif roll < 0.36:
+                words.append("-".join(rng.choices(pool, weights, k=2)))
+            else:
+                words.append(rng.choices(pool, weights)[0])
+        text = " ".join(words)
+        return text[:1].upper() + text[1:] + rng.choice([".", ".", ".", "?", "!", ":", " –"])
+
     records = []
-    with gzip.open(FANG, "rt", encoding="utf-8") as fh:
-        for line, _ in zip(fh, range(limit)):
-            records.append(json.loads(line))
+    for i in range(count):
+        paragraphs = ["\n".join(" ".join(sentence() for _ in range(rng.randint(1, 4))) for _ in range(1))
+                      for _ in range(rng.randint(2, 9))]
+        records.append({
+            "id": f"gen-{i}", "url": f"https://example.org/meldung/{i}", "source": rng.choice(["Zeit", "SZ", "Tagesspiegel"]),
+            "section": rng.choice(["politik", "wirtschaft", "wissen", "sport"]),
+            "date": f"2020-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:15:00+01:00",
+            "title": sentence().rstrip(".?!: –"), "text": "\n\n".join(paragraphs),
+        })
     return records
 
 
@@ -58,9 +98,9 @@ def sample_texts() -> list[str]:
     return texts
 
 
-def fang_sentences(count: int) -> list[str]:
+def news_sentences(count: int) -> list[str]:
     sentences = []
-    for record in fang_records(400):
+    for record in news_records(400):
         sentences += [s for s in re.split(r"(?<=[.!?])\s+", record.get("title", "") + "\n" + record["text"]) if s]
     assert len(sentences) >= count, len(sentences)
     return sentences[:count]
@@ -76,13 +116,13 @@ def chain_tokens(analyzer: str, text: str) -> list[tuple[str, int, int, int]]:
 
 @pytest.mark.parametrize("analyzer", sorted(CHAINS))
 def test_fused_analysis_gives_each_chains_tokens_positions_and_chars(analyzer):
-    texts = TRICKY + sample_texts() + fang_sentences(3000)
+    texts = TRICKY + sample_texts() + news_sentences(3000)
     differing = [text for text in texts if german_tokens(text, analyzer) != chain_tokens(analyzer, text)]
     assert not differing, differing[:3]
 
 
 def test_fused_index_terms_are_what_the_chains_index():
-    texts = TRICKY + sample_texts() + fang_sentences(3000) + [r["text"] for r in fang_records(200)]
+    texts = TRICKY + sample_texts() + news_sentences(3000) + [r["text"] for r in news_records(200)]
     for text in texts:
         positions: dict[str, list[int]] = {}
         for term, pos, _, _ in chain_tokens("stemmed", text):
@@ -101,7 +141,7 @@ def test_fused_index_terms_are_what_the_chains_index():
 
 def test_documents() -> list[dict]:
     """The sample article and the test pages with their related items, 140 copies of the sample
-    (so frequent terms fill more than one 128-posting block), and 150 FANG articles."""
+    (so frequent terms fill more than one 128-posting block), and 150 generated news articles (``news_records``)."""
     articles = []
     for path in [SAMPLE, *sorted((ROOT / "tests" / "data").glob("0*.txt"))]:
         articles += read_articles(path, lambda where, reason: None)
@@ -110,7 +150,7 @@ def test_documents() -> list[dict]:
         dataclasses.replace(sample, id=f"copy-{i}", title=f"{sample.title} {i}", body=sample.body[: 1 + i % 7])
         for i in range(140)
     ]
-    articles += [article_from_record(r, "fang.jsonl", "fang.jsonl") for r in fang_records(150)]
+    articles += [article_from_record(r, "news.jsonl", "news.jsonl") for r in news_records(150)]
     docs = [article_document(a) for a in articles]
     related = {item.id: related_document(item, [a.id]) for a in articles for item in a.related}
     return docs + list(related.values())

@@ -108,7 +108,7 @@ def cli(ctx: click.Context, index_dir: str) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--full", is_flag=True, help="Neu aufbauen und erst am Ende atomar austauschen.")
 @click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES",
-              help="Größere Dateien werden als fehlerhaft gemeldet statt gelesen.")
+              help="Größere Dateien (bei JSON Lines: größere Zeilen) werden als fehlerhaft gemeldet statt gelesen.")
 @click.option("--wait", type=float, default=DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="SEKUNDEN",
               help="So lange auf einen anderen Schreibvorgang warten.")
 @click.option("--commit-every", type=float, default=COMMIT_EVERY_SECONDS, show_default=True, metavar="SEKUNDEN",

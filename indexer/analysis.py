@@ -16,6 +16,8 @@ folding, because the list is spelled with umlauts) → hyphen parts → Snowball
 from __future__ import annotations
 
 import re
+from itertools import chain
+from operator import itemgetter
 
 import Stemmer
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
@@ -191,7 +193,68 @@ def compound_parts_analyzer():
 
 
 _WORD = re.compile(WORD_PATTERN)
-_STEMMER = None
+_stem_word = Stemmer.Stemmer("german").stemWord
+_STOPPED: tuple = ((), (), (), ())
+
+
+class _TokenLexicon(dict):
+    """Raw token -> what the chains make of it: ``(stems, forms, parts, steps)``.
+
+    ``forms`` are the lower-cased words HyphenPartsFilter emits at index time (the joined whole,
+    then each part that is no stop word), ``stems`` their stems (german_analyzer), ``parts`` the
+    stemmed compound parts of the forms (compound_parts_analyzer), ``steps`` how far each stem's
+    position is from the previous one (a hyphenated word's first part shares the whole's
+    position). All four are empty for a stop word. German news repeats its vocabulary, so after
+    the first few hundred articles nearly every token is one lookup.
+    """
+
+    older: dict = {}
+
+    def __missing__(self, raw: str):
+        # Two generations bound the memory: when this one is full it becomes the older one, and
+        # words still in use move back on their next lookup, so only rare words are analysed again.
+        if len(self) > _LEXICON_LIMIT:
+            self.older = dict(self)
+            self.clear()
+        entry = self.older.pop(raw, None)
+        if entry is None:
+            entry = _lexicon_entry(raw)
+        self[raw] = entry
+        return entry
+
+
+_LEXICON = _TokenLexicon()
+_LEXICON_LIMIT = 150_000  # entries a generation, about 50 MB
+
+
+def _lexicon_entry(raw: str) -> tuple:
+    word = raw.lower()
+    if word in STOP_WORDS:
+        return _STOPPED
+    if _HYPHEN.search(word):
+        forms = (_HYPHEN.sub("", word), *(p for p in _HYPHEN.split(word) if p and p not in STOP_WORDS))
+        steps = (1, 0, *(1,) * (len(forms) - 2)) if len(forms) > 1 else (1,)
+    else:
+        forms = (word,)
+        steps = (1,)
+    stems = tuple(_stem_word(form) for form in forms)
+    parts = tuple(_stem_word(form[a:b]) for form in forms for a, b in split_compound(form))
+    return stems, forms, parts, steps
+
+
+STEMS, FORMS, PARTS, STEPS = (itemgetter(k) for k in range(4))  # fields of a lexicon entry
+
+
+def kept_entries(text: str) -> tuple[int, list[tuple]]:
+    """The lexicon entries of the words of ``text`` that are no stop words, and the token number
+    of the first of them (the stop filter renumbers from there)."""
+    tokens = _WORD.findall(text)
+    kept = list(filter(STEMS, map(_LEXICON.__getitem__, tokens)))
+    first = 0
+    if kept:
+        while not _LEXICON[tokens[first]][0]:
+            first += 1
+    return first, kept
 
 
 def searchable_terms(text: str) -> tuple[list[str], list[str]]:
@@ -199,27 +262,12 @@ def searchable_terms(text: str) -> tuple[list[str], list[str]]:
 
     Indexing runs these two over all of an article's text; as Whoosh filter chains that is two
     more full analyses per document (each generator stage costs per token), so the writer hands
-    Whoosh these ready lists instead (both fields are position-less). Queries and snippets still
-    use the chains; ``tests/test_analysis.py`` holds the two to the same output.
+    Whoosh these ready lists instead (both fields are position-less), read off the token lexicon
+    the bulk writer uses too. Queries and snippets still use the chains;
+    ``tests/test_analysis.py`` holds the two to the same output.
 
     >>> searchable_terms("Der US-Botschaftsbesitz")
     (['usbotschaftsbesitz', 'us', 'botschaftsbesitz'], ['botschaft', 'besitz'])
     """
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = Stemmer.Stemmer("german")
-    stem = _STEMMER.stemWord
-    exact: list[str] = []
-    parts: list[str] = []
-    for m in _WORD.finditer(text):
-        word = m.group().lower()
-        if word in STOP_WORDS:
-            continue
-        if _HYPHEN.search(word):
-            forms = [_HYPHEN.sub("", word), *(p for p in _HYPHEN.split(word) if p and p not in STOP_WORDS)]
-        else:
-            forms = [word]
-        exact.extend(forms)
-        for form in forms:
-            parts.extend(stem(form[a:b]) for a, b in split_compound(form))
-    return exact, parts
+    kept = kept_entries(text)[1]
+    return list(chain.from_iterable(map(FORMS, kept))), list(chain.from_iterable(map(PARTS, kept)))

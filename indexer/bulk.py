@@ -50,15 +50,18 @@ from whoosh.fields import ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.formats import Frequency, Positions
-from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from indexer.analysis import (
     ANALYZER_VERSION,
+    STEMS,
+    STEPS,
     WORD_PATTERN,
     compound_parts_analyzer,
     exact_analyzer,
     german_analyzer,
+    kept_entries,
 )
 from indexer.compounds import split_compound
 from indexer.errors import NewsearchError
@@ -85,69 +88,6 @@ _WORD = re.compile(WORD_PATTERN)
 _HYPHEN = re.compile(r"[-‐‑]")
 _STOPS = frozenset(STOP_WORDS)
 _stem = Stemmer.Stemmer("german").stemWord
-_STOPPED: tuple = ((), (), (), ())
-
-
-class _Lexicon(dict):
-    """Raw token -> what the chains make of it: ``(stems, forms, parts, steps)``.
-
-    ``forms`` are the lower-cased words HyphenPartsFilter emits at index time (the joined whole,
-    then each part that is no stop word), ``stems`` their stems (german_analyzer), ``parts`` the
-    stemmed compound parts of the forms (compound_parts_analyzer), ``steps`` how far each stem's
-    position is from the previous one (a hyphenated word's first part shares the whole's
-    position). All four are empty for a stop word. German news repeats its vocabulary, so after
-    the first few hundred articles nearly every token is one lookup.
-    """
-
-    older: dict = {}
-
-    def __missing__(self, raw: str):
-        # Two generations bound the memory: when this one is full it becomes the older one, and
-        # words still in use move back on their next lookup, so only rare words are analysed again.
-        if len(self) > _LEXICON_LIMIT:
-            self.older = dict(self)
-            self.clear()
-        entry = self.older.pop(raw, None)
-        if entry is None:
-            entry = _lexicon_entry(raw)
-        self[raw] = entry
-        return entry
-
-
-_LEXICON = _Lexicon()
-_LEXICON_LIMIT = 150_000  # entries a generation, about 50 MB
-
-
-def _lexicon_entry(raw: str) -> tuple:
-    word = raw.lower()
-    if word in _STOPS:
-        return _STOPPED
-    if _HYPHEN.search(word):
-        forms = (_HYPHEN.sub("", word), *(p for p in _HYPHEN.split(word) if p and p not in _STOPS))
-        steps = (1, 0, *(1,) * (len(forms) - 2)) if len(forms) > 1 else (1,)
-    else:
-        forms = (word,)
-        steps = (1,)
-    stems = tuple(_stem(form) for form in forms)
-    parts = tuple(_stem(form[a:b]) for form in forms for a, b in split_compound(form))
-    return stems, forms, parts, steps
-
-
-_STEMS, _FORMS, _PARTS, _STEPS = (itemgetter(k) for k in range(4))
-
-
-def kept_entries(text: str) -> tuple[int, list[tuple]]:
-    """The lexicon entries of the words of ``text`` that are no stop words, and the token number
-    of the first of them (the stop filter renumbers from there)."""
-    tokens = _WORD.findall(text)
-    kept = list(filter(_STEMS, map(_LEXICON.__getitem__, tokens)))
-    first = 0
-    if kept:
-        while not _LEXICON[tokens[first]][0]:
-            first += 1
-    return first, kept
-
-
 def index_positions(text: str, analysed: tuple[int, list[tuple]] | None = None) -> dict[str, list[int]]:
     """Each term ``german_analyzer()`` indexes from ``text``, with its positions.
 
@@ -161,11 +101,11 @@ def index_positions(text: str, analysed: tuple[int, list[tuple]] | None = None) 
     {'usbotschaft': [1], 'us': [1], 'botschaft': [2], 'moskau': [3]}
     """
     first, kept = analysed or kept_entries(text)
-    stems = list(chain.from_iterable(map(_STEMS, kept)))
+    stems = list(chain.from_iterable(map(STEMS, kept)))
     if len(stems) == len(kept):  # no hyphenated word with parts: one position per word
         positions = range(first, first + len(stems))
     else:
-        positions = accumulate(chain.from_iterable(map(_STEPS, kept)), initial=first - 1)
+        positions = accumulate(chain.from_iterable(map(STEPS, kept)), initial=first - 1)
         next(positions)
     grouped: dict[str, list[int]] = {}
     deque(map(list.append, map(grouped.setdefault, stems, iter(list, None)), positions), 0)
@@ -179,7 +119,7 @@ def index_counts(kept: Iterable[tuple], chain_number: int) -> Counter:
     >>> index_counts(kept_entries("Die Botschaftsbesitz-Frage, die Botschaft")[1], 1)
     Counter({'botschaftsbesitzfrage': 1, 'botschaftsbesitz': 1, 'frage': 1, 'botschaft': 1})
     """
-    return Counter(chain.from_iterable(map(_STEMS if chain_number == 0 else itemgetter(chain_number), kept)))
+    return Counter(chain.from_iterable(map(STEMS if chain_number == 0 else itemgetter(chain_number), kept)))
 
 
 def german_tokens(text: str, analyzer: str = "stemmed") -> list[tuple[str, int, int, int]]:

@@ -1,7 +1,6 @@
 """Hostile input on the web: markup shows as text everywhere, headers forbid the rest, nothing writes."""
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.parse
 import urllib.request

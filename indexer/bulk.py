@@ -24,7 +24,6 @@ import gc
 import io
 import os
 import pickle
-import re
 import shutil
 import signal
 import struct
@@ -42,7 +41,6 @@ from operator import itemgetter
 from pathlib import Path
 from pickle import dumps
 
-import Stemmer
 from whoosh import index
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import W3Codec, W3Segment, W3TermInfo
@@ -57,15 +55,12 @@ from indexer.analysis import (
     ANALYZER_VERSION,
     STEMS,
     STEPS,
-    WORD_PATTERN,
     compound_parts_analyzer,
     exact_analyzer,
     german_analyzer,
     kept_entries,
 )
-from indexer.compounds import split_compound
 from indexer.errors import NewsearchError
-from indexer.german import STOP_WORDS
 
 # Below this many documents per process a second process costs more than it saves.
 MIN_DOCS_PER_PROC = 200
@@ -84,10 +79,7 @@ STEMMED_CHAIN = german_analyzer()
 EXACT_CHAIN = exact_analyzer()
 PARTS_CHAIN = compound_parts_analyzer()
 
-_WORD = re.compile(WORD_PATTERN)
-_HYPHEN = re.compile(r"[-‐‑]")
-_STOPS = frozenset(STOP_WORDS)
-_stem = Stemmer.Stemmer("german").stemWord
+
 def index_positions(text: str, analysed: tuple[int, list[tuple]] | None = None) -> dict[str, list[int]]:
     """Each term ``german_analyzer()`` indexes from ``text``, with its positions.
 
@@ -120,51 +112,6 @@ def index_counts(kept: Iterable[tuple], chain_number: int) -> Counter:
     Counter({'botschaftsbesitzfrage': 1, 'botschaftsbesitz': 1, 'frage': 1, 'botschaft': 1})
     """
     return Counter(chain.from_iterable(map(STEMS if chain_number == 0 else itemgetter(chain_number), kept)))
-
-
-def german_tokens(text: str, analyzer: str = "stemmed") -> list[tuple[str, int, int, int]]:
-    """``(text, pos, startchar, endchar)`` of every token a chain indexes, in order.
-
-    ``analyzer`` is ``"stemmed"`` (``german_analyzer()``), ``"exact"`` (``exact_analyzer()``) or
-    ``"parts"`` (``compound_parts_analyzer()``). The fused candidate for a whole chain,
-    characters included; the index itself stores none (text fields use ``Positions`` or
-    ``Frequency``), so the build uses the faster ``index_positions`` and ``index_counts``.
-
-    >>> german_tokens("Die US-Botschaft")
-    [('usbotschaft', 1, 4, 16), ('us', 1, 4, 6), ('botschaft', 2, 7, 16)]
-    """
-    tokens = []
-    pos = None
-    shift = 0
-    for i, match in enumerate(_WORD.finditer(text)):
-        word = match.group().lower()
-        if word in _STOPS:
-            continue
-        pos = i if pos is None else pos + 1
-        at = pos + shift
-        start, end = match.span()
-        forms = [(word, at, start, end)]
-        if _HYPHEN.search(word):
-            forms = [(_HYPHEN.sub("", word), at, start, end)]
-            offset = 0
-            parts = []
-            for piece in _HYPHEN.split(word):
-                if piece and piece not in _STOPS:
-                    parts.append((piece, offset))
-                offset += len(piece) + 1
-            for k, (piece, piece_offset) in enumerate(parts):
-                forms.append((piece, at + k, start + piece_offset, start + piece_offset + len(piece)))
-            if parts:
-                shift += len(parts) - 1
-        for form, form_pos, form_start, form_end in forms:
-            if analyzer == "stemmed":
-                tokens.append((_stem(form), form_pos, form_start, form_end))
-            elif analyzer == "exact":
-                tokens.append((form, form_pos, form_start, form_end))
-            else:
-                for a, b in split_compound(form):
-                    tokens.append((_stem(form[a:b]), form_pos, form_start + a, form_start + b))
-    return tokens
 
 
 # --- writing one segment -------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def index_articles(articles: Iterable[Article], index_dir: str | Path, source: s
         ix = open_for_writing(index_dir)
         run = _Run(ix, bulk=ix.doc_count_all() == 0)
         try:
-            run.replace_source(source, "", list(articles))
+            run.replace_source(source, "", articles)
             run.finish()
         except BaseException:
             run.cancel()

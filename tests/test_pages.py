@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -16,21 +14,13 @@ from bs4 import BeautifulSoup
 from indexer.dates import BERLIN
 from indexer.parse import parse_article
 from search.results import FacetCount
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, fetch
 from web.histogram import build_histogram
 from web.pages import page_window
 
 ARTICLE = parse_article(SAMPLE)
 RELATED = ARTICLE.related
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def fetch(url: str) -> tuple[int, str, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers.get("Content-Type", ""), response.read().decode("utf-8")
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers.get("Content-Type", ""), err.read().decode("utf-8")
 
 
 def soup_of(base: str, path: str, status: int = 200) -> BeautifulSoup:

@@ -3,24 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import pytest
 
 from indexer.parse import parse_article
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, fetch, run_cli
 
 ARTICLE = parse_article(SAMPLE)
-
-
-def fetch(url: str) -> tuple[int, str, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers.get("Content-Type", ""), response.read().decode("utf-8")
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers.get("Content-Type", ""), err.read().decode("utf-8")
 
 
 def page_ids(html: str) -> list[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.procs import tree_rss_mb  # noqa: E402
 
 NAIVE = r"""
 import gzip, json, sys
@@ -43,30 +46,6 @@ writer.commit()
 """
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of ``root`` and all its descendants now (the bulk build runs two worker
-    processes beside the command itself, so one process's peak would undercount)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            statm = (entry / "statm").read_text()
-        except OSError:
-            continue  # the process ended while we looked
-        fields = stat[stat.rindex(")") + 2:].split()
-        parents[int(entry.name)] = int(fields[1])
-        rss[int(entry.name)] = int(statm.split()[1]) * resource.getpagesize()
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo += [child for child, parent in parents.items() if parent == pid]
-    return total / 2**20
-
-
 def timed(cmd: list[str], peak: list[float] | None = None) -> float:
     """Seconds ``cmd`` takes; with ``peak``, also appends the largest summed RSS of its process
     tree, sampled every 50 ms."""
@@ -75,6 +54,7 @@ def timed(cmd: list[str], peak: list[float] | None = None) -> float:
     largest = 0.0
     if peak is not None:
         while proc.poll() is None:
+            # the bulk build runs two build processes beside the command: count them all
             largest = max(largest, tree_rss_mb(proc.pid))
             time.sleep(0.05)
     out, err = proc.communicate()
@@ -171,5 +151,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.procs import alive_in_group  # noqa: E402
 from indexer import schema as f  # noqa: E402
 from indexer.store import open_for_reading  # noqa: E402
 from search.query import build_request, open_searcher, run_query  # noqa: E402
@@ -190,25 +191,13 @@ def _start_and_kill(run_dir: Path, inbox: Path, args: list[str], delay: float, b
         return True, seen, 0, 0
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    orphans = _group_alive(proc.pid)
+    orphans = alive_in_group(proc.pid)
     waited = time.monotonic() + 5
-    while _group_alive(proc.pid) and time.monotonic() < waited:
+    while alive_in_group(proc.pid) and time.monotonic() < waited:
         time.sleep(0.1)
-    orphans_later = _group_alive(proc.pid)
+    orphans_later = alive_in_group(proc.pid)
     end_group(proc.pid)
     return False, seen, orphans, orphans_later
-
-
-def _group_alive(pgid: int) -> int:
-    """How many processes of the killed indexer's process group still run (orphaned build processes)."""
-    alive = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        alive += int(fields[2]) == pgid and fields[0] != "Z"
-    return alive
 
 
 def end_group(pgid: int) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -23,9 +24,17 @@ from indexer.dates import from_utc
 from indexer.errors import QuerySyntaxError
 from indexer.model import ARTICLE, RELATED
 from search.dates import EXAMPLES, parse_date_range
+from search.evaluate import Matches, evaluate, published
 from search.facets import Filters, count_facets, document_columns, passing
 from search.highlight import make_snippet
-from search.ranking import FIELD_BOOSTS, POSITIONLESS, SCORED_APART, CombinedTerm, weighting
+from search.ranking import (
+    FIELD_BOOSTS,
+    POSITIONLESS,
+    SCORED_APART,
+    CombinedTerm,
+    recency_factor,
+    weighting,
+)
 from search.results import Hit, SearchResult
 from search.suggest import suggest_query
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
@@ -116,58 +125,55 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     schema = searcher.schema
     q = to_whoosh(parsed.tree, schema)
     columns = document_columns(searcher.reader())
-    scorer = searcher
-    if request.recency:  # same reader, a scorer that also weighs age
-        scorer = Searcher(searcher.reader(), weighting=weighting(recency_now=request.now, recency=True),
-                          closereader=False)
-    # Without filters every match is allowed, so one scored walk over all matches gives both the
-    # ranking and the ids the facets count: half the work of an unscored walk for the ids plus a
-    # scored one for the page. With filters the unscored walk comes first, so only the documents
-    # that pass them are scored.
-    by_relevance = request.sort != "date" and parsed.tree is not None
-    one_walk = by_relevance and not _any_filter(filters)
-    base, ranked = _walk(searcher, scorer, q, one_walk)
-    matched = [d for d in base if passing(columns, d, filters)]
+    # Every match with its score in one evaluation over posting arrays (search/evaluate.py): the
+    # total and the facets need all of them anyway, and ranking them costs a sort of the scores.
+    base = _scored(searcher, q, request)
+    matched = _passing(base, columns, filters)
     notice = None
-    if not matched and _can_fall_back_to_or(parsed):
+    if not len(matched) and _can_fall_back_to_or(parsed):
         q = to_whoosh(Group("OR", parsed.tree.children), schema)
-        base, ranked = _walk(searcher, scorer, q, one_walk)
-        matched = [d for d in base if passing(columns, d, filters)]
-        notice = OR_FALLBACK_NOTICE if matched else None
+        base = _scored(searcher, q, request)
+        matched = _passing(base, columns, filters)
+        notice = OR_FALLBACK_NOTICE if len(matched) else None
 
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
-    if ranked is None:
-        allowed = set(matched)
-        if by_relevance:
-            ranked = scorer.search(q, limit=limit, filter=allowed)
-        else:
-            ranked = searcher.search(q, limit=limit, filter=allowed, sortedby=f.PUBLISHED, reverse=True)
-    # Hits by position: list(results) would ask len(results), which counts every match again.
-    page_hits = [ranked[i] for i in range(start, min(limit, ranked.scored_length()))]
-    return _result(searcher, request, text, q, page_hits, base, matched, columns, filters, messages, notice)
+    if request.sort == "date" or parsed.tree is None:
+        ranked = matched.by_key(published(searcher.reader()), limit)
+    else:
+        ranked = matched.ranked(limit)
+    page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
+    return _result(searcher, request, text, q, page_hits, base.docs.tolist(), len(matched), columns, filters,
+                   messages, notice)
 
 
-def _walk(searcher: Searcher, scorer: Searcher, q: wq.Query, scored: bool):
-    """Every match's id in order, and with ``scored`` the ranked results of all of them."""
-    if not scored:
-        return _base(searcher, q), None
-    results = scorer.search(q, limit=None)
-    return sorted(docnum for _, docnum in results.top_n), results
+def _scored(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Matches:
+    matches = evaluate(searcher, q)
+    if not request.recency:
+        return matches
+    times = published(searcher.reader())[matches.docs]
+    return Matches(matches.docs, matches.scores * recency_factor(times, request.now))
+
+
+def _passing(matches: Matches, columns, filters: Filters) -> Matches:
+    if not _any_filter(filters):
+        return matches
+    return matches.keep(np.fromiter((passing(columns, d, filters) for d in matches.docs.tolist()), dtype=bool,
+                                    count=len(matches)))
 
 
 def _any_filter(filters: Filters) -> bool:
     return bool(filters.start or filters.end or filters.sections or filters.topics or filters.agencies)
 
 
-def _result(searcher, request, text, q, page_hits, base, matched, columns, filters, messages, notice):
+def _result(searcher, request, text, q, page_hits, base, total, columns, filters, messages, notice):
     matchers = _matchers(searcher.schema, _highlight_terms(q, searcher.reader()))
     suggestion = None
     if request.suggest:
-        suggestion = suggest_query(searcher, text, len(matched), lambda t: _count(searcher, t, columns, filters))
+        suggestion = suggest_query(searcher, text, total, lambda t: _count(searcher, t, columns, filters))
     return SearchResult(
         query=text,
-        hits=tuple(_hit(hit, matchers) for hit in page_hits),
-        total=len(matched),
+        hits=tuple(_hit(stored, score, matchers) for stored, score in page_hits),
+        total=total,
         page=request.page,
         per_page=request.per_page,
         facets=count_facets(columns, base, filters) if request.facets else {},
@@ -349,16 +355,9 @@ def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:
     )
 
 
-def _base(searcher: Searcher, q: wq.Query) -> list[int]:
-    return sorted(searcher.docs_for_query(q))
-
-
-def _matching(searcher: Searcher, q: wq.Query, columns, filters: Filters) -> list[int]:
-    return [d for d in _base(searcher, q) if passing(columns, d, filters)]
-
-
 def _count(searcher: Searcher, text: str, columns, filters: Filters) -> int:
-    return len(_matching(searcher, to_whoosh(parse_user_query(text).tree, searcher.schema), columns, filters))
+    q = to_whoosh(parse_user_query(text).tree, searcher.schema)
+    return len(_passing(evaluate(searcher, q), columns, filters))
 
 
 def _can_fall_back_to_or(parsed) -> bool:
@@ -404,8 +403,7 @@ def _matchers(schema, terms: dict[str, set[str]]) -> list[tuple[object, set[str]
     return pairs
 
 
-def _hit(hit, matchers) -> Hit:
-    stored = hit.fields()
+def _hit(stored: dict, score: float, matchers) -> Hit:
     published = stored.get(f.PUBLISHED)
     parents = [p for p in (stored.get(f.PARENTS) or "").split(",") if p]
     texts = [stored.get(f.LEAD, ""), stored.get(f.BODY, "")]
@@ -418,7 +416,7 @@ def _hit(hit, matchers) -> Hit:
         topics=tuple(t for t in (stored.get(f.TOPIC) or "").split(",") if t),
         agency=stored.get(f.AGENCY, ""),
         snippet=make_snippet(texts, matchers),
-        score=float(hit.score or 0.0),
+        score=score,
         parent_id=parents[0] if parents else None,
         url=stored.get(f.URL, ""),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from math import log
 
+import numpy as np
 from whoosh import matching, scoring
 from whoosh import query as wq
 from whoosh.query import qcore
@@ -59,32 +60,21 @@ RECENCY_WEIGHT = 0.5
 RECENCY_HALF_LIFE_DAYS = 30.0
 
 
-class RecencyBM25F(scoring.BM25F):
-    """BM25F whose final score is boosted by the document's freshness (Berlin-independent: UTC)."""
+def recency_factor(published_us, now: datetime | None = None):
+    """The recency multiplier for an array of publication times (Whoosh's UTC microseconds; 0: none).
 
-    use_final = True
-
-    def __init__(self, now: datetime, **kwargs):
-        super().__init__(**kwargs)
-        self.now_long = datetime_to_long(now.astimezone(timezone.utc).replace(tzinfo=None))
-        self._published = None
-
-    def final(self, searcher, docnum, score):
-        if self._published is None:
-            self._published = searcher.reader().column_reader(f.PUBLISHED, translate=False)
-        published = self._published[docnum]
-        if not published:
-            return score
-        age_days = max(0.0, (self.now_long - published) / 86_400e6)
-        return score * (1 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS))
+    Documents without a date keep their score. (Whoosh fills their column with 2**64 - 1, which
+    the former per-document ``final`` step read as a date in the far future: full boost.)
+    """
+    now_us = datetime_to_long((now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None))
+    age_days = np.maximum(0.0, (now_us - published_us) / 86_400e6)
+    factor = 1 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+    return np.where(published_us != 0, factor, 1.0)
 
 
-def weighting(recency_now: datetime | None = None, recency: bool = False) -> scoring.WeightingModel:
-    """The scorer every searcher uses; with ``recency_now`` (or ``recency``) newer documents gain."""
-    params = dict(B=BM25_B, K1=BM25_K1, **{f"{name}_B": b for name, b in FIELD_B.items()})
-    if recency_now is None and not recency:
-        return scoring.BM25F(**params)
-    return RecencyBM25F(recency_now or datetime.now(timezone.utc), **params)
+def weighting() -> scoring.WeightingModel:
+    """The scorer every searcher uses: BM25F with our B per field and K1."""
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1, **{f"{name}_B": b for name, b in FIELD_B.items()})
 
 
 # --- BM25F proper: one word scored once over all the fields it may occur in ---
@@ -141,28 +131,34 @@ class CombinedTerm(CompoundQuery):
     def estimate_min_size(self, ixreader):
         return max((q.estimate_min_size(ixreader) for q in self.subqueries), default=0)
 
-    def matcher(self, searcher, context=None):
+    def plan(self, searcher) -> tuple[float, list[tuple[str, bytes, float, float, float]]]:
+        """``idf * boost`` and, per field in the schema, (field, term, weight, fixed, per_length).
+
+        The norm of a field is ``fixed + per_length * length``. The matcher below and the array
+        evaluation in ``search/evaluate.py`` both score from this plan, so they cannot drift apart.
+        """
         parent = searcher.get_parent()  # collection statistics are global, the postings per segment
+        fields, df = [], 0
+        for term in self.subqueries:
+            if term.fieldname not in searcher.schema:
+                continue
+            btext = searcher.schema[term.fieldname].to_bytes(term.text)
+            df = max(df, parent.doc_frequency(term.fieldname, btext))
+            b = FIELD_B.get(term.fieldname, BM25_B)
+            avg = parent.avg_field_length(term.fieldname) or 1.0
+            fields.append((term.fieldname, btext, term.boost, 1 - b, b / avg))
+        return (log(parent.doc_count_all() / (df + 1)) + 1) * self.boost, fields
+
+    def matcher(self, searcher, context=None):
         reader = searcher.reader()
         weighting = searcher.weighting if context is None else context.weighting
         k1 = getattr(weighting, "K1", BM25_K1)
-        postings, df = [], 0
-        for term in self.subqueries:
-            field = searcher.schema[term.fieldname] if term.fieldname in searcher.schema else None
-            if field is None:
-                continue
-            btext = field.to_bytes(term.text)
-            df = max(df, parent.doc_frequency(term.fieldname, btext))
-            if (term.fieldname, btext) not in reader:
-                continue
-            b = FIELD_B.get(term.fieldname, BM25_B)
-            avg = parent.avg_field_length(term.fieldname) or 1.0
-            postings.append(_FieldPostings(reader.postings(term.fieldname, btext), term.fieldname, term.boost,
-                                           1 - b, b / avg))
+        scale, fields = self.plan(searcher)
+        postings = [_FieldPostings(reader.postings(name, btext), name, weight, fixed, per_length)
+                    for name, btext, weight, fixed, per_length in fields if (name, btext) in reader]
         if not postings:
             return matching.NullMatcher()
-        idf = log(parent.doc_count_all() / (df + 1)) + 1
-        return _CombinedMatcher(postings, reader.doc_field_length, idf * self.boost, k1)
+        return _CombinedMatcher(postings, reader.doc_field_length, scale, k1)
 
 
 class _FieldPostings:

@@ -1,0 +1,425 @@
+"""Every match of a query and its score, computed over whole posting lists as arrays.
+
+Whoosh walks a query's matchers one posting at a time in Python: on the 28k FANG articles two
+thirds of a search went into ``UnionMatcher`` and friends (bench/README.md, "Query latency").
+The search page needs every match anyway (the total, the facets, the filters), so nothing is
+saved by Whoosh's top-N pruning. Here each posting list is read once, block by block, into
+arrays and kept (segments never change); a word's score for all its documents is one array
+expression, and AND/OR/NOT are array operations over all documents of the index.
+
+The scores are Whoosh's own, computed the same way: ``Term`` by BM25 with the searcher's B and K1
+(``scoring.BM25F``), ``CombinedTerm`` by ``CombinedTerm.plan`` (search/ranking.py), ``And`` and
+``Or`` as sums of their children, ``AndMaybe`` adding the optional part where it matches, ``Not``
+worth 1 as Whoosh's inverse matcher. Queries without a rule here (phrases, prefixes) are handed to
+Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to the same scores.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+import numpy as np
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import qcore
+from whoosh.util.numeric import byte_to_length
+
+from search.ranking import BM25_K1, CombinedTerm
+
+POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
+POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """Global document numbers, ascending, and their scores."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def keep(self, allowed: np.ndarray) -> "Matches":
+        """Only the matches whose entry in the boolean ``allowed`` (by position) is true."""
+        return Matches(self.docs[allowed], self.scores[allowed])
+
+    def ranked(self, limit: int) -> list[tuple[int, float]]:
+        """The best ``limit`` as (doc, score), best first; equal scores in document order, as Whoosh."""
+        return self._ordered(-self.scores, limit)
+
+    def by_key(self, keys: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """The first ``limit`` by descending ``keys`` (one per document of the index), then document order."""
+        return self._ordered(-keys[self.docs].astype(np.float64), limit)
+
+    def _ordered(self, cost: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        if limit <= 0 or not len(cost):
+            return []
+        if len(cost) > limit:
+            # Only the candidates that can make the page are sorted; ties at the cut are all kept
+            # so that document order decides among them, whatever the partition picked.
+            kth = np.partition(cost, limit - 1)[limit - 1]
+            candidates = np.flatnonzero(cost <= kth)
+        else:
+            candidates = np.arange(len(cost))
+        order = candidates[np.lexsort((self.docs[candidates], cost[candidates]))][:limit]
+        return [(int(self.docs[i]), float(self.scores[i])) for i in order]
+
+
+def evaluate(searcher, q: wq.Query) -> Matches:
+    """Every document ``q`` matches in the searcher's index, deleted ones left out, with its score.
+
+    The searcher's weighting must be Whoosh's ``BM25F`` (``search.query.open_searcher``); a
+    ``final`` step such as the recency boost is applied by the caller.
+    """
+    state = _state(searcher.reader())
+    weighting = searcher.weighting
+    if not isinstance(weighting, scoring.BM25F):
+        raise TypeError(f"evaluate scores with BM25F, not {type(weighting).__name__}")
+    mask, scores = _Evaluation(searcher, state, weighting).node(q)
+    docs = np.flatnonzero(mask & state.alive)
+    return Matches(docs, scores[docs])
+
+
+def published(reader) -> np.ndarray:
+    """Each document's publication time as Whoosh's microsecond number; 0 where it has none."""
+    return _state(reader).published(reader)
+
+
+# --- the index as arrays: one state per set of segments and deletions ---
+
+
+class _State:
+    """Document count, live documents and, read when first asked, field lengths and dates."""
+
+    def __init__(self, reader):
+        self.leaves = [(leaf.segment().segment_id(), offset) for leaf, offset in reader.leaf_readers()]
+        self.size = reader.doc_count_all()
+        self.alive = np.ones(self.size, dtype=bool)
+        for leaf, offset in reader.leaf_readers():
+            deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64) if leaf.has_deletions() else ()
+            if len(deleted):
+                self.alive[np.asarray(deleted) + offset] = False
+        self._lengths: dict[str, np.ndarray] = {}
+        self._published: np.ndarray | None = None
+        self._lock = Lock()
+
+    def lengths(self, reader, fieldname: str) -> np.ndarray:
+        """The field's length in every document, as Whoosh stores it (one byte, lossy) and reads it back."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            parts = [_segment_lengths(leaf, fieldname) for leaf, _ in reader.leaf_readers()]
+            found = np.concatenate(parts) if parts else np.zeros(0)
+            with self._lock:
+                self._lengths[fieldname] = found
+        return found
+
+    def published(self, reader) -> np.ndarray:
+        if self._published is None:
+            from indexer import schema as f
+
+            values = reader.column_reader(f.PUBLISHED, translate=False)
+            # Whoosh fills documents without a date with the column's maximum (2**64 - 1).
+            column = np.fromiter((v if v < 2**63 else 0 for v in values), dtype=np.int64, count=self.size)
+            with self._lock:
+                self._published = column
+        return self._published
+
+
+def _segment_lengths(leaf, fieldname: str) -> np.ndarray:
+    """One segment's field lengths: its length column (a byte per document) read in one go."""
+    doccount = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if perdoc is not None else None
+    if column is None or not hasattr(column, "_basepos"):  # another codec: ask document by document
+        return np.array([leaf.doc_field_length(d, fieldname, 0) or 0 for d in range(doccount)], dtype=np.float64)
+    raw = np.zeros(doccount, dtype=np.uint8)
+    stored = min(column._count, doccount)
+    if stored:
+        raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return _LENGTH_OF_BYTE[raw]
+
+
+_states: OrderedDict[tuple, _State] = OrderedDict()
+_states_lock = Lock()
+_STATES = 4  # the current index state and a few that long requests may still hold
+
+
+def _state(reader) -> _State:
+    key = tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in reader.leaf_readers())
+    with _states_lock:
+        found = _states.get(key)
+        if found is not None:
+            _states.move_to_end(key)
+            return found
+    built = _State(reader)
+    with _states_lock:
+        _states[key] = built
+        while len(_states) > _STATES:
+            _states.popitem(last=False)
+    return built
+
+
+# --- posting lists as arrays, kept per segment (a segment never changes) ---
+
+
+class _SegmentCache:
+    """What was read of a segment's terms, least recently used out first, within a byte budget."""
+
+    def __init__(self, limit: int, read, size):
+        self.limit, self.used = limit, 0
+        self._read, self._size = read, size
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, leaf, segment_id: str, fieldname: str, btext: bytes):
+        key = (segment_id, fieldname, btext)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        found = self._read(leaf, fieldname, btext)
+        size = self._size(found)
+        if size <= self.limit // 8:  # one huge list must not flush everything else
+            with self._lock:
+                if key not in self._items:
+                    self._items[key] = found
+                    self.used += size
+                while self.used > self.limit:
+                    _, dropped = self._items.popitem(last=False)
+                    self.used -= self._size(dropped)
+        return found
+
+
+_NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+def _read_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(doc numbers in the segment, weights) of a term, deletions not applied (the state does that)."""
+    if (fieldname, btext) not in leaf:
+        return _NO_POSTINGS
+    m = leaf.postings(fieldname, btext)
+    if isinstance(m, FilterMatcher):  # the deletion filter: the state's ``alive`` applies it for all at once
+        m = m.child
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+        return _read_blocks(m)
+    ids, weights = [], []  # inlined postings of rare terms: a list matcher, a posting or two
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+
+
+def _read_blocks(m) -> tuple[np.ndarray, np.ndarray]:
+    """A whoosh3 posting list block by block: each block's ids and weights are arrays already."""
+    ids, weights = [], []
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        ids.append(np.asarray(m._ids, dtype=np.int32))
+        weights.append(np.asarray(m._weights, dtype=np.float32))
+        m._next_block()
+    if not ids:
+        return _NO_POSTINGS
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def _read_values(leaf, fieldname: str, btext: bytes) -> list[bytes]:
+    """A term's posting values (encoded positions) in one segment, in posting order."""
+    if (fieldname, btext) not in leaf:
+        return []
+    m = leaf.postings(fieldname, btext)
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    out: list[bytes] = []
+    if hasattr(m, "_read_values") and hasattr(m, "_next_block"):
+        while m.is_active():
+            m._read_values()
+            out += m._values
+            m._next_block()
+        return out
+    while m.is_active():
+        out.append(m.value())
+        m.next()
+    return out
+
+
+_postings = _SegmentCache(POSTINGS_CACHE_BYTES, _read_postings, lambda p: p[0].nbytes + p[1].nbytes)
+# Positions are read only for phrases, and only kept for the words phrases use.
+_values = _SegmentCache(POSITIONS_CACHE_BYTES, _read_values, lambda v: sum(len(b) + 40 for b in v))
+
+
+# --- the query tree, evaluated over all documents at once ---
+
+
+class _Evaluation:
+    def __init__(self, searcher, state: _State, weighting: scoring.BM25F):
+        self.searcher, self.state, self.weighting = searcher, state, weighting
+        self.reader = searcher.reader()
+        self.leaves = list(self.reader.leaf_readers())
+
+    def empty(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.state.size, dtype=bool), np.zeros(self.state.size)
+
+    def node(self, q) -> tuple[np.ndarray, np.ndarray]:
+        """(matches, scores) over every document number; scores are 0 where nothing matches."""
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return self.empty()
+        kind = type(q)
+        if kind is wq.Term:
+            mask, scores = self.term(q.fieldname, q.text)
+        elif kind is CombinedTerm:
+            mask, scores = self.combined(q)
+        elif kind is wq.Phrase and q.slop == 1:
+            mask, scores = self.phrase(q.fieldname, q.words)
+        elif kind in (wq.And, wq.Or):
+            children = [self.node(child) for child in q.subqueries]
+            if not children:
+                return self.empty()
+            mask = children[0][0].copy()
+            for child_mask, _ in children[1:]:
+                if kind is wq.And:
+                    mask &= child_mask
+                else:
+                    mask |= child_mask
+            scores = np.sum([s for _, s in children], axis=0) if len(children) > 1 else children[0][1].copy()
+            scores[~mask] = 0.0
+        elif kind is wq.Not:
+            child_mask, _ = self.node(q.query)
+            mask = ~child_mask & self.state.alive
+            return mask, mask.astype(np.float64)  # Whoosh's inverse matcher scores 1, unboosted
+        elif kind in (wq.AndNot, wq.AndMaybe, wq.Require):
+            mask, scores = self.node(q.a)
+            other_mask, other = self.node(q.b)
+            if kind is wq.AndNot:
+                mask = mask & ~other_mask
+            elif kind is wq.Require:
+                mask = mask & other_mask
+            else:
+                scores = scores + np.where(mask, other, 0.0)
+            scores = np.where(mask, scores, 0.0)
+        else:
+            return self.by_whoosh(q)
+        boost = getattr(q, "boost", 1.0)
+        if boost != 1.0:
+            scores = scores * boost
+        return mask, scores
+
+    def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (global doc numbers, weights) over all segments."""
+        parts = []
+        for (segment_id, offset), (leaf, _) in zip(self.state.leaves, self.leaves):
+            ids, weights = _postings.get(leaf, segment_id, fieldname, btext)
+            if len(ids):
+                parts.append((ids.astype(np.int64) + offset, weights))
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        if len(parts) == 1:
+            return parts[0][0], parts[0][1].astype(np.float64)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
+
+    def term(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+        schema = self.searcher.schema
+        mask, scores = self.empty()
+        if fieldname not in schema:
+            return mask, scores
+        field = schema[fieldname]
+        try:
+            btext = field.to_bytes(text)
+        except ValueError:
+            return mask, scores
+        ids, weights = self.postings(fieldname, btext)
+        if not len(ids):
+            return mask, scores
+        if field.scorable:
+            w = self.weighting
+            b = w._field_B.get(fieldname, w.B)
+            avg = self.searcher.avg_field_length(fieldname) or 1
+            lengths = self.state.lengths(self.reader, fieldname)[ids]
+            values = self.searcher.idf(fieldname, btext) * (weights * (w.K1 + 1)) / (
+                weights + w.K1 * ((1 - b) + b * lengths / avg))
+        else:
+            values = weights  # Whoosh's WeightScorer for fields without lengths
+        mask[ids] = True
+        scores[ids] = values
+        return mask, scores
+
+    def combined(self, q: CombinedTerm) -> tuple[np.ndarray, np.ndarray]:
+        scale, fields = q.plan(self.searcher)
+        k1 = getattr(self.weighting, "K1", BM25_K1)
+        mask, tf = self.empty()
+        for fieldname, btext, weight, fixed, per_length in fields:
+            ids, weights = self.postings(fieldname, btext)
+            if not len(ids):
+                continue
+            lengths = self.state.lengths(self.reader, fieldname)[ids]
+            tf[ids] += weight * weights / (fixed + per_length * lengths)  # ids are unique within a field
+            mask[ids] = True
+        scores = np.where(mask, scale * tf * (k1 + 1) / (k1 + tf), 0.0)
+        return mask, scores
+
+    def phrase(self, fieldname: str, words) -> tuple[np.ndarray, np.ndarray]:
+        """Documents with the words at consecutive positions, scored as Whoosh's ``SpanNear2``:
+        the sum of each word's ``Term`` score in the field."""
+        schema = self.searcher.schema
+        mask, scores = self.empty()
+        field = schema[fieldname] if fieldname in schema else None
+        if field is None or not words:
+            return mask, scores
+        if not field.format or not field.format.supports("positions"):
+            raise qcore.QueryError(f"Phrase search: {fieldname!r} field has no positions")
+        try:
+            btexts = [field.to_bytes(w) for w in words]
+        except ValueError:
+            return mask, scores
+        postings = [self.postings(fieldname, b) for b in btexts]
+        candidates = postings[0][0]
+        for ids, _ in postings[1:]:
+            candidates = np.intersect1d(candidates, ids, assume_unique=True)
+        if not len(candidates):
+            return mask, scores
+        values = [self.values(fieldname, b) for b in btexts]
+        decode = field.format.decode_positions
+        rows = [np.searchsorted(ids, candidates) for ids, _ in postings]
+        found = []
+        for k, doc in enumerate(candidates.tolist()):
+            starts = set(decode(values[0][rows[0][k]]))
+            for i in range(1, len(btexts)):
+                following = decode(values[i][rows[i][k]])
+                starts = {p - i for p in following if p - i in starts}
+                if not starts:
+                    break
+            if starts:
+                found.append(doc)
+        if not found:
+            return mask, scores
+        found = np.array(found, dtype=np.int64)
+        mask[found] = True
+        for word in words:
+            scores += self.term(fieldname, word)[1]
+        return mask, np.where(mask, scores, 0.0)
+
+    def values(self, fieldname: str, btext: bytes) -> list[bytes]:
+        """A term's posting values (positions) over all segments, in the order of ``postings``."""
+        out: list[bytes] = []
+        for (segment_id, _), (leaf, _) in zip(self.state.leaves, self.leaves):
+            out += _values.get(leaf, segment_id, fieldname, btext)
+        return out
+
+    def by_whoosh(self, q) -> tuple[np.ndarray, np.ndarray]:
+        """Phrases, prefixes and the rest: Whoosh finds and scores them, as it would inside the tree."""
+        mask, scores = self.empty()
+        results = self.searcher.search(q, limit=None)
+        if results.top_n:
+            found = np.array(results.top_n, dtype=np.float64)
+            ids = found[:, 1].astype(np.int64)
+            mask[ids] = True
+            scores[ids] = found[:, 0]
+        return mask, scores
+

@@ -1,0 +1,124 @@
+"""The array evaluation of queries (search/evaluate.py) finds exactly the documents Whoosh's own
+matchers find and gives each the same score, on an index of several segments with deletions."""
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import numpy as np
+import pytest
+
+from indexer.store import open_for_reading
+from indexer.write import index_files
+from search.evaluate import evaluate, published
+from search.query import open_searcher, to_whoosh
+from search.syntax import parse_user_query
+from tests.test_bulk import news_records
+
+FORMS = [
+    "Corona",
+    "Corona Impfung",
+    "corona impfungen",  # inflection and case
+    "Maßnahmen Schulen Lockdown",
+    "Gesundheitsämter ODER Botschaft",
+    "Pandemie NICHT Lockdown",
+    "Pandemie -Schulen +Bundestag",
+    "NICHT Corona",
+    '"Corona Krise"',
+    '"neue Maßnahmen" Bundestag',
+    '"die der das"',
+    "Botschaft*",
+    "titel:Corona",
+    "ressort:politik Impfung",
+    "Corona-Krise Mund-Nasen-Schutz",
+    "Muenchen Praesident Strasse",
+    "(Corona ODER Pandemie) UND (Schulen ODER Lockdown)",
+    "Straßenbahnhaltestelle Botschaftsbesitz",
+    "Heinsberg Dunkelziffer Inzidenz Grenze Wirtschaft Unternehmen Arbeitsplätze Kurzarbeit",
+    "wortdasesnichtgibt",
+    "Corona wortdasesnichtgibt",
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    """Three commits: two files, then one of them rewritten: three segments, the first with deletions."""
+    root = tmp_path_factory.mktemp("evaluate")
+    inbox, index_dir = root / "in", root / "ix"
+    inbox.mkdir()
+    records = news_records(700, seed=5)
+    records[402].pop("date")  # one article without a date
+    _write(inbox / "a.jsonl", records[:400])
+    index_files([inbox], index_dir)
+    _write(inbox / "b.jsonl", records[400:])
+    index_files([inbox], index_dir)
+    changed = [dict(r, text=r["text"] + " Nachtrag zur Impfung.") for r in records[:400:7]]
+    _write(inbox / "a.jsonl", records[:400:2] + changed)
+    index_files([inbox], index_dir)
+    with open_searcher(open_for_reading(index_dir)) as s:
+        leaves = [leaf for leaf, _ in s.reader().leaf_readers()]
+        assert len(leaves) >= 3 and any(leaf.has_deletions() for leaf in leaves), "the fixture must span segments"
+        yield s
+
+
+def _write(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def _queries(searcher) -> list[str]:
+    """The fixed forms and 60 more drawn from the indexed titles: single words, pairs, phrases."""
+    rng = random.Random(3)
+    titles = [fields["title"] for fields in searcher.all_stored_fields() if fields.get("title")]
+    out = list(FORMS)
+    for _ in range(60):
+        words = re.findall(r"[^\W\d_]{3,}", rng.choice(titles))
+        if len(words) < 2:
+            continue
+        i = rng.randrange(len(words) - 1)
+        out += [words[i], f"{words[i]} {words[i + 1]}", f'"{words[i]} {words[i + 1]}"']
+    return out
+
+
+def _whoosh(searcher, q) -> dict[int, float]:
+    return {docnum: score for score, docnum in searcher.search(q, limit=None).top_n}
+
+
+def test_every_match_and_its_score_equal_whooshs(searcher):
+    compared = 0
+    for text in _queries(searcher):
+        q = to_whoosh(parse_user_query(text).tree, searcher.schema)
+        expected = _whoosh(searcher, q)
+        got = evaluate(searcher, q)
+        assert got.docs.tolist() == sorted(expected), f"{text!r}: other documents than Whoosh's ({q})"
+        np.testing.assert_allclose(got.scores, [expected[d] for d in got.docs.tolist()], rtol=1e-9,
+                                   err_msg=f"{text!r}: other scores than Whoosh's ({q})")
+        compared += bool(expected)
+    assert compared > 100, "most queries must find something, or the comparison says little"
+
+
+def test_the_first_ten_are_whooshs_first_ten_in_the_same_order(searcher):
+    for text in _queries(searcher):
+        q = to_whoosh(parse_user_query(text).tree, searcher.schema)
+        expected = [docnum for _, docnum in searcher.search(q, limit=10).top_n]
+        assert [doc for doc, _ in evaluate(searcher, q).ranked(10)] == expected, text
+
+
+def test_deleted_documents_are_never_matched(searcher):
+    reader = searcher.reader()
+    deleted = {offset + d for leaf, offset in reader.leaf_readers() for d in leaf.deleted_docs_set}
+    assert deleted
+    everything = evaluate(searcher, to_whoosh(parse_user_query("NICHT wortdasesnichtgibt").tree, searcher.schema))
+    assert not deleted & set(everything.docs.tolist())
+    searchable = sum(fields.get("kind") in ("article", "related") for fields in reader.all_stored_fields())
+    assert len(everything) == searchable  # every live article and related item, not the source ledger
+
+
+def test_a_document_without_date_has_time_zero_and_sorts_last(searcher):
+    times = published(searcher.reader())
+    undated = next(d for d, fields in searcher.reader().iter_docs() if fields.get("url", "").endswith("/402"))
+    matches = evaluate(searcher, to_whoosh(parse_user_query("NICHT wortdasesnichtgibt").tree, searcher.schema))
+    assert times[undated] == 0
+    assert matches.by_key(times, len(matches))[-1][0] == undated
+    newest_first = [times[d] for d, _ in matches.by_key(times, 50)]
+    assert newest_first == sorted(newest_first, reverse=True)

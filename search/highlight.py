@@ -1,14 +1,15 @@
 """Snippets: the best passage of a document's text, with the query's matches marked.
 
-Matches are found by running the field's own analyzer over the stored text with character
-offsets, so a match is exactly what the index matched: ``Botschaften`` for the query
-``Botschaft``, and only ``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in
+Matches are found by running the field's own analyzer over the words of the stored text, so a
+match is exactly what the index matched: ``Botschaften`` for the query ``Botschaft``, and only
+``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in
 ``Snippet.html()``, before marks are added.
 """
 from __future__ import annotations
 
 import re
 
+from indexer.analysis import WORD_PATTERN
 from search.results import Snippet
 
 SNIPPET_CHARS = 220
@@ -32,17 +33,33 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     for text in texts:
         if not text:
             continue
-        for start, end in _sentence_windows(text, max_chars):
-            window = text[start:end]
-            if best is not None and not _may_match(window, needles):
+        sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+        # Words never cross a sentence end, so a window's matches are its sentences' matches:
+        # each sentence is analysed once, however many windows it belongs to.
+        found = [_sentence_spans(text, a, b, needles, matchers) for a, b in sentences]
+        for i, (start, end) in enumerate(sentences):
+            j = i
+            while j + 1 < len(sentences) and sentences[j + 1][1] - start <= max_chars:
+                j += 1
+                end = sentences[j][1]
+            spans = _merge(sorted((a - start, b - start) for k in range(i, j + 1) for a, b in found[k]))
+            if best is not None and not spans:
                 continue
-            spans = _merge(sorted(span for analyzer, terms in matchers for span in _match_spans(window, terms, analyzer)))
+            window = text[start:end]
             distinct = len({window[a:b].casefold() for a, b in spans})
             if best is None or distinct > best[0]:
                 best = (distinct, window, spans)
     if best is None:
         return Snippet(())
     return _cut(best[1], best[2], max_chars)
+
+
+def _sentence_spans(text: str, start: int, end: int, needles: set[str], matchers) -> list[tuple[int, int]]:
+    """The matches in ``text[start:end]``, as offsets into ``text``; analysis only if a term may be there."""
+    sentence = text[start:end]
+    if not _may_match(sentence, needles):
+        return []
+    return [(start + a, start + b) for analyzer, terms in matchers for a, b in _match_spans(sentence, terms, analyzer)]
 
 
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "Ä": "a", "Ö": "o", "Ü": "u"})
@@ -55,25 +72,45 @@ def _may_match(window: str, needles: set[str]) -> bool:
     return any(n in folded or n in lower or n in digraphs for n in needles)
 
 
-def _sentence_windows(text: str, max_chars: int):
-    """Start and end offsets of runs of whole sentences no longer than about ``max_chars``."""
-    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
-    for i, (start, end) in enumerate(sentences):
-        j = i
-        while j + 1 < len(sentences) and sentences[j + 1][1] - start <= max_chars:
-            j += 1
-            end = sentences[j][1]
-        yield start, end
-
-
 def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
+    """Where the analyzer turns a word of ``text`` into one of ``terms``, as character spans.
+
+    The analyzers work word by word (tokenizer ``WORD_PATTERN``, then filters of one token each),
+    so each distinct word is analysed once and its terms kept: news repeats its words, and the
+    analysis (stemming, compound splitting) was most of a search's time before.
+    """
     if not terms:
         return []
-    return [
-        (t.startchar, t.endchar)
-        for t in analyzer(text, chars=True, mode="index", removestops=True)
-        if t.text in terms
-    ]
+    known = _analysed_words(analyzer)
+    spans = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        found = known.get(word)
+        if found is None:
+            found = tuple((t.startchar, t.endchar, t.text)
+                          for t in analyzer(word, chars=True, mode="index", removestops=True))
+            if len(known) >= _WORDS_PER_ANALYZER:
+                known.clear()
+            known[word] = found
+        for start, end, term in found:
+            if term in terms:
+                spans.append((m.start() + start, m.start() + end))
+    return spans
+
+
+_WORD = re.compile(WORD_PATTERN)  # the tokenizer of every analyzer in indexer/analysis.py
+_WORDS_PER_ANALYZER = 200_000
+_analysed: dict[int, tuple[object, dict[str, tuple]]] = {}
+
+
+def _analysed_words(analyzer) -> dict[str, tuple]:
+    """The per-word cache of one analyzer; the entry holds the analyzer, so its id stays its own."""
+    entry = _analysed.get(id(analyzer))
+    if entry is None:
+        if len(_analysed) >= 8:  # analyzers of indexes opened earlier in this process
+            _analysed.pop(next(iter(_analysed)))
+        entry = _analysed[id(analyzer)] = (analyzer, {})
+    return entry[1]
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

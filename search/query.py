@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -142,7 +141,7 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     else:
         ranked = matched.ranked(limit)
     page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
-    return _result(searcher, request, text, q, page_hits, base.docs.tolist(), len(matched), columns, filters,
+    return _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
                    messages, notice)
 
 
@@ -157,8 +156,7 @@ def _scored(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Matches:
 def _passing(matches: Matches, columns, filters: Filters) -> Matches:
     if not _any_filter(filters):
         return matches
-    return matches.keep(np.fromiter((passing(columns, d, filters) for d in matches.docs.tolist()), dtype=bool,
-                                    count=len(matches)))
+    return matches.keep(passing(columns, matches.docs, filters))
 
 
 def _any_filter(filters: Filters) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from indexer.store import open_for_reading
 from indexer.write import index_files
 from search.evaluate import evaluate, published
+from search.facets import Filters, count_facets, document_columns, passing
 from search.query import open_searcher, to_whoosh
 from search.syntax import parse_user_query
 from tests.test_bulk import news_records
@@ -122,3 +124,25 @@ def test_a_document_without_date_has_time_zero_and_sorts_last(searcher):
     assert matches.by_key(times, len(matches))[-1][0] == undated
     newest_first = [times[d] for d, _ in matches.by_key(times, 50)]
     assert newest_first == sorted(newest_first, reverse=True)
+
+
+def test_facets_and_filters_over_segments_agree_with_the_stored_fields(searcher):
+    """The coded facet columns are joined from three segments: each count is checked against the
+    stored fields of the live documents, with a section and a date filter set."""
+    reader = searcher.reader()
+    matches = evaluate(searcher, to_whoosh(parse_user_query("NICHT wortdasesnichtgibt").tree, searcher.schema))
+    stored = {d: fields for d, fields in reader.iter_docs()}
+    filters = Filters(start="2020-03-01", end="2020-08-31", sections=frozenset({"politik"}))
+    facets = count_facets(document_columns(reader), matches.docs, filters)
+
+    def within(fields):
+        return fields.get("day") and "2020-03-01" <= fields["day"] <= "2020-08-31"
+
+    docs = [stored[d] for d in matches.docs.tolist()]
+    sections = Counter(d["section"] for d in docs if within(d))
+    assert {c.value: c.count for c in facets["section"]} == sections
+    months = Counter(d["day"][:7] for d in docs if within(d) and d["section"] == "politik")
+    assert {c.value: c.count for c in facets["month"]} == months
+    assert set(months) == {"2020-03", "2020-04", "2020-05", "2020-06", "2020-07", "2020-08"}
+    kept = matches.keep(passing(document_columns(reader), matches.docs, filters))
+    assert len(kept) == sum(months.values())

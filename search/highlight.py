@@ -13,6 +13,10 @@ from indexer.analysis import WORD_PATTERN
 from search.results import Snippet
 
 SNIPPET_CHARS = 220
+# Only the opening of a text is searched for the passage, as Solr's hl.maxAnalyzedChars (51,200
+# there): nine in ten FANG articles are shorter than this, and the longest (333k characters)
+# cost more than the whole search.
+MAX_ANALYZED_CHARS = 10_000
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"“”»]?|$)\s*")
 
 
@@ -24,8 +28,9 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     Earlier texts and passages win ties, so without any match the snippet is the opening of the
     first non-empty text, unmarked.
 
-    Analysis is the expensive part, so only sentences whose folded text contains one of the
-    terms as a substring are analysed: stems and compound parts are substrings of the words they
+    Analysis is the expensive part, so only the first ``MAX_ANALYZED_CHARS`` of each text are
+    searched, and only sentences whose folded text contains one of the terms as a substring are
+    analysed: stems and compound parts are substrings of the words they
     come from, once umlauts are folded and case is lowered.
     """
     needles = {term for _, terms in matchers for term in terms}
@@ -33,7 +38,7 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     for text in texts:
         if not text:
             continue
-        sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+        sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text, 0, MAX_ANALYZED_CHARS) if m.group().strip()]
         # Words never cross a sentence end, so a window's matches are its sentences' matches:
         # each sentence is analysed once, however many windows it belongs to.
         found = [_sentence_spans(text, a, b, needles, matchers) for a, b in sentences]

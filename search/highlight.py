@@ -38,10 +38,12 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     for text in texts:
         if not text:
             continue
-        sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text, 0, MAX_ANALYZED_CHARS) if m.group().strip()]
+        head = text[:MAX_ANALYZED_CHARS]
+        sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(head) if m.group().strip()]
         # Words never cross a sentence end, so a window's matches are its sentences' matches:
         # each sentence is analysed once, however many windows it belongs to.
-        found = [_sentence_spans(text, a, b, needles, matchers) for a, b in sentences]
+        found = [_sentence_spans(text, a, b, matchers) if may else []
+                 for (a, b), may in zip(sentences, _may_match(head, len(sentences), needles))]
         for i, (start, end) in enumerate(sentences):
             j = i
             while j + 1 < len(sentences) and sentences[j + 1][1] - start <= max_chars:
@@ -59,22 +61,29 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     return _cut(best[1], best[2], max_chars)
 
 
-def _sentence_spans(text: str, start: int, end: int, needles: set[str], matchers) -> list[tuple[int, int]]:
-    """The matches in ``text[start:end]``, as offsets into ``text``; analysis only if a term may be there."""
+def _sentence_spans(text: str, start: int, end: int, matchers) -> list[tuple[int, int]]:
+    """The matches in ``text[start:end]``, as offsets into ``text``."""
     sentence = text[start:end]
-    if not _may_match(sentence, needles):
-        return []
     return [(start + a, start + b) for analyzer, terms in matchers for a, b in _match_spans(sentence, terms, analyzer)]
 
 
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "Ä": "a", "Ö": "o", "Ü": "u"})
 
 
-def _may_match(window: str, needles: set[str]) -> bool:
-    lower = window.lower()
+def _may_match(text: str, count: int, needles: set[str]) -> list[bool]:
+    """For each of the ``count`` sentences of ``text``, whether a term may occur in it.
+
+    The text is lowered and folded once, not sentence by sentence: folding changes letters only,
+    never the punctuation the sentences end at, so each form splits into the same sentences.
+    """
+    lower = text.lower()
     folded = lower.translate(_FOLD)
     digraphs = folded.replace("ae", "a").replace("oe", "o").replace("ue", "u")  # Snowball reads Mueller as Müller
-    return any(n in folded or n in lower or n in digraphs for n in needles)
+    forms = [[m.group() for m in _SENTENCE.finditer(form) if m.group().strip()] for form in (lower, folded, digraphs)]
+    if any(len(sentences) != count for sentences in forms):  # not expected; then every sentence is analysed
+        return [True] * count
+    present = [n for n in needles if n in digraphs or n in folded or n in lower]
+    return [any(n in d or n in f or n in w for n in present) for w, f, d in zip(*forms)]
 
 
 def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:

@@ -15,9 +15,7 @@ Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to t
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 
 import numpy as np
 from whoosh import query as wq
@@ -27,10 +25,13 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import qcore
 from whoosh.util.numeric import byte_to_length
 
+from indexer.schema import PUBLISHED
+from search.cache import PerSegment, PerState
 from search.ranking import BM25_K1, CombinedTerm
 
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
 POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
+TIMES_CACHE_BYTES = 32 * 1024 * 1024  # publication times: 8 bytes a document
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 
 
@@ -76,7 +77,8 @@ def evaluate(searcher, q: wq.Query) -> Matches:
     The searcher's weighting must be Whoosh's ``BM25F`` (``search.query.open_searcher``); a
     ``final`` step such as the recency boost is applied by the caller.
     """
-    state = _state(searcher.reader())
+    reader = searcher.reader()
+    state = _states.get(reader, lambda: _State(reader))
     weighting = searcher.weighting
     if not isinstance(weighting, scoring.BM25F):
         raise TypeError(f"evaluate scores with BM25F, not {type(weighting).__name__}")
@@ -87,7 +89,7 @@ def evaluate(searcher, q: wq.Query) -> Matches:
 
 def published(reader) -> np.ndarray:
     """Each document's publication time as Whoosh's microsecond number; 0 where it has none."""
-    return _state(reader).published(reader)
+    return _states.get(reader, lambda: _State(reader)).published(reader)
 
 
 # --- the index as arrays: one state per set of segments and deletions ---
@@ -97,37 +99,30 @@ class _State:
     """Document count, live documents and, read when first asked, field lengths and dates."""
 
     def __init__(self, reader):
-        self.leaves = [(leaf.segment().segment_id(), offset) for leaf, offset in reader.leaf_readers()]
         self.size = reader.doc_count_all()
         self.alive = np.ones(self.size, dtype=bool)
         for leaf, offset in reader.leaf_readers():
-            deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64) if leaf.has_deletions() else ()
-            if len(deleted):
-                self.alive[np.asarray(deleted) + offset] = False
+            if leaf.has_deletions():
+                self.alive[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._published: np.ndarray | None = None
-        self._lock = Lock()
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:
         """The field's length in every document, as Whoosh stores it (one byte, lossy) and reads it back."""
         found = self._lengths.get(fieldname)
         if found is None:
-            parts = [_segment_lengths(leaf, fieldname) for leaf, _ in reader.leaf_readers()]
-            found = np.concatenate(parts) if parts else np.zeros(0)
-            with self._lock:
-                self._lengths[fieldname] = found
+            found = self._lengths[fieldname] = _joined(reader, lambda leaf: _segment_lengths(leaf, fieldname))
         return found
 
     def published(self, reader) -> np.ndarray:
         if self._published is None:
-            from indexer import schema as f
-
-            values = reader.column_reader(f.PUBLISHED, translate=False)
-            # Whoosh fills documents without a date with the column's maximum (2**64 - 1).
-            column = np.fromiter((v if v < 2**63 else 0 for v in values), dtype=np.int64, count=self.size)
-            with self._lock:
-                self._published = column
+            self._published = _joined(reader, _segment_published)
         return self._published
+
+
+def _joined(reader, per_segment) -> np.ndarray:
+    parts = [per_segment(leaf) for leaf, _ in reader.leaf_readers()]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _segment_lengths(leaf, fieldname: str) -> np.ndarray:
@@ -144,101 +139,65 @@ def _segment_lengths(leaf, fieldname: str) -> np.ndarray:
     return _LENGTH_OF_BYTE[raw]
 
 
-_states: OrderedDict[tuple, _State] = OrderedDict()
-_states_lock = Lock()
-_STATES = 4  # the current index state and a few that long requests may still hold
+def _segment_published(leaf) -> np.ndarray:
+    """One segment's publication times, read once: a commit adds a segment, the others stay."""
 
+    def read():
+        values = leaf.column_reader(PUBLISHED, translate=False)
+        # Whoosh fills documents without a date with the column's maximum (2**64 - 1).
+        return np.fromiter((v if v < 2**63 else 0 for v in values), dtype=np.int64, count=leaf.doc_count_all())
 
-def _state(reader) -> _State:
-    key = tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in reader.leaf_readers())
-    with _states_lock:
-        found = _states.get(key)
-        if found is not None:
-            _states.move_to_end(key)
-            return found
-    built = _State(reader)
-    with _states_lock:
-        _states[key] = built
-        while len(_states) > _STATES:
-            _states.popitem(last=False)
-    return built
+    return _times.get(leaf, PUBLISHED, read)
 
 
 # --- posting lists as arrays, kept per segment (a segment never changes) ---
 
 
-class _SegmentCache:
-    """What was read of a segment's terms, least recently used out first, within a byte budget."""
-
-    def __init__(self, limit: int, read, size):
-        self.limit, self.used = limit, 0
-        self._read, self._size = read, size
-        self._items: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, leaf, segment_id: str, fieldname: str, btext: bytes):
-        key = (segment_id, fieldname, btext)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        found = self._read(leaf, fieldname, btext)
-        size = self._size(found)
-        if size <= self.limit // 8:  # one huge list must not flush everything else
-            with self._lock:
-                if key not in self._items:
-                    self._items[key] = found
-                    self.used += size
-                while self.used > self.limit:
-                    _, dropped = self._items.popitem(last=False)
-                    self.used -= self._size(dropped)
-        return found
-
-
 _NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
-def _read_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(doc numbers in the segment, weights) of a term, deletions not applied (the state does that)."""
+def _raw_postings(leaf, fieldname: str, btext: bytes):
+    """The term's matcher in one segment without the deletion filter (``_State.alive`` applies
+    that for all documents at once), or None if the segment lacks the term."""
     if (fieldname, btext) not in leaf:
-        return _NO_POSTINGS
+        return None
     m = leaf.postings(fieldname, btext)
-    if isinstance(m, FilterMatcher):  # the deletion filter: the state's ``alive`` applies it for all at once
-        m = m.child
-    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-        return _read_blocks(m)
-    ids, weights = [], []  # inlined postings of rare terms: a list matcher, a posting or two
-    while m.is_active():
+    return m.child if isinstance(m, FilterMatcher) else m
+
+
+def _blocks(m):
+    """Whether ``m`` reads whoosh3 blocks, whose ids, weights and values come as a block at a time."""
+    return hasattr(m, "_read_ids") and hasattr(m, "_next_block")
+
+
+def _read_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(doc numbers in the segment, weights) of a term."""
+    m = _raw_postings(leaf, fieldname, btext)
+    if m is None:
+        return _NO_POSTINGS
+    ids, weights = [], []
+    if _blocks(m):
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int32))
+            weights.append(np.asarray(m._weights, dtype=np.float32))
+            m._next_block()
+        return (np.concatenate(ids), np.concatenate(weights)) if ids else _NO_POSTINGS
+    while m.is_active():  # inlined postings of rare terms: a list matcher, a posting or two
         ids.append(m.id())
         weights.append(m.weight())
         m.next()
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
 
-def _read_blocks(m) -> tuple[np.ndarray, np.ndarray]:
-    """A whoosh3 posting list block by block: each block's ids and weights are arrays already."""
-    ids, weights = [], []
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        ids.append(np.asarray(m._ids, dtype=np.int32))
-        weights.append(np.asarray(m._weights, dtype=np.float32))
-        m._next_block()
-    if not ids:
-        return _NO_POSTINGS
-    return np.concatenate(ids), np.concatenate(weights)
-
-
 def _read_values(leaf, fieldname: str, btext: bytes) -> list[bytes]:
     """A term's posting values (encoded positions) in one segment, in posting order."""
-    if (fieldname, btext) not in leaf:
-        return []
-    m = leaf.postings(fieldname, btext)
-    if isinstance(m, FilterMatcher):
-        m = m.child
+    m = _raw_postings(leaf, fieldname, btext)
     out: list[bytes] = []
-    if hasattr(m, "_read_values") and hasattr(m, "_next_block"):
+    if m is None:
+        return out
+    if _blocks(m):
         while m.is_active():
             m._read_values()
             out += m._values
@@ -250,9 +209,11 @@ def _read_values(leaf, fieldname: str, btext: bytes) -> list[bytes]:
     return out
 
 
-_postings = _SegmentCache(POSTINGS_CACHE_BYTES, _read_postings, lambda p: p[0].nbytes + p[1].nbytes)
+_states = PerState()
+_postings = PerSegment(POSTINGS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
 # Positions are read only for phrases, and only kept for the words phrases use.
-_values = _SegmentCache(POSITIONS_CACHE_BYTES, _read_values, lambda v: sum(len(b) + 40 for b in v))
+_values = PerSegment(POSITIONS_CACHE_BYTES, lambda v: sum(len(b) + 40 for b in v))
+_times = PerSegment(TIMES_CACHE_BYTES, lambda a: a.nbytes)
 
 
 # --- the query tree, evaluated over all documents at once ---
@@ -269,7 +230,7 @@ class _Evaluation:
 
     def node(self, q) -> tuple[np.ndarray, np.ndarray]:
         """(matches, scores) over every document number; scores are 0 where nothing matches."""
-        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        if isinstance(q, type(wq.NullQuery)):
             return self.empty()
         kind = type(q)
         if kind is wq.Term:
@@ -314,8 +275,8 @@ class _Evaluation:
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """A term's (global doc numbers, weights) over all segments."""
         parts = []
-        for (segment_id, offset), (leaf, _) in zip(self.state.leaves, self.leaves):
-            ids, weights = _postings.get(leaf, segment_id, fieldname, btext)
+        for leaf, offset in self.leaves:
+            ids, weights = _postings.get(leaf, (fieldname, btext), lambda: _read_postings(leaf, fieldname, btext))
             if len(ids):
                 parts.append((ids.astype(np.int64) + offset, weights))
         if not parts:
@@ -408,8 +369,8 @@ class _Evaluation:
     def values(self, fieldname: str, btext: bytes) -> list[bytes]:
         """A term's posting values (positions) over all segments, in the order of ``postings``."""
         out: list[bytes] = []
-        for (segment_id, _), (leaf, _) in zip(self.state.leaves, self.leaves):
-            out += _values.get(leaf, segment_id, fieldname, btext)
+        for leaf, _ in self.leaves:
+            out += _values.get(leaf, (fieldname, btext), lambda: _read_values(leaf, fieldname, btext))
         return out
 
     def by_whoosh(self, q) -> tuple[np.ndarray, np.ndarray]:

@@ -14,17 +14,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from threading import Lock
 
 import numpy as np
 
 from indexer import schema as f
+from search.cache import PerSegment, PerState
 from search.results import FacetCount
 
 MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
              "November", "Dezember")  # fmt: skip
 
 MAX_VALUES = 50  # per keyword facet: a sidebar, not a dump of the vocabulary
+COLUMNS_CACHE_BYTES = 64 * 1024 * 1024  # value indexes of 4 columns: ~20 bytes a document
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +83,8 @@ class Columns:
     agency: Column
 
 
-_segments: dict[str, dict[str, tuple]] = {}  # segment id -> field -> (values, codes[, starts])
-_states: dict[tuple, Columns] = {}
-_cache_lock = Lock()
-_STATES = 4  # index states: the current one and a few a long request may still hold
-_SEGMENTS = 256
+_states = PerState()
+_segments = PerSegment(COLUMNS_CACHE_BYTES, lambda found: sum(a.nbytes for column in found.values() for a in column))
 
 
 def document_columns(reader) -> Columns:
@@ -95,38 +93,26 @@ def document_columns(reader) -> Columns:
     A segment never changes, so adding a few articles reads the columns of the new segment only
     (reading all 112k documents' columns took about a second, once per commit while indexing).
     """
-    leaves = list(reader.leaf_readers())
-    key = tuple((r.segment().segment_id(), r.segment().deleted_count()) for r, _ in leaves)
-    with _cache_lock:
-        cached = _states.get(key)
-    if cached is not None:
-        return cached
-    parts = [_segment_columns(leaf) for leaf, _ in leaves]
-    columns = Columns(**{name: _join([p[name] for p in parts]) for name in ("day", "section", "topics", "agency")})
-    with _cache_lock:
-        if len(_states) >= _STATES:
-            _states.pop(next(iter(_states)))
-        _states[key] = columns
-    return columns
+
+    def join() -> Columns:
+        parts = [_segment_columns(leaf) for leaf, _ in reader.leaf_readers()]
+        return Columns(**{name: _join([p[name] for p in parts]) for name in ("day", "section", "topics", "agency")})
+
+    return _states.get(reader, join)
 
 
 def _segment_columns(leaf) -> dict[str, tuple]:
-    segment_id = leaf.segment().segment_id()
-    with _cache_lock:
-        found = _segments.get(segment_id)
-    if found is not None:
-        return found
-    found = {
-        "day": _coded(list(leaf.column_reader(f.DAY))),
-        "section": _coded(list(leaf.column_reader(f.SECTION))),
-        "agency": _coded(list(leaf.column_reader(f.AGENCY))),
-        "topics": _coded_lists([[t for t in v.split(",") if t] for v in leaf.column_reader(f.TOPIC)]),
-    }
-    with _cache_lock:
-        if len(_segments) >= _SEGMENTS:
-            _segments.pop(next(iter(_segments)))
-        _segments[segment_id] = found
-    return found
+    """One segment's facet columns as (values, codes[, starts]), read once."""
+
+    def read() -> dict[str, tuple]:
+        return {
+            "day": _coded(list(leaf.column_reader(f.DAY))),
+            "section": _coded(list(leaf.column_reader(f.SECTION))),
+            "agency": _coded(list(leaf.column_reader(f.AGENCY))),
+            "topics": _coded_lists([[t for t in v.split(",") if t] for v in leaf.column_reader(f.TOPIC)]),
+        }
+
+    return _segments.get(leaf, "facets", read)
 
 
 def _coded(values: list[str]) -> tuple:

@@ -2,8 +2,8 @@
 
 Matches are found by running the field's own analyzer over the words of the stored text, so a
 match is exactly what the index matched: ``Botschaften`` for the query ``Botschaft``, and only
-``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in
-``Snippet.html()``, before marks are added.
+``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in ``Snippet.html()``, before marks
+are added.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
 
     Analysis is the expensive part, so only the first ``MAX_ANALYZED_CHARS`` of each text are
     searched, and only sentences whose folded text contains one of the terms as a substring are
-    analysed: stems and compound parts are substrings of the words they
-    come from, once umlauts are folded and case is lowered.
+    analysed: stems and compound parts are substrings of the words they come from, once umlauts
+    are folded and case is lowered.
     """
     needles = {term for _, terms in matchers for term in terms}
     best: tuple[int, str, list[tuple[int, int]]] | None = None

@@ -1,0 +1,72 @@
+"""Caches over what an index never changes: a segment's contents, and one index state's joins.
+
+A Whoosh segment is immutable once written (deletions are kept beside it), so what is read from
+one, such as a term's posting arrays or a facet column, stays valid for as long as the segment
+exists. What is built over all segments (their arrays joined, the live documents) is valid for one
+index state: the same segments with the same deletions. ``search/evaluate.py`` and
+``search/facets.py`` keep theirs here, so the two rules live in one place.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+
+
+def state_key(reader) -> tuple:
+    """What identifies an index state: each segment's id and deletion count, in order."""
+    return tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in reader.leaf_readers())
+
+
+class PerState:
+    """The value built for an index state, for the last ``size`` states (the current one and a few
+    that long requests may still hold)."""
+
+    def __init__(self, size: int = 4):
+        self._size = size
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, reader, build: Callable[[], object]):
+        key = state_key(reader)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        built = build()  # outside the lock: building reads files; two threads may build once each
+        with self._lock:
+            self._items[key] = built
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return built
+
+
+class PerSegment:
+    """Values read from segments, least recently used out first, within a budget of bytes."""
+
+    def __init__(self, limit: int, size: Callable[[object], int]):
+        self.limit, self.used = limit, 0
+        self._size = size
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, leaf, key: Hashable, read: Callable[[], object]):
+        """The value for ``key`` in the segment of ``leaf`` (a segment reader), ``read()`` if not kept."""
+        full = (leaf.segment().segment_id(), key)
+        with self._lock:
+            found = self._items.get(full)
+            if found is not None:
+                self._items.move_to_end(full)
+                return found
+        found = read()
+        size = self._size(found)
+        if size <= self.limit // 8:  # one huge value must not flush everything else
+            with self._lock:
+                if full not in self._items:
+                    self._items[full] = found
+                    self.used += size
+                while self.used > self.limit:
+                    _, dropped = self._items.popitem(last=False)
+                    self.used -= self._size(dropped)
+        return found

@@ -129,7 +129,7 @@ def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_LIMI
     # Scored over more candidates than shown: one shared word (a topic, an "ab" the stop list lacks)
     # is chance, not likeness, so a neighbour must share at least MIN_SHARED_TERMS key terms.
     close = [(doc, score) for doc, score in found.ranked(limit * CANDIDATES) if shared[doc] >= MIN_SHARED_TERMS]
-    return [_hit(searcher.stored_fields(doc), score) for doc, score in close[:limit]]
+    return [stored_hit(searcher.stored_fields(doc), score) for doc, score in close[:limit]]
 
 
 def document_to_json(document: Document) -> dict:
@@ -203,8 +203,12 @@ def _captions(stored: dict) -> tuple[Caption, ...]:
     return tuple(Caption(text, credit or "") for text, credit in zip_longest(texts, credits, fillvalue="") if text)
 
 
-def _hit(stored: dict, score: float) -> Hit:
-    """A stored document as a result-list entry; its snippet is the opening of its lead or body."""
+def stored_hit(stored: dict, score: float, matchers=()) -> Hit:
+    """A stored document as a result-list entry: the search page's and the similar list's.
+
+    The snippet is the best passage of lead and body for ``matchers`` (``search/highlight.py``),
+    without any the opening of the lead or body.
+    """
     parents = _split(stored.get(f.PARENTS), ",")
     return Hit(
         id=stored[f.ID],
@@ -214,7 +218,7 @@ def _hit(stored: dict, score: float) -> Hit:
         section=stored.get(f.SECTION) or "",
         topics=_split(stored.get(f.TOPIC), ","),
         agency=stored.get(f.AGENCY) or "",
-        snippet=make_snippet([stored.get(f.LEAD) or "", stored.get(f.BODY) or ""], []),
+        snippet=make_snippet([stored.get(f.LEAD) or "", stored.get(f.BODY) or ""], list(matchers)),
         score=score,
         parent_id=parents[0] if parents else None,
         url=stored.get(f.URL) or "",

@@ -19,13 +19,12 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer import schema as f
-from indexer.dates import from_utc
 from indexer.errors import QuerySyntaxError
 from indexer.model import ARTICLE, RELATED
 from search.dates import EXAMPLES, parse_date_range
+from search.documents import stored_hit
 from search.evaluate import Matches, evaluate, published
 from search.facets import Filters, count_facets, document_columns, passing
-from search.highlight import make_snippet
 from search.ranking import (
     FIELD_BOOSTS,
     POSITIONLESS,
@@ -34,7 +33,7 @@ from search.ranking import (
     recency_factor,
     weighting,
 )
-from search.results import Hit, SearchResult
+from search.results import SearchResult
 from search.suggest import suggest_query
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 
@@ -170,7 +169,7 @@ def _result(searcher, request, text, q, page_hits, base, total, columns, filters
         suggestion = suggest_query(searcher, text, total, lambda t: _count(searcher, t, columns, filters))
     return SearchResult(
         query=text,
-        hits=tuple(_hit(stored, score, matchers) for stored, score in page_hits),
+        hits=tuple(stored_hit(stored, score, matchers) for stored, score in page_hits),
         total=total,
         page=request.page,
         per_page=request.per_page,
@@ -399,25 +398,6 @@ def _matchers(schema, terms: dict[str, set[str]]) -> list[tuple[object, set[str]
     pairs = [(schema[f.BODY].analyzer, stemmed)]
     pairs += [(schema[name].analyzer, terms[name]) for name in sorted(POSITIONLESS) if terms.get(name)]
     return pairs
-
-
-def _hit(stored: dict, score: float, matchers) -> Hit:
-    published = stored.get(f.PUBLISHED)
-    parents = [p for p in (stored.get(f.PARENTS) or "").split(",") if p]
-    texts = [stored.get(f.LEAD, ""), stored.get(f.BODY, "")]
-    return Hit(
-        id=stored[f.ID],
-        kind=stored.get(f.KIND, ARTICLE),
-        title=stored.get(f.TITLE, ""),
-        published=from_utc(published) if published else None,
-        section=stored.get(f.SECTION, ""),
-        topics=tuple(t for t in (stored.get(f.TOPIC) or "").split(",") if t),
-        agency=stored.get(f.AGENCY, ""),
-        snippet=make_snippet(texts, matchers),
-        score=score,
-        parent_id=parents[0] if parents else None,
-        url=stored.get(f.URL, ""),
-    )
 
 
 def _values(value) -> tuple[str, ...]:

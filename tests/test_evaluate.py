@@ -6,6 +6,7 @@ import json
 import random
 import re
 from collections import Counter
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from indexer.write import index_files
 from search.evaluate import evaluate, published
 from search.facets import Filters, count_facets, document_columns, passing
 from search.query import open_searcher, to_whoosh
+from search.ranking import recency_factor
 from search.syntax import parse_user_query
 from tests.test_bulk import news_records
 
@@ -121,6 +123,8 @@ def test_a_document_without_date_has_time_zero_and_sorts_last(searcher):
     undated = next(d for d, fields in searcher.reader().iter_docs() if fields.get("url", "").endswith("/402"))
     matches = evaluate(searcher, to_whoosh(parse_user_query("NICHT wortdasesnichtgibt").tree, searcher.schema))
     assert times[undated] == 0
+    boost = recency_factor(times[[undated, matches.docs[0]]], datetime(2020, 12, 31, tzinfo=timezone.utc))
+    assert boost[0] == 1.0 and boost[1] > 1.0  # no date, no recency boost; a dated one gains
     assert matches.by_key(times, len(matches))[-1][0] == undated
     newest_first = [times[d] for d, _ in matches.by_key(times, 50)]
     assert newest_first == sorted(newest_first, reverse=True)

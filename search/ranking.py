@@ -131,19 +131,21 @@ class CombinedTerm(CompoundQuery):
     def estimate_min_size(self, ixreader):
         return max((q.estimate_min_size(ixreader) for q in self.subqueries), default=0)
 
-    def plan(self, searcher) -> tuple[float, list[tuple[str, bytes, float, float, float]]]:
+    def plan(self, searcher, doc_frequency=None) -> tuple[float, list[tuple[str, bytes, float, float, float]]]:
         """``idf * boost`` and, per field in the schema, (field, term, weight, fixed, per_length).
 
         The norm of a field is ``fixed + per_length * length``. The matcher below and the array
         evaluation in ``search/evaluate.py`` both score from this plan, so they cannot drift apart.
+        ``doc_frequency(field, btext)`` may stand in for the index's own (same numbers, cheaper).
         """
         parent = searcher.get_parent()  # collection statistics are global, the postings per segment
+        doc_frequency = doc_frequency or parent.doc_frequency
         fields, df = [], 0
         for term in self.subqueries:
             if term.fieldname not in searcher.schema:
                 continue
             btext = searcher.schema[term.fieldname].to_bytes(term.text)
-            df = max(df, parent.doc_frequency(term.fieldname, btext))
+            df = max(df, doc_frequency(term.fieldname, btext))
             b = FIELD_B.get(term.fieldname, BM25_B)
             avg = parent.avg_field_length(term.fieldname) or 1.0
             fields.append((term.fieldname, btext, term.boost, 1 - b, b / avg))

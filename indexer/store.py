@@ -28,11 +28,11 @@ from datetime import datetime
 from pathlib import Path
 
 from whoosh import index
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from indexer.analysis import ANALYZER_VERSION
 from indexer.errors import IndexLockedError, IndexMissingError, SchemaMismatchError
+from indexer.mapped import MappedStorage
 from indexer.schema import build_schema
 
 META_FILE = "newsearch.json"
@@ -64,11 +64,10 @@ def open_for_reading(index_dir: str | Path) -> Index:
             f"Unter {path} liegt kein Index. Zuerst Artikel indexieren: newsearch --index-dir {path} index PFAD"
         )
     _check_version(path, meta.get("analyzer_version"))
-    # Whoosh maps a compound segment file and, when a reader opens, copies each of its sub-files
-    # out of the map into a BytesIO (BufferFile): ~300 ms and the index's size in memory for every
-    # searcher over the FANG index, i.e. every web request. Reading through file handles opens in
-    # ~2 ms and answers as fast from the page cache. Read-only storage: a reader never writes.
-    return FileStorage(str(generation), supports_mmap=False, readonly=True).open_index()
+    # Memory maps read without copying (indexer/mapped.py): Whoosh's own mmap support copies every
+    # sub-file into memory per reader, and file handles cost a seek and a read per small piece.
+    # Read-only storage: a reader never writes.
+    return MappedStorage(str(generation)).open_index()
 
 
 @contextmanager

@@ -266,13 +266,15 @@ def watch(obj: dict, directory: str, max_file_size: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads of the waitress server.")
-@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes sharing the port: one per core, since a process searches on one core.")
+@click.option("--processes", default=None, type=click.IntRange(1, 64),
+              help="Server processes sharing the port (default: one per core, at most 4), since a process "
+                   "searches on one core.")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloader instead of waitress.")
 @click.pass_obj
 def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
+    from web.serving import DEFAULT_PROCESSES
     from web.serving import serve as serve_app
 
     def create():
@@ -282,4 +284,4 @@ def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: 
     if debug:
         create().run(host=host, port=port, debug=True)
     else:
-        serve_app(create, host, port, threads, processes)
+        serve_app(create, host, port, threads, processes or DEFAULT_PROCESSES)

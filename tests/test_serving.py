@@ -1,7 +1,9 @@
-"""``newsearch serve --processes N``: several waitress processes on one port, stopped together."""
+"""``newsearch serve --processes N``: several waitress processes on one port, stopped together;
+one per core unless told otherwise."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,23 +32,45 @@ def running(pid: int) -> bool:
         return False
 
 
-def test_serve_with_two_processes_answers_from_both_and_stops_them_on_sigterm(index_dir):
+def start_server(index_dir, *args: str) -> tuple[subprocess.Popen, int]:
+    """``newsearch serve`` on a free port, once it answers."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port),
-         "--processes", "2"],
+        [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port), *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    deadline = time.monotonic() + 20
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stdout.read())
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
+            return proc, port
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("newsearch serve did not answer within 20 s") from None
+            time.sleep(0.1)
+
+
+def test_serve_uses_one_process_per_core_by_default(index_dir):
+    proc, port = start_server(index_dir)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "newsearch serve did not answer within 20 s"
-                time.sleep(0.1)
+        cores = min(4, len(os.sched_getaffinity(0)))
+        workers = children_of(proc.pid)
+        # One process serves in itself; several are forked children of the one started.
+        assert len(workers) == (cores if cores > 1 else 0), (cores, workers)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=Botschaft", timeout=10) as response:
+            assert json.load(response)["total"] == 1
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=15)[0]
+    assert proc.returncode == 0 and "Traceback" not in output, output
+
+
+def test_serve_with_two_processes_answers_from_both_and_stops_them_on_sigterm(index_dir):
+    proc, port = start_server(index_dir, "--processes", "2")
+    try:
         workers = children_of(proc.pid)
         assert len(workers) == 2, workers
         for _ in range(6):  # new connections each time: the kernel may hand them to either process

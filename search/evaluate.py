@@ -28,7 +28,7 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.schema import PUBLISHED
 from search.cache import PerSegment, PerState
-from search.ranking import BM25_K1, CombinedTerm
+from search.ranking import BM25_K1, CombinedTerm, idf
 
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
 POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
@@ -219,6 +219,10 @@ def _read_values(leaf, fieldname: str, btext: bytes) -> list[bytes]:
     return out
 
 
+def _segment_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    return _postings.get(leaf, (fieldname, btext), lambda: _read_postings(leaf, fieldname, btext))
+
+
 _states = PerState()
 _postings = PerSegment(POSTINGS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
 # Positions are read only for phrases, and only kept for the words phrases use.
@@ -286,7 +290,7 @@ class _Evaluation:
         """A term's (global doc numbers, weights) over all segments."""
         parts = []
         for leaf, offset in self.leaves:
-            ids, weights = _postings.get(leaf, (fieldname, btext), lambda: _read_postings(leaf, fieldname, btext))
+            ids, weights = _segment_postings(leaf, fieldname, btext)
             if len(ids):
                 parts.append((ids.astype(np.int64) + offset, weights))
         if not parts:
@@ -299,8 +303,7 @@ class _Evaluation:
         """Whoosh's document frequency (deleted documents count until a merge drops them), read off
         the posting arrays the evaluation needs anyway: asking the term tables cost one more
         lookup per segment and field, a fifth of a search with cold caches."""
-        return sum(len(_postings.get(leaf, (fieldname, btext), lambda: _read_postings(leaf, fieldname, btext))[0])
-                   for leaf, _ in self.leaves)
+        return sum(len(_segment_postings(leaf, fieldname, btext)[0]) for leaf, _ in self.leaves)
 
     def term(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
         schema = self.searcher.schema
@@ -320,7 +323,8 @@ class _Evaluation:
             b = w._field_B.get(fieldname, w.B)
             avg = self.searcher.avg_field_length(fieldname) or 1
             lengths = self.state.lengths(self.reader, fieldname)[ids]
-            values = self.searcher.idf(fieldname, btext) * (weights * (w.K1 + 1)) / (
+            term_idf = idf(self.state.size, self.doc_frequency(fieldname, btext))
+            values = term_idf * (weights * (w.K1 + 1)) / (
                 weights + w.K1 * ((1 - b) + b * lengths / avg))
         else:
             values = weights  # Whoosh's WeightScorer for fields without lengths

@@ -72,6 +72,11 @@ def recency_factor(published_us, now: datetime | None = None):
     return np.where(published_us != 0, factor, 1.0)
 
 
+def idf(doc_count: int, doc_frequency: int) -> float:
+    """Whoosh's inverse document frequency (``WeightingModel.idf``), from counts the caller has."""
+    return log(doc_count / (doc_frequency + 1)) + 1
+
+
 def weighting() -> scoring.WeightingModel:
     """The scorer every searcher uses: BM25F with our B per field and K1."""
     return scoring.BM25F(B=BM25_B, K1=BM25_K1, **{f"{name}_B": b for name, b in FIELD_B.items()})
@@ -149,7 +154,7 @@ class CombinedTerm(CompoundQuery):
             b = FIELD_B.get(term.fieldname, BM25_B)
             avg = parent.avg_field_length(term.fieldname) or 1.0
             fields.append((term.fieldname, btext, term.boost, 1 - b, b / avg))
-        return (log(parent.doc_count_all() / (df + 1)) + 1) * self.boost, fields
+        return idf(parent.doc_count_all(), df) * self.boost, fields
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()

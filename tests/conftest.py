@@ -1,6 +1,7 @@
 """Fixtures, each building on the one before: files → real index → app/client → live server → browser."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -29,6 +30,11 @@ def fetch(url: str) -> tuple[int, str, str]:
             return response.status, response.headers.get("Content-Type", ""), response.read().decode("utf-8")
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("Content-Type", ""), err.read().decode("utf-8")
+
+
+def write_jsonl(path: Path, records: list[dict]) -> None:
+    """``records`` as a JSON Lines file, one article a line."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 matchers find and gives each the same score, on an index of several segments with deletions."""
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections import Counter
@@ -18,6 +17,7 @@ from search.facets import Filters, count_facets, document_columns, passing
 from search.query import open_searcher, to_whoosh
 from search.ranking import recency_factor
 from search.syntax import parse_user_query
+from tests.conftest import write_jsonl
 from tests.test_bulk import news_records
 
 FORMS = [
@@ -53,21 +53,17 @@ def searcher(tmp_path_factory):
     inbox.mkdir()
     records = news_records(700, seed=5)
     records[402].pop("date")  # one article without a date
-    _write(inbox / "a.jsonl", records[:400])
+    write_jsonl(inbox / "a.jsonl", records[:400])
     index_files([inbox], index_dir)
-    _write(inbox / "b.jsonl", records[400:])
+    write_jsonl(inbox / "b.jsonl", records[400:])
     index_files([inbox], index_dir)
     changed = [dict(r, text=r["text"] + " Nachtrag zur Impfung.") for r in records[:400:7]]
-    _write(inbox / "a.jsonl", records[:400:2] + changed)
+    write_jsonl(inbox / "a.jsonl", records[:400:2] + changed)
     index_files([inbox], index_dir)
     with open_searcher(open_for_reading(index_dir)) as s:
         leaves = [leaf for leaf, _ in s.reader().leaf_readers()]
         assert len(leaves) >= 3 and any(leaf.has_deletions() for leaf in leaves), "the fixture must span segments"
         yield s
-
-
-def _write(path, records):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
 
 def _queries(searcher) -> list[str]:

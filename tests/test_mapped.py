@@ -2,7 +2,6 @@
 copying the index into memory when a reader opens."""
 from __future__ import annotations
 
-import json
 import pickle
 import tracemalloc
 
@@ -11,6 +10,7 @@ from whoosh.filedb.filestore import FileStorage
 from indexer.mapped import MappedFile, MappedStorage
 from indexer.store import current_generation, open_for_reading
 from indexer.write import index_files
+from tests.conftest import write_jsonl
 from tests.test_bulk import news_records
 
 
@@ -18,8 +18,7 @@ def _index(tmp_path, batches):
     inbox, index_dir = tmp_path / "in", tmp_path / "ix"
     inbox.mkdir()
     for n, records in enumerate(batches):
-        (inbox / f"{n}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                                          encoding="utf-8")
+        write_jsonl(inbox / f"{n}.jsonl", records)
         index_files([inbox], index_dir)
     return index_dir
 

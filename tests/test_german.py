@@ -104,3 +104,26 @@ def test_field_weights_rank_title_topics_lead_body_captions_and_credits_not_at_a
         f"{word} im Titel", "Meldung im Thema", "Meldung im Vorspann", "Meldung im Text",
         "Meldung in der Bildunterschrift",
     ]
+
+
+def test_snippet_marks_words_whose_spelling_differs_from_the_query_after_folding(tmp_path):
+    """ß, umlauts and their ae/oe/ue spellings: the words a snippet skips without analysis never include these."""
+    ix = build(tmp_path, [("Bericht A", "Herr Mueller sperrte die Straßen am Führerscheinprüfungsort.")])
+    with open_searcher(open_for_reading(ix)) as searcher:
+        hit = run_query(searcher, build_request("Müller Strasse Prüfung")).hits[0]
+    assert hit.snippet.html() == ("Herr <mark>Mueller</mark> sperrte die <mark>Straßen</mark> am "
+                                  "Führerschein<mark>prüfung</mark>sort.")
+
+
+def test_snippets_analyse_only_the_words_that_may_hold_a_query_term(tmp_path):
+    """Analysing every word of a matching sentence filled the per-word cache with words of no query; when it
+    overflowed, every search analysed anew (1.6x the server's throughput under load, docs/reliability.md)."""
+    from search.highlight import _analysed_words
+    ix = build(tmp_path, [("Bericht A", "Zahlreiche Anwohner beobachteten gestern abend den Leuchtturm genau.")])
+    with open_searcher(open_for_reading(ix)) as searcher:
+        hit = run_query(searcher, build_request("Leuchtturm")).hits[0]
+        analyzed = {word for _, field in searcher.schema.items() if getattr(field, "analyzer", None)
+                    for word in _analysed_words(field.analyzer)}
+    assert "<mark>Leuchtturm</mark>" in hit.snippet.html()
+    assert "Leuchtturm" in analyzed
+    assert not analyzed & {"Zahlreiche", "Anwohner", "beobachteten", "gestern", "genau"}

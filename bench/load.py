@@ -178,9 +178,9 @@ def cli(index_dir: Path, *args: str) -> list[str]:
 class Server:
     """``newsearch serve`` as a subprocess, polled until it answers; its output goes to ``log``."""
 
-    def __init__(self, index_dir: Path, log: Path, threads: int | None, processes: int):
+    def __init__(self, index_dir: Path, log: Path, threads: int | None, processes: int | None):
         self.port = free_port()
-        extra = (["--threads", str(threads)] if threads else []) + ["--processes", str(processes)]
+        extra = (["--threads", str(threads)] if threads else []) + (["--processes", str(processes)] if processes else [])
         self.log = log.open("w")
         self.proc = subprocess.Popen(cli(index_dir, "serve", "--port", str(self.port), *extra), cwd=ROOT,
                                      stdout=self.log, stderr=subprocess.STDOUT)
@@ -305,7 +305,7 @@ def run(args) -> dict:
             before = server.get_json("/api/search?q=Test&per_page=1")["total"]
             out = {"articles": str(args.articles), "documents_matching_Test": before, "clients": args.clients,
                    "duration_s": args.duration, "max_requests": args.max_requests,
-                   "server_threads": args.server_threads or "default", "server_processes": args.server_processes,
+                   "server_threads": args.server_threads or "default", "server_processes": args.server_processes or "default",
                    "cpus": os.cpu_count(), "phases": {}}
             for phase in args.phases:
                 if phase == "hostile":
@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=200_000, help="requests per phase at most")
     parser.add_argument("--new-articles", type=int, default=1000)
     parser.add_argument("--server-threads", type=int, help="waitress threads (default: serve's default)")
-    parser.add_argument("--server-processes", type=int, default=1, help="serve --processes")
+    parser.add_argument("--server-processes", type=int, help="serve --processes (default: serve's default)")
     parser.add_argument("--phases", nargs="+", default=["idle", "indexing"], choices=["idle", "indexing", "hostile"],
                         help="hostile: each hostile request once, alone (not part of the default)")
     parser.add_argument("--keep-log", type=Path, help="copy the server's output here")

@@ -265,7 +265,8 @@ def watch(obj: dict, directory: str, max_file_size: int) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads of the waitress server.")
+@click.option("--threads", default=None, type=click.IntRange(1, 256),
+              help="App threads per server process (default: 2; more lengthen the slow requests under load).")
 @click.option("--processes", default=None, type=click.IntRange(1, 64),
               help="Server processes sharing the port (default: one per core, at most 4), since a process "
                    "searches on one core.")
@@ -274,7 +275,7 @@ def watch(obj: dict, directory: str, max_file_size: int) -> None:
 def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
-    from web.serving import DEFAULT_PROCESSES
+    from web.serving import DEFAULT_PROCESSES, DEFAULT_THREADS
     from web.serving import serve as serve_app
 
     def create():
@@ -284,4 +285,4 @@ def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: 
     if debug:
         create().run(host=host, port=port, debug=True)
     else:
-        serve_app(create, host, port, threads, processes or DEFAULT_PROCESSES)
+        serve_app(create, host, port, threads or DEFAULT_THREADS, processes or DEFAULT_PROCESSES)

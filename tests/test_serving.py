@@ -68,6 +68,19 @@ def test_serve_uses_one_process_per_core_by_default(index_dir):
     assert proc.returncode == 0 and "Traceback" not in output, output
 
 
+def test_serve_runs_two_app_threads_per_process_unless_told(index_dir):
+    """Each process: waitress's socket thread plus its app threads (2 by default, web/serving.py)."""
+    counts = {}
+    for args in ((), ("--threads", "5")):
+        proc, _ = start_server(index_dir, "--processes", "2", *args)
+        try:
+            counts[args] = sorted(len(os.listdir(f"/proc/{pid}/task")) for pid in children_of(proc.pid))
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=15)
+    assert counts == {(): [3, 3], ("--threads", "5"): [6, 6]}, counts
+
+
 def test_serve_with_two_processes_answers_from_both_and_stops_them_on_sigterm(index_dir):
     proc, port = start_server(index_dir, "--processes", "2")
     try:

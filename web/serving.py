@@ -27,6 +27,12 @@ def usable_cores() -> int:
 
 # One process per core, up to four: each process keeps its own caches (up to ~250 MB at 28k articles).
 DEFAULT_PROCESSES = max(1, min(4, usable_cores()))
+# Two app threads per process: one searches while the other waits on the page cache. More threads
+# share the GIL among more requests at once, so the slow ones (common words, long titles) are
+# slowed further by the fast ones: with 8 the load test's p95 was 381 ms idle and 436 ms while
+# indexing, with 2 it was 257 and 244 ms at higher throughput (docs/reliability.md). Waitress
+# reads and writes sockets in its own thread, so a slow client holds no app thread.
+DEFAULT_THREADS = 2
 
 
 def serve(create: Callable[[], Flask], host: str, port: int, threads: int, processes: int = 1) -> None:

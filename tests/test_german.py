@@ -127,3 +127,12 @@ def test_snippets_analyse_only_the_words_that_may_hold_a_query_term(tmp_path):
     assert "<mark>Leuchtturm</mark>" in hit.snippet.html()
     assert "Leuchtturm" in analyzed
     assert not analyzed & {"Zahlreiche", "Anwohner", "beobachteten", "gestern", "genau"}
+
+
+def test_did_you_mean_prefers_one_edit_unless_two_edits_are_far_more_common(tmp_path):
+    ix = build(tmp_path, [("Bericht A", "Der Titel steht fest."), ("Bericht B", "Die Tage werden kürzer."),
+                          ("Bericht C", "Zwei Tage später."), ("Bericht D", "Nach drei Tagen, am Tage danach.")])
+    with open_searcher(open_for_reading(ix)) as searcher:
+        assert run_query(searcher, build_request("Tite")).suggestion == "Titel"  # 1 edit; "Tage" is 2
+        assert run_query(searcher, build_request("Tege")).suggestion == "Tage"
+        assert run_query(searcher, build_request("Tx" * 30)).suggestion is None  # a paste, not a misspelling

@@ -93,13 +93,17 @@ def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
     if not terms:
         return []
     known = _analysed_words(analyzer)
+    rejected = _rejected_words(terms)
     spans = []
     for m in _WORD.finditer(text):
         word = m.group()
         found = known.get(word)
         if found is None:
+            if word in rejected:
+                continue
             if not _may_contain(word, terms):
-                continue  # not analysed nor kept: most words of a matching sentence are other words
+                rejected.add(word)  # not analysed nor kept: most words of a matching sentence are other words
+                continue
             found = tuple((t.startchar, t.endchar, t.text)
                           for t in analyzer(word, chars=True, mode="index", removestops=True))
             if len(known) >= _WORDS_PER_ANALYZER:
@@ -121,6 +125,18 @@ def _may_contain(word: str, terms: set[str]) -> bool:
     return any(t in digraphs or t in folded or t in lower for t in terms)
 
 
+def _rejected_words(terms: set[str]) -> set[str]:
+    """The words ``_may_contain`` has turned down for ``terms``: the hits of one search share
+    their words (and the next page's search its terms), so each is tested once."""
+    key = frozenset(terms)
+    found = _rejected.get(key)
+    if found is None or len(found) >= _WORDS_PER_ANALYZER:
+        if len(_rejected) >= 64:
+            _rejected.pop(next(iter(_rejected)), None)
+        found = _rejected[key] = set()
+    return found
+
+
 def _forms(text: str) -> tuple[str, str, str]:
     """``text`` lowered; with umlauts and ß folded; and with ae/oe/ue read as umlauts, as Snowball does."""
     lower = text.lower()
@@ -132,6 +148,7 @@ def _forms(text: str) -> tuple[str, str, str]:
 _WORD = re.compile(WORD_PATTERN)  # the tokenizer of every analyzer in indexer/analysis.py
 _WORDS_PER_ANALYZER = 200_000
 _analysed: dict[int, tuple[object, dict[str, tuple]]] = {}
+_rejected: dict[frozenset, set[str]] = {}
 
 
 def _analysed_words(analyzer) -> dict[str, tuple]:

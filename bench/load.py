@@ -2,7 +2,7 @@
 
     python -m bench.load --articles ../shared/data/fang-covid-real.jsonl.gz [--index-dir BUILT]
         [--clients 16] [--duration 60] [--max-requests 200000] [--new-articles 1000]
-        [--server-threads N] [--server-processes N] [--phases idle indexing hostile] [--json]
+        [--server-threads N] [--server-processes N] [--phases idle indexing hostile] [--client python|wrk] [--json]
 
 The server is the real one, ``newsearch serve`` (waitress) on 127.0.0.1, started as a subprocess
 over a *copy* of the index, so the indexing phase can add its articles again on every run. Without
@@ -26,6 +26,11 @@ must answer 200 or 4xx, never 5xx, and should be no slower than the load's p95.
 
 The client threads share the machine's cores with the server (and with the indexer): on a
 2-core box that is part of what is measured.
+
+``--client wrk`` drives the same URLs with wrk (``apt-get install wrk``; ``bench/load_wrk.lua``),
+a load generator in C, as a check that the figures are the server's and not the Python client's.
+wrk reports one set of figures per run, so in the indexing phase it runs from the indexer's start
+until the indexer ends (or ``--duration``): its figures are those of the requests while indexing.
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -267,6 +273,41 @@ def drive(port: int, urls: list[str], clients: int, duration: float, max_request
     return samples
 
 
+WRK_SCRIPT = ROOT / "bench" / "load_wrk.lua"
+
+
+def drive_wrk(port: int, urls: list[str], clients: int, duration: float, max_requests: int,
+              until: subprocess.Popen | None = None) -> Figures:
+    """The same load from wrk (C, epoll): ``clients`` keep-alive connections on 2 threads, ``urls``
+    round-robin, for ``duration`` s or ``max_requests`` answers; with ``until``, stopped (SIGINT,
+    after which wrk still reports) as soon as that process has ended."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk fehlt: apt-get install wrk (oder --client python)")
+    threads = min(2, clients)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        fh.write("\n".join(urls) + "\n")
+    env = dict(os.environ, URLS=fh.name, MAX_REQUESTS=str(-(-max_requests // threads)))
+    try:
+        proc = subprocess.Popen(["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(duration))}s",
+                                 "--timeout", "30s", "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if until is not None:
+            while proc.poll() is None and until.poll() is None:
+                time.sleep(0.05)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=duration + 60)[0]
+    finally:
+        os.unlink(fh.name)
+    found = [line for line in out.splitlines() if line.startswith('{"requests"')]
+    if not found:
+        raise RuntimeError(f"wrk gab keine Zahlen aus:\n{out}")
+    w = json.loads(found[-1])
+    seconds = w["duration_us"] / 1e6
+    ms = [round(w[key] / 1000, 1) for key in ("p50_us", "p95_us", "p99_us", "max_us")]
+    return Figures(w["requests"], round(seconds, 1), round(w["requests"] / seconds, 1), *ms, w["errors"])
+
+
 def time_exit(proc: subprocess.Popen, into: list[float]) -> None:
     """Wait for ``proc`` and note when it ended."""
     proc.wait()
@@ -306,7 +347,7 @@ def run(args) -> dict:
             out = {"articles": str(args.articles), "documents_matching_Test": before, "clients": args.clients,
                    "duration_s": args.duration, "max_requests": args.max_requests,
                    "server_threads": args.server_threads or "default", "server_processes": args.server_processes or "default",
-                   "cpus": os.cpu_count(), "phases": {}}
+                   "cpus": os.cpu_count(), "client": args.client, "phases": {}}
             for phase in args.phases:
                 if phase == "hostile":
                     out["phases"][phase] = ask_hostile(server.port)
@@ -323,18 +364,24 @@ def run(args) -> dict:
                     waiter = threading.Thread(target=time_exit, args=(indexer, indexer_ended), daemon=True)
                     waiter.start()
                 load_before = os.getloadavg()[0]
-                samples = drive(server.port, urls, args.clients, args.duration, args.max_requests)
+                if args.client == "wrk":
+                    # wrk reports one set of figures per run: while indexing, the run is the indexer's time
+                    fig = drive_wrk(server.port, urls, args.clients, args.duration, args.max_requests, until=indexer)
+                    during_fig = fig
+                else:
+                    samples = drive(server.port, urls, args.clients, args.duration, args.max_requests)
+                    fig = figures(samples)
                 # The 1-minute load average around the phase: other work on a shared machine shows here.
-                result = {"all": asdict(figures(samples)), "loadavg_1min": [round(load_before, 1),
-                                                                           round(os.getloadavg()[0], 1)]}
+                result = {"all": asdict(fig), "loadavg_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
                 if indexer is not None:
                     waiter.join(timeout=max(600, args.duration * 10))
                     code = indexer.wait(timeout=1)
                     indexer_log.close()
-                    during = [s for s in samples if indexer_started <= s.started < indexer_ended[0]]
+                    if args.client != "wrk":
+                        during_fig = figures([s for s in samples if indexer_started <= s.started < indexer_ended[0]])
                     found = server.get_json(f"/api/search?q={MARKER}&per_page=1")["total"]
                     result.update(
-                        while_indexer_ran=asdict(figures(during)),
+                        while_indexer_ran=asdict(during_fig),
                         indexer_seconds=round(indexer_ended[0] - indexer_started, 1),
                         indexer_exit=code,
                         indexer_output=(work / "index.log").read_text().strip().splitlines()[-1:],
@@ -352,7 +399,7 @@ def run(args) -> dict:
 
 
 def print_table(out: dict) -> None:
-    print(f"{out['clients']} Clients, bis {out['duration_s']:g} s oder {out['max_requests']} Anfragen je Phase, "
+    print(f"{out['clients']} Clients ({out['client']}), bis {out['duration_s']:g} s oder {out['max_requests']} Anfragen je Phase, "
           f"Server: {out['server_processes']} Prozess(e) à {out['server_threads']} Threads, {out['cpus']} CPUs")
     print(f"{'Phase':<26}{'Anfr.':>8}{'Anfr./s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'Fehler':>8}")
     for phase, result in out["phases"].items():
@@ -384,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-articles", type=int, default=1000)
     parser.add_argument("--server-threads", type=int, help="waitress threads (default: serve's default)")
     parser.add_argument("--server-processes", type=int, help="serve --processes (default: serve's default)")
+    parser.add_argument("--client", choices=["python", "wrk"], default="python",
+                        help="python: 16 threads of http.client (per-request samples); wrk: Debian's wrk with "
+                             "bench/load_wrk.lua (C; while indexing it runs exactly as long as the indexer)")
     parser.add_argument("--phases", nargs="+", default=["idle", "indexing"], choices=["idle", "indexing", "hostile"],
                         help="hostile: each hostile request once, alone (not part of the default)")
     parser.add_argument("--keep-log", type=Path, help="copy the server's output here")

@@ -421,3 +421,24 @@ def test_index_articles_into_empty_and_non_empty_index_gives_the_same_documents(
     index_articles(_api_articles("b")[:2], tmp_path / "empty", source="<more>")
     assert len(bulk_writers) == 2
     assert set(documents(tmp_path / "empty")) == {"a-1", "a-2", "a-3", "a-rel", "b-1", "b-2", "b-rel"}
+
+
+def test_watch_and_index_yield_the_cpu_to_searches_unless_told(tmp_path):
+    """`newsearch watch` (and `index`, the same option) runs at nice 10 by default, at --nice N if asked."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    seen = {}
+    for args in ((), ("--nice", "3"), ("--nice", "0")):
+        proc = subprocess.Popen([sys.executable, "-m", "newsearch", "--index-dir", str(tmp_path / "ix"), "watch",
+                                 str(inbox), *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 20
+            while b"Beobachte" not in (line := proc.stdout.readline()) and time.monotonic() < deadline:
+                assert line, "watch ended before it started watching"
+            own = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[16])
+            seen[args] = int(Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) - own
+        finally:
+            proc.terminate()
+            proc.wait(15)
+    room = 19 - int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[16])  # nice stops at 19
+    assert seen == {(): min(10, room), ("--nice", "3"): min(3, room), ("--nice", "0"): 0}, seen

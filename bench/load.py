@@ -367,7 +367,6 @@ def run(args) -> dict:
                 if args.client == "wrk":
                     # wrk reports one set of figures per run: while indexing, the run is the indexer's time
                     fig = drive_wrk(server.port, urls, args.clients, args.duration, args.max_requests, until=indexer)
-                    during_fig = fig
                 else:
                     samples = drive(server.port, urls, args.clients, args.duration, args.max_requests)
                     fig = figures(samples)
@@ -377,8 +376,8 @@ def run(args) -> dict:
                     waiter.join(timeout=max(600, args.duration * 10))
                     code = indexer.wait(timeout=1)
                     indexer_log.close()
-                    if args.client != "wrk":
-                        during_fig = figures([s for s in samples if indexer_started <= s.started < indexer_ended[0]])
+                    during_fig = fig if args.client == "wrk" else figures(
+                        [s for s in samples if indexer_started <= s.started < indexer_ended[0]])
                     found = server.get_json(f"/api/search?q={MARKER}&per_page=1")["total"]
                     result.update(
                         while_indexer_ran=asdict(during_fig),

@@ -73,14 +73,14 @@ def _may_match(text: str, count: int, needles: set[str]) -> list[bool]:
     The text is lowered and folded once, not sentence by sentence: folding changes letters only,
     never the punctuation the sentences end at, so each form splits into the same sentences.
     """
-    lower, folded, digraphs = _forms(text)
-    present = [n for n in needles if n in digraphs or n in folded or n in lower]
+    forms = _forms(text)
+    present = [n for n in needles if _occurs(n, forms)]
     if not present:
         return [False] * count
-    forms = [[m.group() for m in _SENTENCE.finditer(form) if m.group().strip()] for form in (lower, folded, digraphs)]
-    if any(len(sentences) != count for sentences in forms):  # not expected; then every sentence is analysed
+    split = [[m.group() for m in _SENTENCE.finditer(form) if m.group().strip()] for form in forms]
+    if any(len(sentences) != count for sentences in split):  # not expected; then every sentence is analysed
         return [True] * count
-    return [any(n in d or n in f or n in w for n in present) for w, f, d in zip(*forms)]
+    return [any(_occurs(n, sentence_forms) for n in present) for sentence_forms in zip(*split)]
 
 
 def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
@@ -121,8 +121,8 @@ def _may_contain(word: str, terms: set[str]) -> bool:
     Asked only of words not yet analysed, where it saves the analysis (stemming, compound
     splitting: about 50 µs a word); asked before the cache it would cost every word.
     """
-    lower, folded, digraphs = _forms(word)
-    return any(t in digraphs or t in folded or t in lower for t in terms)
+    forms = _forms(word)
+    return any(_occurs(t, forms) for t in terms)
 
 
 def _rejected_words(terms: set[str]) -> set[str]:
@@ -135,6 +135,13 @@ def _rejected_words(terms: set[str]) -> set[str]:
             _rejected.pop(next(iter(_rejected)), None)
         found = _rejected[key] = set()
     return found
+
+
+def _occurs(term: str, forms: tuple[str, str, str]) -> bool:
+    """Whether ``term`` is a substring of one of a text's ``_forms``: stems and compound parts are
+    substrings of the words they come from in one of them."""
+    lower, folded, digraphs = forms
+    return term in digraphs or term in folded or term in lower
 
 
 def _forms(text: str) -> tuple[str, str, str]:

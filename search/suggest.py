@@ -28,6 +28,9 @@ MAX_VARIANTS = 16
 # The words of one first letter per segment, kept for correcting: all letters of the 28k FANG
 # index would take ~80 MB; common letters stay, rare ones are read again (~70 ms for 't').
 VOCABULARY_CACHE_BYTES = 48 * 1024 * 1024
+MIN_CORRECTED_LENGTH = 4
+MAX_CORRECTED_LENGTH = 40  # longer is no misspelling but a paste; German compounds rarely pass 40
+EDIT_ODDS = 20  # how much likelier one edit is than two, in frequency
 
 
 def suggest_query(searcher, text: str, total: int, count: Callable[[str], int]) -> str | None:
@@ -126,9 +129,6 @@ def _words_from(leaf, first: str) -> list[str]:
     return [w.decode("utf-8") if isinstance(w, bytes) else w for w in leaf.expand_prefix(f.EXACT, first)]
 
 
-MIN_CORRECTED_LENGTH = 4
-EDIT_ODDS = 20
-MAX_CORRECTED_LENGTH = 40  # longer is no misspelling but a paste; German compounds rarely pass 40
 _vocabulary = PerSegment(VOCABULARY_CACHE_BYTES, lambda words: sum(len(w) + 56 for w in words))
 
 

@@ -435,10 +435,14 @@ def test_watch_and_index_yield_the_cpu_to_searches_unless_told(tmp_path):
             deadline = time.monotonic() + 20
             while b"Beobachte" not in (line := proc.stdout.readline()) and time.monotonic() < deadline:
                 assert line, "watch ended before it started watching"
-            own = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[16])
-            seen[args] = int(Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) - own
+            seen[args] = nice_of(proc.pid) - nice_of("self")
         finally:
             proc.terminate()
             proc.wait(15)
-    room = 19 - int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[16])  # nice stops at 19
+    room = 19 - nice_of("self")  # nice stops at 19
     assert seen == {(): min(10, room), ("--nice", "3"): min(3, room), ("--nice", "0"): 0}, seen
+
+
+def nice_of(pid) -> int:
+    """A process's nice value, field 19 of /proc/PID/stat (after the command name, which may hold spaces)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])

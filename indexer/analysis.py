@@ -197,7 +197,7 @@ _stem_word = Stemmer.Stemmer("german").stemWord
 _STOPPED: tuple = ((), (), (), ())
 
 
-class _TokenLexicon(dict):
+class TokenLexicon(dict):
     """Raw token -> what the chains make of it: ``(stems, forms, parts, steps)``.
 
     ``forms`` are the lower-cased words HyphenPartsFilter emits at index time (the joined whole,
@@ -205,29 +205,30 @@ class _TokenLexicon(dict):
     stemmed compound parts of the forms (compound_parts_analyzer), ``steps`` how far each stem's
     position is from the previous one (a hyphenated word's first part shares the whole's
     position). All four are empty for a stop word. German news repeats its vocabulary, so after
-    the first few hundred articles nearly every token is one lookup.
+    the first few hundred articles nearly every token is one lookup. ``make`` turns a raw
+    token into its entry (``indexer.bulk`` keeps one whose entries hold term numbers).
     """
 
-    older: dict = {}
+    def __init__(self, make, limit: int):
+        super().__init__()
+        self.make = make
+        self.limit = limit
+        self.older: dict = {}
 
     def __missing__(self, raw: str):
         # Two generations bound the memory: when this one is full it becomes the older one, and
         # words still in use move back on their next lookup, so only rare words are analysed again.
-        if len(self) > _LEXICON_LIMIT:
+        if len(self) > self.limit:
             self.older = dict(self)
             self.clear()
         entry = self.older.pop(raw, None)
         if entry is None:
-            entry = _lexicon_entry(raw)
+            entry = self.make(raw)
         self[raw] = entry
         return entry
 
 
-_LEXICON = _TokenLexicon()
-_LEXICON_LIMIT = 150_000  # entries a generation, about 50 MB
-
-
-def _lexicon_entry(raw: str) -> tuple:
+def lexicon_entry(raw: str) -> tuple:
     word = raw.lower()
     if word in STOP_WORDS:
         return _STOPPED
@@ -243,16 +244,17 @@ def _lexicon_entry(raw: str) -> tuple:
 
 
 STEMS, FORMS, PARTS, STEPS = (itemgetter(k) for k in range(4))  # fields of a lexicon entry
+_LEXICON = TokenLexicon(lexicon_entry, 150_000)  # entries a generation, about 50 MB
 
 
-def kept_entries(text: str) -> tuple[int, list[tuple]]:
+def kept_entries(text: str, lexicon: TokenLexicon = _LEXICON) -> tuple[int, list[tuple]]:
     """The lexicon entries of the words of ``text`` that are no stop words, and the token number
     of the first of them (the stop filter renumbers from there)."""
     tokens = _WORD.findall(text)
-    kept = list(filter(STEMS, map(_LEXICON.__getitem__, tokens)))
+    kept = list(filter(STEMS, map(lexicon.__getitem__, tokens)))
     first = 0
     if kept:
-        while not _LEXICON[tokens[first]][0]:
+        while not lexicon[tokens[first]][0]:
             first += 1
     return first, kept
 

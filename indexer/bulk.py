@@ -30,35 +30,38 @@ import struct
 import subprocess
 import sys
 import traceback
-import zlib
 from array import array
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import md5
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain
 from operator import itemgetter
 from pathlib import Path
 from pickle import dumps
 
+import numpy as np
 from whoosh import index
 from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import W3Codec, W3Segment, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.fields import ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.formats import Frequency, Positions
-from whoosh.system import pack_int, pack_uint, pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
+from indexer import blocks
 from indexer.analysis import (
     ANALYZER_VERSION,
     STEMS,
     STEPS,
+    TokenLexicon,
     compound_parts_analyzer,
     exact_analyzer,
     german_analyzer,
     kept_entries,
+    lexicon_entry,
 )
 from indexer.errors import NewsearchError
 
@@ -79,106 +82,79 @@ STEMMED_CHAIN = german_analyzer()
 EXACT_CHAIN = exact_analyzer()
 PARTS_CHAIN = compound_parts_analyzer()
 
+# Every term a build process meets gets a number, for the whole life of the process: tokens are
+# kept as arrays of numbers, and the texts are looked up once per segment, when it is written.
+_TERM_TEXTS: list[str] = []
+_TERM_NUMBERS: dict[str, int] = {}
 
-def index_positions(text: str, analysed: tuple[int, list[tuple]] | None = None) -> dict[str, list[int]]:
-    """Each term ``german_analyzer()`` indexes from ``text``, with its positions.
+
+def _term_number(term: str) -> int:
+    number = _TERM_NUMBERS.get(term)
+    if number is None:
+        number = _TERM_NUMBERS[term] = len(_TERM_TEXTS)
+        _TERM_TEXTS.append(term)
+    return number
+
+
+def _numbered_entry(raw: str) -> tuple:
+    """``analysis.lexicon_entry`` with term numbers in place of the stems, forms and parts."""
+    stems, forms, parts, steps = lexicon_entry(raw)
+    return tuple(map(_term_number, stems)), tuple(map(_term_number, forms)), tuple(map(_term_number, parts)), steps
+
+
+_NUMBERED = TokenLexicon(_numbered_entry, 150_000)  # entries a generation, about 50 MB
+
+
+def numbered_entries(text: str) -> tuple[int, list[tuple]]:
+    """``analysis.kept_entries`` of ``text``, numbered."""
+    return kept_entries(text, _NUMBERED)
+
+
+def token_positions(first: int, kept: list[tuple]) -> tuple[list[int], Iterable[int]]:
+    """The term numbers ``german_analyzer()`` indexes for the kept entries of a text, token by
+    token, and the position of each.
 
     Does the work of RegexTokenizer → LowercaseFilter → StopFilter (renumbering) →
     HyphenPartsFilter → GermanStemFilter in a few passes that run in C: the first kept word keeps
     its token number and each later one follows it; a hyphenated word gives its joined stem at
     its position and its parts at consecutive positions, pushing later words back.
-    ``analysed`` is ``kept_entries(text)`` if the caller has it already.
+    """
+    numbers = list(chain.from_iterable(map(STEMS, kept)))
+    if len(numbers) == len(kept):  # no hyphenated word with parts: one position per word
+        return numbers, range(first, first + len(numbers))
+    positions = accumulate(chain.from_iterable(map(STEPS, kept)), initial=first - 1)
+    next(positions)
+    return numbers, positions
+
+
+def index_positions(text: str) -> dict[str, list[int]]:
+    """Each term ``german_analyzer()`` indexes from ``text``, with its positions, as the build sees them.
 
     >>> index_positions("Die US-Botschaft in Moskau")
     {'usbotschaft': [1], 'us': [1], 'botschaft': [2], 'moskau': [3]}
     """
-    first, kept = analysed or kept_entries(text)
-    stems = list(chain.from_iterable(map(STEMS, kept)))
-    if len(stems) == len(kept):  # no hyphenated word with parts: one position per word
-        positions = range(first, first + len(stems))
-    else:
-        positions = accumulate(chain.from_iterable(map(STEPS, kept)), initial=first - 1)
-        next(positions)
     grouped: dict[str, list[int]] = {}
-    deque(map(list.append, map(grouped.setdefault, stems, iter(list, None)), positions), 0)
+    for number, position in zip(*token_positions(*numbered_entries(text))):
+        grouped.setdefault(_TERM_TEXTS[number], []).append(position)
     return grouped
 
 
 def index_counts(kept: Iterable[tuple], chain_number: int) -> Counter:
-    """Term frequencies from the kept lexicon entries of a text: ``chain_number`` 1 is
+    """Term frequencies from the numbered kept entries of a text: ``chain_number`` 1 is
     ``exact_analyzer()``, 2 ``compound_parts_analyzer()`` (both index frequencies only).
 
-    >>> index_counts(kept_entries("Die Botschaftsbesitz-Frage, die Botschaft")[1], 1)
+    >>> index_counts(numbered_entries("Die Botschaftsbesitz-Frage, die Botschaft")[1], 1)
     Counter({'botschaftsbesitzfrage': 1, 'botschaftsbesitz': 1, 'frage': 1, 'botschaft': 1})
     """
-    return Counter(chain.from_iterable(map(STEMS if chain_number == 0 else itemgetter(chain_number), kept)))
+    return Counter(map(_TERM_TEXTS.__getitem__, chain.from_iterable(map(itemgetter(chain_number), kept))))
 
 
 # --- writing one segment -------------------------------------------------------------------------
 
-_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
-# W3TermInfo.to_bytes for postings in the postings file: its struct, then offset and length
-_TERMINFO_EXTENT = struct.Struct(W3TermInfo._struct.format + "qi")
 _KEY_VALUE_LENGTHS = struct.Struct("!ii")  # filetables._lengths
 _HASH_POINTER = struct.Struct("!Iq")  # filetables._pointer
 _EMPTY_SLOT = _HASH_POINTER.pack(0, 0)
-# Blocks whose pickle is shorter than this are stored uncompressed (compression flag 0 in the
-# block info, which W3LeafMatcher honours): most terms have one block of a few dozen bytes, on
-# which zlib saves nothing.
-COMPRESS_FROM_BYTES = 512
-COMPRESSION_LEVEL = 1  # the block info records it; readers only ask whether it is 0
 _POSITIONS, _EXACT, _PARTS, _GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan
-_FLOATS: list[float] = []
-_FREQUENCY_VALUES: list[bytes] = []  # Frequency's posting value: the count as an unsigned int
-_ONE_POSITION: list[bytes] = []  # Positions.encode([p]) by p, shared by all single-position postings
-
-
-def _grow_tables(size: int) -> None:
-    for n in range(len(_FLOATS), size):
-        _FLOATS.append(float(n))
-        _FREQUENCY_VALUES.append(pack_uint(n))
-
-
-def _grow_one_position(size: int) -> None:
-    for p in range(len(_ONE_POSITION), size):
-        _ONE_POSITION.append(pack_uint(1) + dumps([p], 2))
-
-
-def _encode_positions(positions: list[int]) -> bytes:
-    """``Positions.encode``: the count, then the pickled position deltas."""
-    deltas = [positions[0]]
-    deltas += [b - a for a, b in zip(positions, positions[1:])]
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
-
-
-def _last(positions: list[int]) -> int:
-    return positions[-1]
-
-
-_grow_tables(4096)
-_grow_one_position(4096)
-
-
-def _compress(data: bytes) -> bytes:
-    """A zlib stream that ``zlib.decompress`` reads like any other: level 1, a 4 KB window and
-    small hash tables, because setting up zlib's default 256 KB of state costs more than
-    compressing a posting block (rarely over 4 KB), and level 3 saves 2% more for 40% more time."""
-    compressor = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, 12, 4)
-    return compressor.compress(data) + compressor.flush()
-
-
-def _pickle_block(data: tuple) -> bytes:
-    """``pickle.dumps(data, 3)`` without the memo (the block holds no shared objects that need
-    it): half the time for a full block."""
-    _BLOCK_BUFFER.seek(0)
-    _BLOCK_BUFFER.truncate()
-    _BLOCK_PICKLER.dump(data)
-    return _BLOCK_BUFFER.getvalue()
-
-
-_BLOCK_BUFFER = io.BytesIO()
-_BLOCK_PICKLER = pickle.Pickler(_BLOCK_BUFFER, 3)
-_BLOCK_PICKLER.fast = True
 
 
 def fused_plan(field) -> int:
@@ -232,12 +208,64 @@ class _TermTable(OrderedHashWriter):
             dbfile.write(b"".join(table))
 
 
+class _Tokens:
+    """One fused field's tokens in a segment, in document order: term numbers, positions (for a
+    positions field) and how many tokens each document gave. About 12 bytes a token."""
+
+    __slots__ = ("numbers", "positions", "docs", "counts")
+
+    def __init__(self, positional: bool):
+        self.numbers = array("I")
+        self.positions = array("I") if positional else None
+        self.docs = array("I")
+        self.counts = array("I")
+
+    def postings(self, prefix: bytes) -> blocks.FieldPostings | None:
+        """The tokens grouped into postings, in term order (terms sorted as Whoosh sorts keys:
+        UTF-8 bytes, which is code point order)."""
+        numbers = np.frombuffer(self.numbers, np.uint32)
+        if not len(numbers):
+            return None
+        seen = np.zeros(len(_TERM_TEXTS), bool)
+        seen[numbers] = True
+        present = np.flatnonzero(seen)
+        texts = [_TERM_TEXTS[n] for n in present.tolist()]
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        rank = np.zeros(len(_TERM_TEXTS), np.int64)
+        rank[present[order]] = np.arange(len(order))
+        keys = rank[numbers]
+        del seen, rank
+        # Stable: within a term, tokens stay in document and position order
+        tokens = np.argsort(keys, kind="stable")
+        keys = keys[tokens]
+        docs = np.repeat(np.frombuffer(self.docs, np.uint32), np.frombuffer(self.counts, np.uint32))[tokens]
+        new_posting = np.ones(len(keys), bool)
+        new_posting[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        posting_starts = np.flatnonzero(new_posting)
+        del new_posting
+        freqs = np.diff(posting_starts, append=len(keys))
+        new_term = np.ones(len(posting_starts), bool)
+        new_term[1:] = keys[posting_starts[1:]] != keys[posting_starts[:-1]]
+        term_starts = np.append(np.flatnonzero(new_term), len(posting_starts))
+        values = None
+        if self.positions is not None:
+            positions = np.frombuffer(self.positions, np.uint32)[tokens].astype(np.int64)
+            values = blocks.pickled_position_values(positions, posting_starts, freqs)
+        return blocks.FieldPostings(
+            terms=[prefix + texts[i].encode("utf-8") for i in order],
+            term_starts=term_starts,
+            docs=docs[posting_starts].astype(np.int64),
+            freqs=freqs,
+            values=values,
+        )
+
+
 class _SegmentBuilder:
     """Writes one segment from documents added in order: ``SegmentWriter`` without its pool.
 
-    Postings are kept per field and term as flat lists: ``[doc, weight, value, ...]`` for
-    positions, ``[doc, freq, ...]`` for the counted fields, ``[doc, (weight, value), ...]`` for
-    the rest; shared floats, counts and single-position values keep them small.
+    The fused fields (see ``fused_plan``) keep their tokens as arrays (``_Tokens``), written by
+    ``indexer.blocks`` at the end. Any other indexed field keeps Whoosh's postings per term as
+    a flat list ``[doc, (weight, value), ...]``: those are the few keyword fields.
     """
 
     def __init__(self, schema, storage: FileStorage, indexname: str):
@@ -246,14 +274,15 @@ class _SegmentBuilder:
         codec = default_codec()
         if not isinstance(codec, W3Codec):
             raise BulkWriteError(f"bulk writing knows the whoosh3 codec only, not {codec!r}")
-        self.blocklimit = codec._blocklimit
-        self.compression = codec._compression
+        if codec._blocklimit != blocks.BLOCK_LIMIT:
+            raise BulkWriteError(f"bulk writing writes blocks of {blocks.BLOCK_LIMIT}, not {codec._blocklimit}")
         self.segment = codec.new_segment(storage, indexname)
         self.perdoc = codec.per_document_writer(storage, self.segment)
         self.docnum = 0
-        self.posting_count = 0  # postings held in memory so far
+        self.posting_count = 0  # tokens and postings held in memory so far
         self.plans = {name: fused_plan(field) for name, field in schema.items() if field.indexed}
-        self.postings: dict[str, dict] = {name: {} for name in self.plans}
+        self.tokens = {name: _Tokens(plan == _POSITIONS) for name, plan in self.plans.items() if plan != _GENERIC}
+        self.postings: dict[str, dict] = {name: {} for name, plan in self.plans.items() if plan == _GENERIC}
         # field name -> length byte of each document (0 = none), for the block length statistics
         self.length_bytes = {name: array("B") for name, field in schema.items() if field.scorable}
         for name, field in schema.items():
@@ -287,29 +316,21 @@ class _SegmentBuilder:
                         terms[tbytes] = [docnum, (weight, vbytes)]
                     else:
                         found += (docnum, (weight, vbytes))
-            elif plan == _POSITIONS:
-                grouped = index_positions(value, analysed[value])
-                freqs = list(map(len, grouped.values()))
-                length = sum(freqs)
-                self.posting_count += len(freqs)
-                if length:
-                    self._grow(freqs)
-                    one = _ONE_POSITION
-                    if len(one) <= max(grouped.values(), key=_last)[-1]:
-                        _grow_one_position(max(grouped.values(), key=_last)[-1] + 1)
-                    values = [one[p[0]] if len(p) == 1 else _encode_positions(p) for p in grouped.values()]
-                    terms = self.postings[name]
-                    slots = map(terms.setdefault, grouped, iter(list, None))
-                    deque(map(list.extend, slots, zip(repeat(docnum), map(_FLOATS.__getitem__, freqs), values)), 0)
             else:
-                counts = index_counts(analysed[value][1], plan) if isinstance(value, str) else Counter(value)
-                length = counts.total()
-                self.posting_count += len(counts)
+                tokens = self.tokens[name]
+                if plan == _POSITIONS:
+                    numbers, positions = token_positions(*analysed[value])
+                    tokens.positions.extend(positions)
+                elif isinstance(value, str):
+                    numbers = list(chain.from_iterable(map(itemgetter(plan), analysed[value][1])))
+                else:  # a list of terms: each one token, as Whoosh indexes a list
+                    numbers = list(map(_term_number, value))
+                length = len(numbers)
                 if length:
-                    self._grow(counts.values())
-                    terms = self.postings[name]
-                    slots = map(terms.setdefault, counts, iter(list, None))
-                    deque(map(list.extend, slots, zip(repeat(docnum), counts.values())), 0)
+                    tokens.numbers.extend(numbers)
+                    tokens.docs.append(docnum)
+                    tokens.counts.append(length)
+                    self.posting_count += length
             perdoc.add_field(name, field, value if field.stored else None, length)
             if field.scorable:
                 lengths = self.length_bytes[name]
@@ -322,7 +343,7 @@ class _SegmentBuilder:
         self.docnum += 1
 
     def _analyse(self, fields: dict) -> dict:
-        """``kept_entries`` of every text a fused plan indexes, each distinct text once.
+        """``numbered_entries`` of every text a fused plan indexes, each distinct text once.
 
         A counted field's text that is the newline-join of the document's positional texts
         (``article_document`` builds ``exact`` and ``parts`` that way) reuses their entries:
@@ -342,7 +363,7 @@ class _SegmentBuilder:
             elif plan == _POSITIONS or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
                 raise BulkWriteError(f"field {name!r} takes a string or a list of strings, not {value!r}")
         for value in positional:
-            analysed[value] = kept_entries(value)
+            analysed[value] = numbered_entries(value)
         for value in counted:
             if analysed[value] is not None:
                 continue
@@ -350,14 +371,15 @@ class _SegmentBuilder:
             if texts and texts[0][0] >= 0 and "\n".join(text for _, text in texts) == value:
                 analysed[value] = (0, list(chain.from_iterable(analysed[text][1] for _, text in texts)))
             else:
-                analysed[value] = kept_entries(value)
+                analysed[value] = numbered_entries(value)
         return analysed
 
-    @staticmethod
-    def _grow(freqs) -> None:
-        top = max(freqs)
-        if top >= len(_FLOATS):
-            _grow_tables(top + 1)
+    def _lengths(self, name: str) -> array | None:
+        """The field's length byte of every document of the segment."""
+        length_bytes = self.length_bytes.get(name)
+        if length_bytes is not None and len(length_bytes) < self.docnum:
+            length_bytes.frombytes(bytes(self.docnum - len(length_bytes)))
+        return length_bytes
 
     def finish(self):
         """Write the postings and the term table, assemble the segment file; returns the segment."""
@@ -366,79 +388,44 @@ class _SegmentBuilder:
         table = _TermTable(segment.create_file(self.storage, W3Codec.TERMS_EXT))
         fieldmap = table.extras["fieldmap"] = {}
         postfile = segment.create_file(self.storage, W3Codec.POSTS_EXT)
-        for name in sorted(self.postings):
-            terms = self.postings[name]
-            if terms:
+        for name in sorted(self.plans):
+            if name in self.tokens:
+                prefix = pack_ushort(len(fieldmap))
+                postings = self.tokens.pop(name).postings(prefix)
+                if postings is None:
+                    continue
                 fieldmap[name] = len(fieldmap)
-                self._write_field(name, terms, table, postfile)
-                terms.clear()
+                lengths = np.frombuffer(self._lengths(name), np.uint8)
+                table.add_sorted(postings.terms, blocks.write_field(postings, lengths, prefix, postfile))
+                del postings
+            elif self.postings[name]:
+                fieldmap[name] = len(fieldmap)
+                self._write_generic_field(name, self.postings.pop(name), table, postfile)
         table.close()
         postfile.close()
         segment.set_doc_count(self.docnum)
         segment.create_compound_file(self.storage)
         return segment
 
-    def _write_field(self, name: str, terms: dict, table: _TermTable, postfile) -> None:
-        """All terms of one field, in key order, as ``W3FieldWriter`` and ``W3PostingsWriter`` write them.
-
-        Two deliberate differences in the bytes, none in what a reader gets: the block data is
-        pickled with protocol 3, not 2 (``W3LeafMatcher`` unpickles whatever protocol; 2 spells
-        each bytes value as a call to ``_codecs.encode``, 5x slower both ways), and blocks smaller
-        than ``COMPRESS_FROM_BYTES`` are stored uncompressed.
-        """
-        plan = self.plans[name]
+    def _write_generic_field(self, name: str, terms: dict, table: _TermTable, postfile) -> None:
+        """All terms of a field Whoosh analysed, in key order, as ``W3FieldWriter`` and
+        ``W3PostingsWriter`` write them (the block data pickled with protocol 3, not 2, which
+        ``W3LeafMatcher`` reads alike; small blocks uncompressed: see ``indexer.blocks``)."""
         fixedsize = self.schema[name].format.fixed_value_size()
         value_kind = "list" if fixedsize is None or fixedsize < 0 else ("none" if fixedsize == 0 else "joined")
-        length_bytes = self.length_bytes.get(name)
-        if length_bytes is not None and len(length_bytes) < self.docnum:
-            length_bytes.frombytes(bytes(self.docnum - len(length_bytes)))
+        length_bytes = self._lengths(name)
         lookup_length = length_bytes.__getitem__ if length_bytes is not None else None
         prefix = pack_ushort(table.extras["fieldmap"][name])
-        limit, compress_from = self.blocklimit, COMPRESS_FROM_BYTES
-        floats, frequency_values = _FLOATS, _FREQUENCY_VALUES
-        pack_terminfo = _TERMINFO_EXTENT.pack
+        limit = blocks.BLOCK_LIMIT
+        pack_terminfo = blocks.TERMINFO_EXTENT.pack
         offset = postfile.tell()
         keys, infos, chunks = [], [], []
         for term in sorted(terms):
             flat = terms.pop(term)  # frees the postings as they are written
-            keys.append(prefix + (term.encode("utf-8") if plan != _GENERIC else term))
-            if len(flat) <= 3 and (len(flat) == 2 or plan == _POSITIONS):
-                # One posting: the common case (most terms occur in one document), spelled out
-                doc = flat[0]
-                if plan == _POSITIONS:
-                    weight, value = flat[1], flat[2]
-                elif plan == _GENERIC:
-                    weight, value = array("f", [flat[1][0]])[0], flat[1][1]
-                else:
-                    weight, value = floats[flat[1]], frequency_values[flat[1]]
-                length = lookup_length(doc) if lookup_length else 0
-                if value_kind == "list":
-                    mini_values = (value,) if value else ()
-                else:
-                    mini_values = None if value_kind == "none" else value
-                data = dumps(((doc,), None if weight == 1.0 else weight, mini_values), 3)
-                comp = 0
-                if len(data) >= compress_from:
-                    data = _compress(data)
-                    comp = COMPRESSION_LEVEL
-                max_weight = weight if weight > 0 else 0
-                info = dumps((1, doc, max_weight, comp, length, length), 2)
-                blocklength = len(info) + len(data)
-                chunks += (_MAGIC, pack_int(-blocklength), info, data)
-                infos.append(pack_terminfo(False, weight, 1, length, length, max_weight, doc, doc,
-                                           offset, 8 + blocklength))
-                offset += 8 + blocklength
-                continue
-            if plan == _POSITIONS:
-                ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
-            elif plan == _GENERIC:
-                ids, pairs = flat[0::2], flat[1::2]
-                weights = list(array("f", [w for w, _ in pairs]))  # the float32 block array's values
-                values = [v for _, v in pairs]
-            else:
-                ids, freqs = flat[0::2], flat[1::2]
-                weights = list(map(floats.__getitem__, freqs))
-                values = list(map(frequency_values.__getitem__, freqs))
+            keys.append(prefix + term)
+            ids, pairs = flat[0::2], flat[1::2]
+            weights = list(array("f", [w for w, _ in pairs]))  # the float32 block array's values
+            values = [v for _, v in pairs]
             count = len(ids)
             start_offset = offset
             chunks.append(_MAGIC)
@@ -447,12 +434,9 @@ class _SegmentBuilder:
             min_byte = max_byte = 0
             max_weight = 0
             for start in range(0, count, limit):
-                if count <= limit:
-                    block_ids, block_weights, block_values = ids, weights, values
-                else:
-                    block_ids = ids[start:start + limit]
-                    block_weights = weights[start:start + limit]
-                    block_values = values[start:start + limit]
+                block_ids = ids[start:start + limit]
+                block_weights = weights[start:start + limit]
+                block_values = values[start:start + limit]
                 n = len(block_ids)
                 first = block_weights[0]
                 deltas = [block_ids[0]]
@@ -477,9 +461,9 @@ class _SegmentBuilder:
                     mini_values = b"".join(block_values)
                 data = _pickle_block((tuple(deltas), mini_weights, mini_values))
                 comp = 0
-                if len(data) >= compress_from:
-                    data = _compress(data)
-                    comp = COMPRESSION_LEVEL
+                if len(data) >= blocks.COMPRESS_FROM_BYTES:
+                    data = blocks.compress(data)
+                    comp = blocks.COMPRESSION_LEVEL
                 info = dumps((n, block_ids[-1], block_max_weight, comp, block_min, block_max), 2)
                 blocklength = len(info) + len(data)
                 chunks += (pack_int(-blocklength if start + limit >= count else blocklength), info, data)
@@ -496,11 +480,24 @@ class _SegmentBuilder:
                     max_weight = block_max_weight
             infos.append(pack_terminfo(False, total_weight, count, min_byte, max_byte, max_weight, ids[0], ids[-1],
                                        start_offset, offset - start_offset))
-            if len(chunks) >= 200_000:
-                postfile.write(b"".join(chunks))
-                chunks.clear()
         postfile.write(b"".join(chunks))
         table.add_sorted(keys, infos)
+
+
+_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
+
+
+def _pickle_block(data: tuple) -> bytes:
+    """``pickle.dumps(data, 3)`` without the memo (the block holds no shared objects that need it)."""
+    _BLOCK_BUFFER.seek(0)
+    _BLOCK_BUFFER.truncate()
+    _BLOCK_PICKLER.dump(data)
+    return _BLOCK_BUFFER.getvalue()
+
+
+_BLOCK_BUFFER = io.BytesIO()
+_BLOCK_PICKLER = pickle.Pickler(_BLOCK_BUFFER, 3)
+_BLOCK_PICKLER.fast = True
 
 
 # --- the bulk writer: spool the documents, build the segments, commit ----------------------------

@@ -89,50 +89,62 @@ def split_compound(word: str) -> tuple[tuple[int, int], ...]:
     return tuple((origin[a], origin[b - 1] + 1) for a, b in _best_split("".join(folded)))
 
 
+def _part_vocabulary() -> dict[str, float]:
+    """The words that may be parts: frequent enough and not in ``NOT_PARTS``. Only they can take
+    part in a split (a part below ``MIN_PART_ZIPF`` never does), so one lookup here answers both
+    questions ``vocabulary()`` and ``NOT_PARTS`` would."""
+    global _parts
+    if _parts is None:
+        _parts = {word: zipf for word, zipf in vocabulary().items() if zipf >= MIN_PART_ZIPF and word not in NOT_PARTS}
+    return _parts
+
+
+_parts: dict[str, float] | None = None
+
+
 @lru_cache(maxsize=100_000)  # about 35 MB: each bulk build process holds one
 def _best_split(word: str) -> tuple[tuple[int, int], ...]:
-    vocab = vocabulary()
-    whole = vocab.get(word, 0.0)
+    """Koehn & Knight's search over two and three parts, as plain loops (this runs for every
+    distinct long word a build meets): first parts in order of their end, each linking element,
+    then the rest as head, then the rest cut once more. The first best score wins."""
+    whole = vocabulary().get(word, 0.0)
     if whole >= MAX_WHOLE_ZIPF:
         return ()
-    best: tuple[float, tuple[tuple[int, int], ...]] = (whole + MARGIN, ())
-    for parts, score_sum in _splits(word, 0, MAX_PARTS, vocab):
-        score = score_sum / len(parts) - EXTRA_PART_COST * (len(parts) - 2)
-        if score > best[0]:
-            best = (score, parts)
-    return best[1]
-
-
-def _part_zipf(part: str, vocab: dict[str, float], min_len: int = MIN_PART) -> float:
-    if len(part) < min_len or part in NOT_PARTS:
-        return 0.0
-    return vocab.get(part, 0.0)
-
-
-def _head_zipf(rest: str, vocab: dict[str, float], min_len: int) -> float:
-    """How known a compound's last part is, allowing it to carry an inflection ending."""
-    best = _part_zipf(rest, vocab, min_len)
-    for ending in HEAD_ENDINGS:
-        if rest.endswith(ending):
-            best = max(best, _part_zipf(rest[: -len(ending)], vocab, min_len))
+    parts = _part_vocabulary()
+    best_score, best = whole + MARGIN, ()
+    size = len(word)
+    for end in range(MIN_PART, size - MIN_PART + 1):
+        first = parts.get(word[:end])
+        if first is None:
+            continue
+        for link in LINKS:
+            middle = end + len(link)
+            if (link and not word.startswith(link, end)) or size - middle < MIN_HEAD_AFTER_LINK:
+                continue
+            head = _head_zipf(word, middle, MIN_HEAD_AFTER_LINK if link else MIN_PART, parts)
+            if head and (first + head) / 2 > best_score:
+                best_score, best = (first + head) / 2, ((0, end), (middle, size))
+            for end2 in range(middle + MIN_PART, size - MIN_PART + 1):
+                second = parts.get(word[middle:end2])
+                if second is None:
+                    continue
+                for link2 in LINKS:
+                    last = end2 + len(link2)
+                    if (link2 and not word.startswith(link2, end2)) or size - last < MIN_HEAD_AFTER_LINK:
+                        continue
+                    head = _head_zipf(word, last, MIN_HEAD_AFTER_LINK if link2 else MIN_PART, parts)
+                    score = (first + (second + head)) / 3 - EXTRA_PART_COST  # summed as Koehn & Knight's recursion did
+                    if head and score > best_score:
+                        best_score, best = score, ((0, end), (middle, end2), (last, size))
     return best
 
 
-def _splits(word: str, start: int, budget: int, vocab: dict[str, float], linked: bool = False):
-    """Every way to cut ``word[start:]`` into at most ``budget`` known parts, with their Zipf sum."""
-    if start > 0:
-        head = _head_zipf(word[start:], vocab, MIN_HEAD_AFTER_LINK if linked else MIN_PART)
-        if head >= MIN_PART_ZIPF:
-            yield ((start, len(word)),), head
-    if budget < 2:
-        return
-    for end in range(start + MIN_PART, len(word) - MIN_PART + 1):
-        zipf = _part_zipf(word[start:end], vocab)
-        if zipf < MIN_PART_ZIPF:
-            continue
-        for link in LINKS:
-            nxt = end + len(link)
-            if (link and not word.startswith(link, end)) or len(word) - nxt < MIN_HEAD_AFTER_LINK:
-                continue
-            for tail, tail_sum in _splits(word, nxt, budget - 1, vocab, linked=bool(link)):
-                yield ((start, end), *tail), zipf + tail_sum
+def _head_zipf(word: str, start: int, min_len: int, parts: dict[str, float]) -> float:
+    """How known a compound's last part ``word[start:]`` is, allowing it to carry an inflection
+    ending; 0 if it cannot be a part."""
+    rest = word[start:]
+    best = parts.get(rest, 0.0) if len(rest) >= min_len else 0.0
+    for ending in HEAD_ENDINGS:
+        if rest.endswith(ending) and len(rest) - len(ending) >= min_len:
+            best = max(best, parts.get(rest[: -len(ending)], 0.0))
+    return best

@@ -13,7 +13,7 @@ from whoosh import index
 
 from indexer import schema as f
 from indexer.analysis import compound_parts_analyzer, exact_analyzer, german_analyzer, searchable_terms
-from indexer.bulk import BulkWriteError, BulkWriter, index_counts, index_positions, kept_entries, write_documents
+from indexer.bulk import BulkWriteError, BulkWriter, index_counts, index_positions, numbered_entries, write_documents
 from indexer.formats import read_articles
 from indexer.jsonl import article_from_record
 from indexer.schema import build_schema
@@ -121,7 +121,7 @@ def test_fused_index_terms_are_what_the_chains_index():
         for term, pos, _, _ in chain_tokens("stemmed", text):
             positions.setdefault(term, []).append(pos)
         assert index_positions(text) == positions, text
-        kept = kept_entries(text)[1]
+        kept = numbered_entries(text)[1]
         assert index_counts(kept, 1) == Counter(t for t, *_ in chain_tokens("exact", text)), text
         assert index_counts(kept, 2) == Counter(t for t, *_ in chain_tokens("parts", text)), text
         assert (list(index_counts(kept, 1).elements()), list(index_counts(kept, 2).elements())) == tuple(

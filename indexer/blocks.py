@@ -43,6 +43,7 @@ _MARK, _APPEND, _APPENDS, _STOP = ord("("), ord("a"), ord("e"), ord(".")
 _LIST_HEAD = np.frombuffer(b"\x80\x02]q\x00", np.uint8)  # PROTO 2, EMPTY_LIST, BINPUT 0
 _TUPLE_END = (b"", b"\x85", b"\x86", b"\x87")  # TUPLE1..3 after that many items
 _BATCHSIZE = 1000  # the pickler appends a list's items in batches of this many
+_TERMS_A_BATCH = 20_000
 
 
 def compress(data: bytes) -> bytes:
@@ -54,15 +55,20 @@ def compress(data: bytes) -> bytes:
 
 
 def _offsets(widths: np.ndarray) -> np.ndarray:
-    """Where each item starts, and the total as a last entry."""
-    starts = np.zeros(len(widths) + 1, np.int64)
+    """Where each item starts, and the total as a last entry: int32 when that is enough (a
+    segment's arrays always are; half the memory of int64)."""
+    dtype = np.int32 if int(widths.sum(dtype=np.int64)) < 2**31 else np.int64
+    starts = np.zeros(len(widths) + 1, dtype)
     np.cumsum(widths, out=starts[1:])
     return starts
 
 
 def _int_widths(values: np.ndarray) -> np.ndarray:
     """Bytes the pickle of each non-negative int (below 2**31) takes: BININT1, BININT2 or BININT."""
-    return np.where(values < 256, 2, np.where(values < 65536, 3, 5))
+    widths = np.full(len(values), 2, np.uint8)
+    widths[values >= 256] = 3
+    widths[values >= 65536] = 5
+    return widths
 
 
 def _put_ints(buf: np.ndarray, at: np.ndarray, values: np.ndarray, widths: np.ndarray) -> None:
@@ -87,16 +93,16 @@ def _put_bytes_header(buf: np.ndarray, at: np.ndarray, lengths: np.ndarray, widt
         buf[where + 1 + k] = (length >> (8 * k)) & 255
 
 
-def pickled_ints(values: np.ndarray) -> tuple[bytes, list[int]]:
+def pickled_ints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
     """Each value's pickle opcode, one after another, and where each starts (plus the end)."""
     widths = _int_widths(values)
     starts = _offsets(widths)
     buf = np.empty(starts[-1], np.uint8)
     _put_ints(buf, starts[:-1], values, widths)
-    return buf.tobytes(), starts.tolist()
+    return buf.tobytes(), starts
 
 
-def pickled_position_values(positions: np.ndarray, posting_starts: np.ndarray, freqs: np.ndarray) -> tuple[bytes, list[int]]:
+def pickled_position_values(positions: np.ndarray, posting_starts: np.ndarray, freqs: np.ndarray) -> tuple[bytes, np.ndarray]:
     """Each posting's value as a pickled bytes item of a block: ``Positions.encode(positions)``,
     that is the count as an unsigned int and the pickled list of position deltas (protocol 2),
     preceded by the opcode and length that put it in the block's pickle.
@@ -104,19 +110,20 @@ def pickled_position_values(positions: np.ndarray, posting_starts: np.ndarray, f
     ``positions`` holds every token's position, posting after posting; ``posting_starts`` the
     index of each posting's first token there; ``freqs`` its token count.
     """
-    deltas = positions.astype(np.int64)
+    deltas = positions.astype(np.int32)
     deltas[1:] -= positions[:-1]
     deltas[posting_starts] = positions[posting_starts]
     widths = _int_widths(deltas)
-    item_bytes = np.add.reduceat(widths, posting_starts) if len(widths) else widths
+    item_bytes = np.add.reduceat(widths, posting_starts, dtype=np.int32)
     several = freqs > 1
     # count (4) + list head (5) + MARK if several + items + APPEND(S) + STOP
-    value_lengths = 4 + 5 + several + item_bytes + 2
+    value_lengths = item_bytes + several
+    value_lengths += 4 + 5 + 2
     big = np.flatnonzero(freqs > _BATCHSIZE)  # the pickler batches these: written by pickle below
     exact = {int(p): _encode_positions(positions[posting_starts[p]:posting_starts[p] + freqs[p]]) for p in big}
     for p, value in exact.items():
         value_lengths[p] = len(value)
-    header_widths = np.where(value_lengths < 256, 2, 5)
+    header_widths = np.where(value_lengths < 256, np.int32(2), np.int32(5))
     starts = _offsets(header_widths + value_lengths)
     buf = np.empty(starts[-1], np.uint8)
     at = starts[:-1]
@@ -128,16 +135,17 @@ def pickled_position_values(positions: np.ndarray, posting_starts: np.ndarray, f
         buf[value_at + 4 + k] = byte
     buf[value_at[several] + 9] = _MARK
     items_at = value_at + 9 + several
-    token_starts = _offsets(widths)
-    posting_of_token = np.repeat(np.arange(len(freqs)), freqs)
-    token_at = items_at[posting_of_token] + token_starts[:-1] - token_starts[posting_starts][posting_of_token]
+    # Where each token's item goes: its posting's first item, plus the items before it there
+    token_at = _offsets(widths)[:-1]
+    token_at += np.repeat(items_at - token_at[posting_starts], freqs)
     _put_ints(buf, token_at, deltas, widths)
+    del token_at
     end = items_at + item_bytes
     buf[end] = np.where(several, _APPENDS, _APPEND)
     buf[end + 1] = _STOP
     for p, value in exact.items():
         buf[value_at[p]:value_at[p] + len(value)] = np.frombuffer(value, np.uint8)
-    return buf.tobytes(), starts.tolist()
+    return buf.tobytes(), starts
 
 
 def _encode_positions(positions: np.ndarray) -> bytes:
@@ -160,7 +168,7 @@ class FieldPostings:
     term_starts: np.ndarray
     docs: np.ndarray
     freqs: np.ndarray
-    values: tuple[bytes, list[int]] | None  # None: Frequency values (the packed counts)
+    values: tuple[bytes, np.ndarray] | None  # None: Frequency values (the packed counts)
 
 
 def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes, postfile) -> list[bytes]:
@@ -193,62 +201,73 @@ def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes
     else:
         value_bytes, value_at = postings.values
     lengths = length_bytes[docs]
-    block_max = np.maximum.reduceat(freqs, block_starts).tolist()
-    block_min = np.minimum.reduceat(freqs, block_starts).tolist()
-    block_len_min = np.minimum.reduceat(lengths, block_starts).tolist()
-    block_len_max = np.maximum.reduceat(lengths, block_starts).tolist()
-    term_weight = np.add.reduceat(freqs, term_starts[:-1]).tolist()
-    term_max = np.maximum.reduceat(freqs, term_starts[:-1]).tolist()
-    term_len_min = np.minimum.reduceat(lengths, term_starts[:-1]).tolist()
-    term_len_max = np.maximum.reduceat(lengths, term_starts[:-1]).tolist()
-    doc_list = docs.tolist()
-    starts_list, ends_list = block_starts.tolist(), block_ends.tolist()
-    first_block_list = first_block.tolist()
+    per_block = [
+        np.maximum.reduceat(freqs, block_starts), np.minimum.reduceat(freqs, block_starts),
+        np.minimum.reduceat(lengths, block_starts), np.maximum.reduceat(lengths, block_starts),
+        docs[block_ends - 1], block_starts, block_ends, id_at[block_starts], id_at[block_ends],
+    ]
+    if value_at is not None:
+        per_block += [value_at[block_starts], value_at[block_ends]]
+    per_term = [
+        np.add.reduceat(freqs, term_starts[:-1]), np.maximum.reduceat(freqs, term_starts[:-1]),
+        np.minimum.reduceat(lengths, term_starts[:-1]), np.maximum.reduceat(lengths, term_starts[:-1]),
+        docs[term_starts[:-1]], docs[term_starts[1:] - 1], counts,
+    ]
+    del lengths, deltas, id_at, block_term
     pack_terminfo = TERMINFO_EXTENT.pack
     dumps, tuple_end = pickle.dumps, _TUPLE_END
     offset = postfile.tell()
-    infos, chunks = [], []
-    for t, count in enumerate(counts.tolist()):
-        term_offset = offset
-        chunks.append(_MAGIC)
-        offset += 4
-        last_block = first_block_list[t + 1] - 1
-        for b in range(first_block_list[t], last_block + 1):
-            s, e = starts_list[b], ends_list[b]
-            n = e - s
-            top, low = block_max[b], block_min[b]
-            ids = id_bytes[id_at[s]:id_at[e]]
-            if top != low:
-                weights = weight_bytes[9 * s:9 * e]
-                weights = b"(" + weights + b"t" if n > 3 else weights + tuple_end[n]
-            elif top == 1:
-                weights = b"N"
-            else:
-                weights = weight_bytes[9 * s:9 * s + 9]
-            if value_at is None:
-                size = 4 * n
-                values = (b"C" + bytes((size,)) if size < 256 else b"B" + size.to_bytes(4, "little")) + value_bytes[4 * s:4 * e]
-            else:
-                values = value_bytes[value_at[s]:value_at[e]]
-                values = b"(" + values + b"t" if n > 3 else values + tuple_end[n]
-            if n > 3:
-                data = b"".join((b"\x80\x03(", ids, b"t", weights, values, b"\x87."))
-            else:
-                data = b"".join((b"\x80\x03", ids, tuple_end[n], weights, values, b"\x87."))
-            comp = 0
-            if len(data) >= COMPRESS_FROM_BYTES:
-                data = compress(data)
-                comp = COMPRESSION_LEVEL
-            info = dumps((n, doc_list[e - 1], float(top), comp, block_len_min[b], block_len_max[b]), 2)
-            size = len(info) + len(data)
-            chunks += (pack_int(-size if b == last_block else size), info, data)
-            offset += 4 + size
-        first = starts_list[first_block_list[t]]
-        infos.append(pack_terminfo(False, float(term_weight[t]), count, term_len_min[t], term_len_max[t],
-                                   float(term_max[t]), doc_list[first], doc_list[first + count - 1],
-                                   term_offset, offset - term_offset))
-        if len(chunks) >= 200_000:
-            postfile.write(b"".join(chunks))
-            chunks.clear()
-    postfile.write(b"".join(chunks))
+    infos = []
+    # Python reads the block and term figures one by one, as lists: a batch of terms at a time,
+    # since a list costs ~36 bytes an entry against the array's 8.
+    for batch in range(0, len(counts), _TERMS_A_BATCH):
+        batch_end = min(batch + _TERMS_A_BATCH, len(counts))
+        b0, b1 = first_block[batch], first_block[batch_end]
+        (block_max, block_min, block_len_min, block_len_max, block_last, starts_list, ends_list,
+         id_from, id_to, *value_range) = (column[b0:b1].tolist() for column in per_block)
+        if value_range:
+            value_from, value_to = value_range
+        term_weight, term_max, term_len_min, term_len_max, term_first, term_last, term_counts = (
+            column[batch:batch_end].tolist() for column in per_term)
+        first_blocks = (first_block[batch:batch_end + 1] - b0).tolist()
+        chunks = []
+        for t, count in enumerate(term_counts):
+            term_offset = offset
+            chunks.append(_MAGIC)
+            offset += 4
+            last_block = first_blocks[t + 1] - 1
+            for b in range(first_blocks[t], last_block + 1):
+                s, e = starts_list[b], ends_list[b]
+                n = e - s
+                top, low = block_max[b], block_min[b]
+                ids = id_bytes[id_from[b]:id_to[b]]
+                if top != low:
+                    weights = weight_bytes[9 * s:9 * e]
+                    weights = b"(" + weights + b"t" if n > 3 else weights + tuple_end[n]
+                elif top == 1:
+                    weights = b"N"
+                else:
+                    weights = weight_bytes[9 * s:9 * s + 9]
+                if value_at is None:
+                    size = 4 * n
+                    values = (b"C" + bytes((size,)) if size < 256 else b"B" + size.to_bytes(4, "little")) + value_bytes[4 * s:4 * e]
+                else:
+                    values = value_bytes[value_from[b]:value_to[b]]
+                    values = b"(" + values + b"t" if n > 3 else values + tuple_end[n]
+                if n > 3:
+                    data = b"".join((b"\x80\x03(", ids, b"t", weights, values, b"\x87."))
+                else:
+                    data = b"".join((b"\x80\x03", ids, tuple_end[n], weights, values, b"\x87."))
+                comp = 0
+                if len(data) >= COMPRESS_FROM_BYTES:
+                    data = compress(data)
+                    comp = COMPRESSION_LEVEL
+                info = dumps((n, block_last[b], float(top), comp, block_len_min[b], block_len_max[b]), 2)
+                size = len(info) + len(data)
+                chunks += (pack_int(-size if b == last_block else size), info, data)
+                offset += 4 + size
+            infos.append(pack_terminfo(False, float(term_weight[t]), count, term_len_min[t], term_len_max[t],
+                                       float(term_max[t]), term_first[t], term_last[t], term_offset,
+                                       offset - term_offset))
+        postfile.write(b"".join(chunks))
     return infos

@@ -67,10 +67,11 @@ from indexer.errors import NewsearchError
 
 # Below this many documents per process a second process costs more than it saves.
 MIN_DOCS_PER_PROC = 200
-# A build process closes its segment at this many postings (about 90 bytes each in memory, which
-# the next segment reuses), so two processes stay under 1 GB together on any corpus: measured
-# about 350 MB each on the FANG articles (~900 postings each, so ~2,200 articles a segment).
-MAX_SEGMENT_POSTINGS = 2_000_000
+# A build process closes its segment at this many tokens (12 bytes each while held, ~70 more per
+# token of the largest field while the segment is written), so two processes stay under 1 GB
+# together on any corpus: measured at most 441 MB each on the FANG articles (~1,300 tokens an
+# article, so ~3,000 articles a segment). Larger segments save per-term work and query time.
+MAX_SEGMENT_POSTINGS = 4_000_000
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process imports indexer from
 
 # --- the fused analyzers -------------------------------------------------------------------------
@@ -231,8 +232,8 @@ class _Tokens:
         present = np.flatnonzero(seen)
         texts = [_TERM_TEXTS[n] for n in present.tolist()]
         order = sorted(range(len(texts)), key=texts.__getitem__)
-        rank = np.zeros(len(_TERM_TEXTS), np.int64)
-        rank[present[order]] = np.arange(len(order))
+        rank = np.zeros(len(_TERM_TEXTS), np.int32)
+        rank[present[order]] = np.arange(len(order), dtype=np.int32)
         keys = rank[numbers]
         del seen, rank
         # Stable: within a term, tokens stay in document and position order
@@ -241,15 +242,16 @@ class _Tokens:
         docs = np.repeat(np.frombuffer(self.docs, np.uint32), np.frombuffer(self.counts, np.uint32))[tokens]
         new_posting = np.ones(len(keys), bool)
         new_posting[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-        posting_starts = np.flatnonzero(new_posting)
+        posting_starts = np.flatnonzero(new_posting).astype(np.int32)
         del new_posting
-        freqs = np.diff(posting_starts, append=len(keys))
+        freqs = np.diff(posting_starts, append=np.int32(len(keys)))
         new_term = np.ones(len(posting_starts), bool)
         new_term[1:] = keys[posting_starts[1:]] != keys[posting_starts[:-1]]
         term_starts = np.append(np.flatnonzero(new_term), len(posting_starts))
         values = None
         if self.positions is not None:
-            positions = np.frombuffer(self.positions, np.uint32)[tokens].astype(np.int64)
+            positions = np.frombuffer(self.positions, np.uint32)[tokens]
+            del tokens
             values = blocks.pickled_position_values(positions, posting_starts, freqs)
         return blocks.FieldPostings(
             terms=[prefix + texts[i].encode("utf-8") for i in order],

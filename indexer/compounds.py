@@ -102,7 +102,7 @@ def _part_vocabulary() -> dict[str, float]:
 _parts: dict[str, float] | None = None
 
 
-@lru_cache(maxsize=100_000)  # about 35 MB: each bulk build process holds one
+@lru_cache(maxsize=20_000)  # about 7 MB; a build caches whole analysed tokens anyway (indexer.analysis)
 def _best_split(word: str) -> tuple[tuple[int, int], ...]:
     """Koehn & Knight's search over two and three parts, as plain loops (this runs for every
     distinct long word a build meets): first parts in order of their end, each linking element,

@@ -9,21 +9,24 @@ zlib-compressed as ``W3PostingsWriter`` does); stored fields, length and sort co
 through Whoosh's own ``W3PerDocWriter``. The result is an ordinary Whoosh index: same schema (the
 index's own), same terms, same postings, same stored values.
 
-With ``procs=2`` the documents are split into two contiguous halves and two forked processes each
-write one segment of one half, so the index has two segments (first half, then second: document
-numbers and order are the same as a one-segment build). Nothing is merged.
+Term postings are kept as numpy arrays of tokens and written by ``indexer.blocks``. With
+``procs=2`` two build processes take chunks of the spooled documents as they become free, so
+the parent's parsing and both processes' building overlap (see ``BulkWriter``). Nothing is
+merged.
 
 Text fields analysed with exactly the chain of ``indexer.analysis.german_analyzer()`` go through
-``index_positions``, one fused function doing what the tokenizer and its four filters do; any
+``token_positions``, one fused function doing what the tokenizer and its four filters do; any
 other analyzer falls back to Whoosh's own ``field.index``. ``tests/test_bulk.py`` proves the fused
 function gives the same terms and positions as the chain.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
 import pickle
+import select
 import shutil
 import signal
 import struct
@@ -31,7 +34,7 @@ import subprocess
 import sys
 import traceback
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import md5
@@ -72,6 +75,10 @@ MIN_DOCS_PER_PROC = 200
 # together on any corpus: measured at most 441 MB each on the FANG articles (~1,300 tokens an
 # article, so ~3,000 articles a segment). Larger segments save per-term work and query time.
 MAX_SEGMENT_POSTINGS = 4_000_000
+# Spooled documents handed to a build process at a time while the caller still reads: about
+# 2,700 FANG articles (~15 KB each pickled), ~3.5M tokens, so a chunk is one segment. Smaller
+# chunks start the processes sooner but leave more, smaller segments.
+CHUNK_SPOOL_BYTES = 8 << 20
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process imports indexer from
 
 # --- the fused analyzers -------------------------------------------------------------------------
@@ -510,16 +517,21 @@ class BulkWriteError(NewsearchError):
 
 
 class BulkWriter:
-    """A writer for an empty index that writes everything at ``commit``, in up to ``procs`` processes.
+    """A writer for an empty index that builds its segments in up to ``procs`` processes.
 
     Use it like Whoosh's writer: ``add_document``/``update_document(**fields)``,
     ``delete_by_term(unique_field, value)``, then ``commit()`` or ``cancel()``. Documents are
-    pickled to a spool file beside the index as they come (memory stays flat), and ``commit``
-    splits them into ``procs`` contiguous parts, each written as one segment by a fresh
-    (``spawn``ed) process; the index then lists the segments in order, so documents keep the
-    numbers they would get from one writer. ``update_document`` replaces an earlier document with
-    the same unique value even before the commit (Whoosh's own writer only sees committed ones).
-    Holds Whoosh's write lock from creation to commit or cancel.
+    pickled to a spool file beside the index as they come (memory stays flat). Once the spool
+    holds ``chunk_bytes`` of documents, the build processes start, and each further chunk goes
+    to whichever process is free while the caller goes on reading its files: parsing and
+    building overlap, and the processes finish together. A process puts the chunks it gets into
+    one segment until the segment is full (``max_postings``), so documents may be numbered in
+    another order than they came. A small batch (one that never fills a chunk) is split at
+    ``commit`` into ``procs`` contiguous parts and keeps its order. ``update_document`` replaces
+    an earlier document with the same unique value even before the commit (Whoosh's own writer
+    only sees committed ones): one not yet handed to a build process is left out, one already
+    built is marked deleted in its segment. Holds Whoosh's write lock from creation to commit or
+    cancel.
     """
 
     def __init__(
@@ -528,6 +540,7 @@ class BulkWriter:
         procs: int = 2,
         min_docs_per_proc: int = MIN_DOCS_PER_PROC,
         max_postings: int = MAX_SEGMENT_POSTINGS,
+        chunk_bytes: int = CHUNK_SPOOL_BYTES,
     ):
         storage = ix.storage
         if not isinstance(storage, FileStorage):
@@ -536,6 +549,7 @@ class BulkWriter:
         self.procs = procs
         self.min_docs_per_proc = min_docs_per_proc
         self.max_postings = max_postings
+        self.chunk_bytes = chunk_bytes
         self.folder = Path(storage.folder)
         self.is_closed = True
         self._lock = ix.lock("WRITELOCK")
@@ -558,6 +572,8 @@ class BulkWriter:
         self._offsets: list[int] = []  # spool offset of each document
         self._deleted: set[int] = set()  # spool numbers of documents replaced or deleted
         self._by_key: dict[tuple[str, str], int] = {}  # (unique field, value) -> spool number
+        self._processes: _BuildProcesses | None = None  # started with the first chunk
+        self._sent = 0  # spool numbers below this are with a build process
         self.is_closed = False
 
     def add_document(self, **fields) -> None:
@@ -571,6 +587,8 @@ class BulkWriter:
         for name in self._unique:
             if fields.get(name) is not None:
                 self._by_key[(name, fields[name])] = number
+        if self.procs > 1 and self._spool.tell() - self._offsets[self._sent] >= self.chunk_bytes:
+            self._send(self._sent, number + 1)
 
     def update_document(self, **fields) -> None:
         self._check_open()
@@ -593,23 +611,44 @@ class BulkWriter:
     def doc_count(self) -> int:
         return len(self._offsets) - len(self._deleted)
 
+    def _send(self, start: int, stop: int) -> None:
+        """Hand spool numbers ``start`` to ``stop`` to the next build process."""
+        self._spool.flush()
+        if self._processes is None:
+            self._processes = _BuildProcesses(self.procs)
+        deleted = frozenset(n for n in self._deleted if start <= n < stop)
+        self._processes.send(self._job(start, stop, deleted))
+        self._sent = stop
+
+    def _job(self, start: int, stop: int, deleted: frozenset[int]) -> _Job:
+        return _Job(self.schema, str(self.folder), self.ix.indexname, str(self._spool_path), self._offsets[start],
+                    start, stop, deleted, self.max_postings)
+
     def commit(self, **_ignored) -> None:
         """Build the segments and write the new table of contents; Whoosh's merge options do not apply."""
         self._check_open()
         try:
-            self._spool.close()
-            live = [i for i in range(len(self._offsets)) if i not in self._deleted]
-            ranges = split_evenly(len(live), self.procs, self.min_docs_per_proc)
-            jobs = [
-                _Job(self.schema, str(self.folder), self.ix.indexname, str(self._spool_path),
-                     self._offsets[live[a]], live[a], live[b - 1] + 1, frozenset(self._deleted),
-                     self.max_postings)
-                for a, b in ranges
-            ]
-            if len(jobs) == 1:
-                segments = _build_segments(jobs[0])
+            self._spool.flush()
+            count = len(self._offsets)
+            if self._processes is None:
+                live = [i for i in range(count) if i not in self._deleted]
+                ranges = [(live[a], live[b - 1] + 1) for a, b in split_evenly(len(live), self.procs, self.min_docs_per_proc)]
+                if len(ranges) > 1:
+                    self._processes = _BuildProcesses(len(ranges))
+            else:  # what is left, split so that the processes finish together
+                ranges = [(self._sent + a, self._sent + b) for a, b in split_evenly(count - self._sent, self.procs, 1)]
+            if self._processes is None:
+                built = _build_segments(self._job(start, stop, frozenset(self._deleted)) for start, stop in ranges)
             else:
-                segments = _build_in_processes(jobs)
+                for start, stop in ranges:
+                    self._send(start, stop)
+                built = self._processes.finish()
+            segments = []
+            for segment, numbers in built:
+                for local, number in enumerate(numbers):
+                    if number in self._deleted:  # replaced after its chunk went to a build process
+                        segment.delete_document(local)
+                segments.append(segment)
             generation = self._toc.generation + 1
             index.TOC(self.schema, segments, generation).write(self.ix.storage, self.ix.indexname)
             index.clean_files(self.ix.storage, self.ix.indexname, generation, segments)
@@ -626,6 +665,8 @@ class BulkWriter:
 
     def _close(self) -> None:
         self.is_closed = True
+        if self._processes is not None:
+            self._processes.kill()
         self._spool.close()
         self._spool_path.unlink(missing_ok=True)
         self._lock.release()
@@ -637,13 +678,15 @@ def write_documents(
     procs: int = 2,
     min_docs_per_proc: int = MIN_DOCS_PER_PROC,
     max_postings: int = MAX_SEGMENT_POSTINGS,
+    chunk_bytes: int = CHUNK_SPOOL_BYTES,
 ) -> None:
     """Write ``docs`` (field dicts, as for ``add_document``) into the empty index ``ix`` and commit.
 
     The documents get the numbers 0, 1, … in the order given, as if added with one writer and
     committed once; see ``BulkWriter``.
     """
-    writer = BulkWriter(ix, procs=procs, min_docs_per_proc=min_docs_per_proc, max_postings=max_postings)
+    writer = BulkWriter(ix, procs=procs, min_docs_per_proc=min_docs_per_proc, max_postings=max_postings,
+                        chunk_bytes=chunk_bytes)
     try:
         for doc in docs:
             writer.add_document(**doc)
@@ -668,7 +711,7 @@ def split_evenly(count: int, procs: int, min_per_proc: int = MIN_DOCS_PER_PROC) 
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    """One segment to build: spool numbers ``start`` to ``stop`` (read from ``offset``), minus ``deleted``."""
+    """Segments to build: spool numbers ``start`` to ``stop`` (read from ``offset``), minus ``deleted``."""
 
     schema: object
     folder: str
@@ -681,92 +724,179 @@ class _Job:
     max_postings: int
 
 
-def _build_segments(job: _Job) -> list:
-    """Write the job's documents as segment files in the index folder; returns the segments in order.
+class _SegmentBuilds:
+    """The segments one process builds from the jobs it is given, in the order given.
 
-    A segment is closed once its postings reach ``job.max_postings``: the postings are the
-    build's memory (a posting costs about 90 bytes as Python objects), so this bounds a build
-    process's resident size whatever the number of documents, at the price of more segments.
+    Documents of consecutive jobs go into the same segment until it holds ``max_postings``
+    tokens and postings: that bounds the process's memory whatever the number of documents,
+    and keeps segments large however small the jobs. Each segment is returned with the spool
+    numbers of its documents, in its document order.
     """
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small lists: the cyclic collector would rescan them over and over
-    segments = []
-    try:
+
+    def __init__(self):
+        self.done: list[tuple[object, list[int]]] = []
+        self.builder: _SegmentBuilder | None = None
+        self.numbers: list[int] = []
+        self.scratch: Path | None = None
+        self.folder: str | None = None
+
+    def add(self, job: _Job) -> None:
+        self.folder = job.folder
         with open(job.spool, "rb") as spool:
             spool.seek(job.offset)
-            builder = scratch = None
             for number in range(job.start, job.stop):
                 fields = pickle.load(spool)
                 if number in job.deleted:
                     continue
-                if builder is None:
-                    scratch = Path(job.folder) / f"bulk-{os.getpid()}-{number}.tmp"
-                    builder = _SegmentBuilder(job.schema, FileStorage(str(scratch)).create(), job.indexname)
-                builder.add_document(fields)
-                if builder.posting_count >= job.max_postings:
-                    segments.append(_finish_segment(builder, scratch, job.folder))
-                    builder = None
-            if builder is not None:
-                segments.append(_finish_segment(builder, scratch, job.folder))
-        return segments
+                if self.builder is None:
+                    self.scratch = Path(job.folder) / f"bulk-{os.getpid()}-{number}.tmp"
+                    self.builder = _SegmentBuilder(job.schema, FileStorage(str(self.scratch)).create(), job.indexname)
+                self.builder.add_document(fields)
+                self.numbers.append(number)
+                if self.builder.posting_count >= job.max_postings:
+                    self._finish()
+
+    def close(self) -> list[tuple[object, list[int]]]:
+        if self.builder is not None:
+            self._finish()
+        return self.done
+
+    def _finish(self) -> None:
+        segment = self.builder.finish()
+        name = segment.make_filename(W3Segment.COMPOUND_EXT)
+        os.replace(self.scratch / name, Path(self.folder) / name)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.done.append((segment, self.numbers))
+        self.builder, self.numbers = None, []
+        gc.collect()  # the finished builder's objects are garbage now; free them before the next
+
+    def discard(self) -> None:
+        """After a failure: remove what was written."""
+        for segment, _ in self.done:
+            _remove_segment(self.folder, segment)
+        if self.folder is not None:
+            for scratch in Path(self.folder).glob(f"bulk-{os.getpid()}-*.tmp"):
+                shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _remove_segment(folder: str, segment) -> None:
+    (Path(folder) / segment.make_filename(W3Segment.COMPOUND_EXT)).unlink(missing_ok=True)
+
+
+def _build_segments(jobs: Iterable[_Job]) -> list[tuple[object, list[int]]]:
+    """Build ``jobs`` in this process: see ``_SegmentBuilds``."""
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects: the cyclic collector would rescan them over and over
+    builds = _SegmentBuilds()
+    try:
+        for job in jobs:
+            builds.add(job)
+        return builds.close()
     except BaseException:
-        for segment in segments:
-            (Path(job.folder) / segment.make_filename(W3Segment.COMPOUND_EXT)).unlink(missing_ok=True)
+        builds.discard()
         raise
     finally:
-        for scratch in Path(job.folder).glob(f"bulk-{os.getpid()}-*.tmp"):
-            shutil.rmtree(scratch, ignore_errors=True)
         if enabled:
             gc.enable()
 
 
-def _finish_segment(builder: "_SegmentBuilder", scratch: Path, folder: str):
-    segment = builder.finish()
-    name = segment.make_filename(W3Segment.COMPOUND_EXT)
-    os.replace(scratch / name, Path(folder) / name)
-    shutil.rmtree(scratch, ignore_errors=True)
-    gc.collect()  # the finished builder's postings are garbage in cycles-free lists; free them now
-    return segment
+class _BuildProcesses:
+    """Build processes, each a fresh interpreter, that pull jobs as they become free.
 
-
-def _build_in_processes(jobs: list[_Job]) -> list:
-    """Build each job's segment in a fresh interpreter, all at once; returns them in job order.
-
-    Fresh interpreters, not ``fork``: a forked child counts the parent's whole heap in its
-    resident size. Plain subprocesses, not ``multiprocessing``'s spawn: that re-runs the
-    caller's main script in the child, which breaks any script without a ``__main__`` guard.
+    A job goes down a process's stdin (pickled) when the process has nothing left to do, so all
+    of them finish within about one job of each other however the work is spread over the jobs.
+    A process answers ``+`` on its stdout for each job it has read in; when its stdin closes it
+    finishes its last segment and writes ``=`` and ``("ok", [(segment, spool numbers), ...])`` or
+    ``("error", traceback)`` pickled. Fresh interpreters, not ``fork``: a forked child counts the
+    parent's whole heap in its resident size. Plain subprocesses, not ``multiprocessing``'s
+    spawn: that re-runs the caller's main script in the child, which breaks any script without a
+    ``__main__`` guard.
     """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_PROJECT_ROOT), env.get("PYTHONPATH"))))
-    workers = []
-    try:
-        for job in jobs:
-            job_file = Path(job.folder) / f"bulk-{os.getpid()}-{job.start}.job"
-            job_file.write_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            proc = subprocess.Popen(
-                [sys.executable, "-c", "from indexer.bulk import worker_main; worker_main()", str(job_file)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                preexec_fn=_die_with_parent,
-            )
-            workers.append((proc, job))
-        segments, failures = [], []
-        for proc, job in workers:
+
+    def __init__(self, count: int):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_PROJECT_ROOT), env.get("PYTHONPATH"))))
+        self.procs: list[subprocess.Popen] = []
+        self.jobs: list[list[_Job]] = [[] for _ in range(count)]
+        self.busy = [0] * count  # jobs sent and not yet answered, per process
+        self.out = [bytearray() for _ in range(count)]
+        self.waiting: deque[_Job] = deque()
+        try:
+            for _ in range(count):
+                self.procs.append(subprocess.Popen(
+                    [sys.executable, "-c", "from indexer.bulk import worker_main; worker_main()"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                    preexec_fn=_die_with_parent,
+                ))
+        except BaseException:
+            self.kill()
+            raise
+
+    def send(self, job: _Job) -> None:
+        self.waiting.append(job)
+        self._dispatch(0)
+
+    def _dispatch(self, timeout: float | None) -> None:
+        """Read the answers that are there (waiting up to ``timeout`` for one), then give each idle
+        process the next waiting job."""
+        listening = {self.procs[k].stdout.fileno(): k for k in range(len(self.procs)) if self.busy[k]}
+        if listening:
+            ready, _, _ = select.select(list(listening), [], [], timeout)
+            for fd in ready:
+                k = listening[fd]
+                data = os.read(fd, 1 << 16)
+                if not data:  # the process ended early: finish() reports why
+                    self.busy[k] = 0
+                    self.procs[k].stdin.close()
+                    continue
+                head = data.split(b"=", 1)[0]
+                self.busy[k] -= len(head)
+                if len(head) < len(data):  # the process stopped early (an error): no more jobs for it
+                    self.out[k] += data[len(head):]
+                    self.busy[k] = 0
+                    self.procs[k].stdin.close()
+        for k, proc in enumerate(self.procs):
+            if self.waiting and not self.busy[k] and not proc.stdin.closed:
+                job = self.waiting.popleft()
+                self.jobs[k].append(job)
+                self.busy[k] += 1
+                try:
+                    pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    proc.stdin.close()
+                    self.busy[k] = 0
+
+    def finish(self) -> list[tuple[object, list[int]]]:
+        """Wait until every job is built; returns the segments with their spool numbers, in spool order."""
+        while any(self.busy) or (self.waiting and not all(proc.stdin.closed for proc in self.procs)):
+            self._dispatch(None)
+        built, failures = [], []
+        for k, proc in enumerate(self.procs):
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+            proc.stdin = None  # closed here: communicate() must not flush it
             out, err = proc.communicate()
+            out = bytes(self.out[k]) + out
             try:
-                status, payload = pickle.loads(out)
+                status, payload = pickle.loads(out[out.index(b"=") + 1:])
             except (pickle.UnpicklingError, EOFError, ValueError):
                 status, payload = "error", f"exit code {proc.returncode}: {err.decode(errors='replace')[-4000:]}"
             if status == "ok" and proc.returncode == 0:
-                segments += payload
+                built += payload
+            elif self.jobs[k]:
+                failures.append(f"documents {self.jobs[k][0].start}–{self.jobs[k][-1].stop - 1}: {payload}")
             else:
-                failures.append(f"documents {job.start}–{job.stop - 1}: {payload}")
+                failures.append(str(payload))
         if failures:
-            for segment in segments:
-                (Path(jobs[0].folder) / segment.make_filename(W3Segment.COMPOUND_EXT)).unlink(missing_ok=True)
+            folder = next(job.folder for jobs in self.jobs for job in jobs)
+            for segment, _ in built:
+                _remove_segment(folder, segment)
             raise BulkWriteError("bulk writing failed for " + "\n".join(failures))
-        return segments
-    finally:
-        for proc, _ in workers:
+        return sorted(built, key=lambda pair: pair[1][0])
+
+    def kill(self) -> None:
+        for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
@@ -784,15 +914,26 @@ def _die_with_parent() -> None:
 
 
 def worker_main() -> None:
-    """Entry point of a build process: the path of a pickled ``_Job`` as argument; writes
-    ``("ok", segment)`` or ``("error", traceback)`` pickled to stdout."""
+    """Entry point of a build process: see ``_BuildProcesses``."""
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects: the cyclic collector would rescan them over and over
+    builds = _SegmentBuilds()
     try:
-        job_file = Path(sys.argv[1])
-        job = pickle.loads(job_file.read_bytes())
-        job_file.unlink()
-        result = ("ok", _build_segments(job))
+        while True:
+            try:
+                job = pickle.load(sys.stdin.buffer)
+            except EOFError:
+                break
+            builds.add(job)
+            sys.stdout.buffer.write(b"+")
+            sys.stdout.buffer.flush()
+        result = ("ok", builds.close())
     except BaseException:
+        builds.discard()
         result = ("error", traceback.format_exc())
+    if enabled:
+        gc.enable()
+    sys.stdout.buffer.write(b"=")
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
     if result[0] != "ok":

@@ -240,6 +240,57 @@ def test_multi_block_terms_are_covered(built):
         assert reader.doc_frequency(f.BODY, "botschaft") > 128
 
 
+def contents_by_id(ix) -> dict:
+    """``contents`` with every document number replaced by the document's id, in id order: for
+    builds whose documents are numbered in another order. Deleted documents are left out."""
+    with ix.reader() as reader:
+        ids = {d: reader.stored_fields(d)[f.ID] for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
+    out = contents(ix)
+    result = {"stored": sorted(out.pop("stored"), key=lambda d: d[f.ID]), "doc_count": len(ids)}
+    del out["doc_count"]
+    for name, value in out.items():
+        if name.startswith("column "):
+            result[name] = sorted((ids[d], v) for d, v in enumerate(value) if d in ids)
+            continue
+        terms, _total, lengths = value
+        result[name] = (
+            {term: (stats[:5], sorted((ids[d], w, v) for d, w, v in postings if d in ids))
+             for term, (stats, postings) in terms.items()},
+            sorted((ids[d], length) for d, length in enumerate(lengths) if d in ids),
+        )
+    return result
+
+
+def test_documents_streamed_to_the_build_processes_in_chunks_hold_what_whoosh_writes(built, tmp_path):
+    """Past ``chunk_bytes`` of spool the build processes start while documents still come, and
+    take the chunks as they become free: the index holds the same, possibly numbered in
+    another order, in segments that span several chunks."""
+    (tmp_path / "streamed").mkdir()
+    ix = index.create_in(tmp_path / "streamed", build_schema())
+    write_documents(ix, built["docs"], procs=2, min_docs_per_proc=1, chunk_bytes=20_000)
+    segments = ix._read_toc().segments
+    assert 2 <= len(segments) <= 4, [s.doc_count_all() for s in segments]
+    assert contents_by_id(ix) == contents_by_id(built["whoosh"])
+
+
+def test_a_document_replaced_after_its_chunk_was_built_is_deleted_in_its_segment(built, tmp_path):
+    ix = index.create_in(tmp_path, build_schema())
+    docs = built["docs"]
+    writer = BulkWriter(ix, procs=2, min_docs_per_proc=1, chunk_bytes=20_000)
+    for d in docs:
+        writer.add_document(**d)
+    first = docs[0]
+    assert writer._sent > 0, "the first document must have gone to a build process already"
+    writer.update_document(**{**first, f.TITLE: "Neue Fassung des Titels"})
+    writer.delete_by_term(f.ID, docs[1][f.ID])
+    writer.commit()
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == len(docs) - 1
+        assert [d[f.TITLE] for d in searcher.documents(id=first[f.ID])] == ["Neue Fassung des Titels"]
+        assert list(searcher.documents(id=docs[1][f.ID])) == []
+        assert any(segment.has_deletions() for segment in ix._read_toc().segments)
+
+
 QUERIES = [
     "Botschaft", "Botschaften", "Außenministerium", "Aussenministerium", '"US Botschaft"', "Corona Impfung",
     "Bahn Brücke", "Pflege", "Ministerium", "Bundesregierung Maßnahmen", "Dunkelziffer Heinsberg",

@@ -104,7 +104,7 @@ _parts: dict[str, float] | None = None
 
 @lru_cache(maxsize=20_000)  # about 7 MB; a build caches whole analysed tokens anyway (indexer.analysis)
 def _best_split(word: str) -> tuple[tuple[int, int], ...]:
-    """Koehn & Knight's search over two and three parts, as plain loops (this runs for every
+    """Koehn & Knight's search over two and three parts, without recursion (this runs for every
     distinct long word a build meets): first parts in order of their end, each linking element,
     then the rest as head, then the rest cut once more. The first best score wins."""
     whole = vocabulary().get(word, 0.0)
@@ -113,30 +113,32 @@ def _best_split(word: str) -> tuple[tuple[int, int], ...]:
     parts = _part_vocabulary()
     best_score, best = whole + MARGIN, ()
     size = len(word)
-    for end in range(MIN_PART, size - MIN_PART + 1):
-        first = parts.get(word[:end])
-        if first is None:
+    for end, first, middle, head_min in _cuts(word, 0, parts):
+        head = _head_zipf(word, middle, head_min, parts)
+        if head and (first + head) / 2 > best_score:
+            best_score, best = (first + head) / 2, ((0, end), (middle, size))
+        for end2, second, last, last_min in _cuts(word, middle, parts):
+            head = _head_zipf(word, last, last_min, parts)
+            score = (first + (second + head)) / 3 - EXTRA_PART_COST  # summed as Koehn & Knight's recursion did
+            if head and score > best_score:
+                best_score, best = score, ((0, end), (middle, end2), (last, size))
+    return best
+
+
+def _cuts(word: str, start: int, parts: dict[str, float]):
+    """Each known part that begins at ``start`` and leaves room for a head, with each linking
+    element that may follow it: (end of the part, its Zipf, where the rest begins, the shortest
+    head allowed there)."""
+    size = len(word)
+    for end in range(start + MIN_PART, size - MIN_PART + 1):
+        zipf = parts.get(word[start:end])
+        if zipf is None:
             continue
         for link in LINKS:
-            middle = end + len(link)
-            if (link and not word.startswith(link, end)) or size - middle < MIN_HEAD_AFTER_LINK:
+            rest = end + len(link)
+            if (link and not word.startswith(link, end)) or size - rest < MIN_HEAD_AFTER_LINK:
                 continue
-            head = _head_zipf(word, middle, MIN_HEAD_AFTER_LINK if link else MIN_PART, parts)
-            if head and (first + head) / 2 > best_score:
-                best_score, best = (first + head) / 2, ((0, end), (middle, size))
-            for end2 in range(middle + MIN_PART, size - MIN_PART + 1):
-                second = parts.get(word[middle:end2])
-                if second is None:
-                    continue
-                for link2 in LINKS:
-                    last = end2 + len(link2)
-                    if (link2 and not word.startswith(link2, end2)) or size - last < MIN_HEAD_AFTER_LINK:
-                        continue
-                    head = _head_zipf(word, last, MIN_HEAD_AFTER_LINK if link2 else MIN_PART, parts)
-                    score = (first + (second + head)) / 3 - EXTRA_PART_COST  # summed as Koehn & Knight's recursion did
-                    if head and score > best_score:
-                        best_score, best = score, ((0, end), (middle, end2), (last, size))
-    return best
+            yield end, zipf, rest, MIN_HEAD_AFTER_LINK if link else MIN_PART
 
 
 def _head_zipf(word: str, start: int, min_len: int, parts: dict[str, float]) -> float:

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.formats import Positions
 from whoosh.system import pack_int
 
 BLOCK_LIMIT = 128  # postings a block: W3Codec's default blocklimit
-_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
+MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
 # W3TermInfo.to_bytes for postings in the postings file: its struct, then offset and length
 TERMINFO_EXTENT = struct.Struct(W3TermInfo._struct.format + "qi")
 # Blocks whose pickle is shorter than this are stored uncompressed (compression flag 0 in the
@@ -43,6 +44,7 @@ _MARK, _APPEND, _APPENDS, _STOP = ord("("), ord("a"), ord("e"), ord(".")
 _LIST_HEAD = np.frombuffer(b"\x80\x02]q\x00", np.uint8)  # PROTO 2, EMPTY_LIST, BINPUT 0
 _TUPLE_END = (b"", b"\x85", b"\x86", b"\x87")  # TUPLE1..3 after that many items
 _BATCHSIZE = 1000  # the pickler appends a list's items in batches of this many
+_POSITIONS = Positions()  # its encode() writes a value the vectorised code leaves to it
 _TERMS_A_BATCH = 20_000
 
 
@@ -120,7 +122,7 @@ def pickled_position_values(positions: np.ndarray, posting_starts: np.ndarray, f
     value_lengths = item_bytes + several
     value_lengths += 4 + 5 + 2
     big = np.flatnonzero(freqs > _BATCHSIZE)  # the pickler batches these: written by pickle below
-    exact = {int(p): _encode_positions(positions[posting_starts[p]:posting_starts[p] + freqs[p]]) for p in big}
+    exact = {int(p): _POSITIONS.encode(positions[posting_starts[p]:posting_starts[p] + freqs[p]].tolist()) for p in big}
     for p, value in exact.items():
         value_lengths[p] = len(value)
     header_widths = np.where(value_lengths < 256, np.int32(2), np.int32(5))
@@ -146,13 +148,6 @@ def pickled_position_values(positions: np.ndarray, posting_starts: np.ndarray, f
     for p, value in exact.items():
         buf[value_at[p]:value_at[p] + len(value)] = np.frombuffer(value, np.uint8)
     return buf.tobytes(), starts
-
-
-def _encode_positions(positions: np.ndarray) -> bytes:
-    """``Positions.encode``: the count, then the pickled position deltas."""
-    positions = positions.tolist()
-    deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
-    return struct.pack("!I", len(deltas)) + pickle.dumps(deltas, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +228,7 @@ def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes
         chunks = []
         for t, count in enumerate(term_counts):
             term_offset = offset
-            chunks.append(_MAGIC)
+            chunks.append(MAGIC)
             offset += 4
             last_block = first_blocks[t + 1] - 1
             for b in range(first_blocks[t], last_block + 1):

@@ -437,7 +437,7 @@ class _SegmentBuilder:
             values = [v for _, v in pairs]
             count = len(ids)
             start_offset = offset
-            chunks.append(_MAGIC)
+            chunks.append(blocks.MAGIC)
             offset += 4
             total_weight = 0.0
             min_byte = max_byte = 0
@@ -491,9 +491,6 @@ class _SegmentBuilder:
                                        start_offset, offset - start_offset))
         postfile.write(b"".join(chunks))
         table.add_sorted(keys, infos)
-
-
-_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
 
 
 def _pickle_block(data: tuple) -> bytes:
@@ -915,26 +912,24 @@ def _die_with_parent() -> None:
 
 def worker_main() -> None:
     """Entry point of a build process: see ``_BuildProcesses``."""
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects: the cyclic collector would rescan them over and over
-    builds = _SegmentBuilds()
     try:
-        while True:
-            try:
-                job = pickle.load(sys.stdin.buffer)
-            except EOFError:
-                break
-            builds.add(job)
-            sys.stdout.buffer.write(b"+")
-            sys.stdout.buffer.flush()
-        result = ("ok", builds.close())
+        result = ("ok", _build_segments(_jobs_from_stdin()))
     except BaseException:
-        builds.discard()
         result = ("error", traceback.format_exc())
-    if enabled:
-        gc.enable()
-    sys.stdout.buffer.write(b"=")
-    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.write(b"=" + pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
     if result[0] != "ok":
         sys.exit(1)
+
+
+def _jobs_from_stdin():
+    """The jobs the parent sends, until it closes stdin; answers ``+`` once a job is read in
+    (when the next one is asked for)."""
+    while True:
+        try:
+            job = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        yield job
+        sys.stdout.buffer.write(b"+")
+        sys.stdout.buffer.flush()

@@ -19,7 +19,7 @@ from indexer.german import STOP_WORDS
 
 MIN_WORD = 8  # shorter words are hardly ever compounds worth splitting
 MIN_PART = 4  # shorter parts are mostly noise ("tag", "ion", "ger")
-MAX_PARTS = 3
+# At most three parts: _best_split searches two and three (more split news words into junk).
 # Zipf scale: log10 of occurrences per billion words. 3.0 is about once per million words.
 MIN_PART_ZIPF = 3.0
 # A word this frequent is a word of its own, whatever it was built from: "Bundestag",

@@ -1,6 +1,7 @@
 """Fixtures, each building on the one before: files → real index → app/client → live server → browser."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,12 +93,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(index_dir: Path):
-    """``newsearch serve`` as a subprocess on a free port; yields its base URL; stopped in ``finally``."""
+@contextlib.contextmanager
+def serving(index_dir: Path, *args: str) -> Iterator[str]:
+    """``newsearch serve ARGS`` over ``index_dir`` as a subprocess on a free port, once it answers;
+    yields its base URL; stopped in ``finally``."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port)],
+        [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -122,6 +125,31 @@ def live_server(index_dir: Path):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def live_server(index_dir: Path):
+    """``newsearch serve`` over the sample index."""
+    with serving(index_dir) as base:
+        yield base
+
+
+@pytest.fixture
+def empty_index_dir(tmp_path: Path) -> Path:
+    """A real index that holds no document: ``index`` of an empty directory."""
+    folder = tmp_path / "leer"
+    folder.mkdir()
+    target = tmp_path / "empty-index"
+    report = index_files([folder], target)
+    assert (report.articles, report.related, report.failures) == (0, 0, ()), report
+    return target
+
+
+@pytest.fixture
+def empty_server(empty_index_dir: Path):
+    """``newsearch serve`` over an index without documents."""
+    with serving(empty_index_dir) as base:
+        yield base
 
 
 @pytest.fixture

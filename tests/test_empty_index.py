@@ -42,7 +42,7 @@ def test_query_json_on_empty_index_is_an_empty_result(empty_index_dir, args):
 def test_similar_on_empty_index_says_the_id_is_unknown(empty_index_dir):
     result = run_cli("similar", "x", index_dir=empty_index_dir)
     assert result.returncode == 1, result.stderr
-    assert result.stderr.endswith(f": {NOT_FOUND}\n"), result.stderr
+    assert result.stderr == f"Fehler: {NOT_FOUND}\n"
 
 
 def test_api_on_empty_index_answers_empty_search_and_404_for_ids(empty_server):

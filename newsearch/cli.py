@@ -175,12 +175,17 @@ def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wai
         f"{counted(report.articles, 'Artikel', 'Artikel')} und "
         f"{counted(report.related, 'weitere Meldung', 'weitere Meldungen')} indexiert "
         f"({counted(report.articles + report.related, 'Dokument', 'Dokumente')}) in {obj['index_dir']}; "
-        f"neu: {format_count(report.added)}, aktualisiert: {format_count(report.updated)}, "
-        f"gelöscht: {format_count(report.deleted)}, unverändert: {format_count(report.unchanged)}, "
-        f"fehlerhaft: {format_count(len(report.failures))}."
+        f"{changes(report)}."
     )
     if report.failures:
         sys.exit(1)
+
+
+def changes(report) -> str:
+    """An indexing run's counts as ``index`` and each ``watch`` pass print them."""
+    return (f"neu: {format_count(report.added)}, aktualisiert: {format_count(report.updated)}, "
+            f"gelöscht: {format_count(report.deleted)}, unverändert: {format_count(report.unchanged)}, "
+            f"fehlerhaft: {format_count(len(report.failures))}")
 
 
 @contextlib.contextmanager
@@ -234,13 +239,7 @@ def query(obj: dict, text, date_from, date_to, section, topic, agency, recency, 
     letzten Monat, seit Montag, vor 3 Tagen.
     """
     request = build_request(text, date_from, date_to, section, topic, sort, page, limit, agency, recency)
-    ix = open_for_reading(obj["index_dir"])
-    with open_searcher(ix) as searcher:
-        result = run_query(searcher, request)
-    if as_json:
-        click.echo(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
-    else:
-        print_result(result, color=sys.stdout.isatty())
+    answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json, result_to_json, print_result)
 
 
 @cli.command()
@@ -250,13 +249,8 @@ def query(obj: dict, text, date_from, date_to, section, topic, agency, recency, 
 @translate_errors
 def show(obj: dict, doc_id: str, as_json: bool) -> None:
     """Ein Dokument ganz zeigen (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
-    ix = open_for_reading(obj["index_dir"])
-    with open_searcher(ix) as searcher:
-        document = get_document(searcher, doc_id)
-    if as_json:
-        click.echo(json.dumps(document_to_json(document), ensure_ascii=False, indent=2))
-    else:
-        print_document(document, color=sys.stdout.isatty())
+    answer(obj["index_dir"], lambda searcher: get_document(searcher, doc_id), as_json, document_to_json,
+           print_document)
 
 
 @cli.command()
@@ -268,13 +262,19 @@ def show(obj: dict, doc_id: str, as_json: bool) -> None:
 @translate_errors
 def similar(obj: dict, doc_id: str, limit: int, as_json: bool) -> None:
     """Ähnliche Artikel zu einem Dokument (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
-    ix = open_for_reading(obj["index_dir"])
-    with open_searcher(ix) as searcher:
-        hits = similar_documents(searcher, doc_id, limit=limit)
+    answer(obj["index_dir"], lambda searcher: similar_documents(searcher, doc_id, limit=limit), as_json,
+           lambda hits: similar_to_json(doc_id, hits), lambda hits, color: print_similar(doc_id, hits, color))
+
+
+def answer(index_dir: str, ask, as_json: bool, to_json, to_text) -> None:
+    """What ``query``, ``show`` and ``similar`` share: ask a searcher over the index, then print
+    the answer as the API's JSON (``to_json``) or as text (``to_text``, in colour on a terminal)."""
+    with open_searcher(open_for_reading(index_dir)) as searcher:
+        found = ask(searcher)
     if as_json:
-        click.echo(json.dumps(similar_to_json(doc_id, hits), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(to_json(found), ensure_ascii=False, indent=2))
     else:
-        print_similar(doc_id, hits, sys.stdout.isatty())
+        to_text(found, sys.stdout.isatty())
 
 
 @cli.command()
@@ -293,10 +293,7 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
         for report in watch_directory(directory, obj["index_dir"], max_bytes=max_file_size):
             for failure in report.failures:
                 click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
-            click.echo(
-                f"{time.strftime('%H:%M:%S')} neu: {report.added}, aktualisiert: {report.updated}, "
-                f"gelöscht: {report.deleted}, unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}"
-            )
+            click.echo(f"{time.strftime('%H:%M:%S')} {changes(report)}")
     except KeyboardInterrupt:
         click.echo("Beendet.", err=True)
 

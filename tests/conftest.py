@@ -51,9 +51,14 @@ def sample_files(tmp_path: Path) -> Path:
 @pytest.fixture
 def index_dir(tmp_path: Path, sample_files: Path) -> Path:
     """A real Whoosh index of the sample article, built by the real ``index_files``."""
-    target = tmp_path / "index"
-    report = index_files([sample_files], target)
-    assert (report.articles, report.related, report.failures) == (1, 6, ()), report
+    return built_index(sample_files, tmp_path / "index", articles=1, related=6)
+
+
+def built_index(files: Path, target: Path, articles: int, related: int) -> Path:
+    """``target`` indexed from ``files`` by the real ``index_files``, which must find exactly
+    ``articles`` and ``related`` documents and no broken file."""
+    report = index_files([files], target)
+    assert (report.articles, report.related, report.failures) == (articles, related, ()), report
     return target
 
 
@@ -139,10 +144,7 @@ def empty_index_dir(tmp_path: Path) -> Path:
     """A real index that holds no document: ``index`` of an empty directory."""
     folder = tmp_path / "leer"
     folder.mkdir()
-    target = tmp_path / "empty-index"
-    report = index_files([folder], target)
-    assert (report.articles, report.related, report.failures) == (0, 0, ()), report
-    return target
+    return built_index(folder, tmp_path / "empty-index", articles=0, related=0)
 
 
 @pytest.fixture

@@ -12,13 +12,28 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    EVENT_TYPE_CLOSED,
+    EVENT_TYPE_CREATED,
+    EVENT_TYPE_DELETED,
+    EVENT_TYPE_MODIFIED,
+    EVENT_TYPE_MOVED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from indexer.model import IndexReport
 from indexer.write import index_files
 
 QUIET_SECONDS = 0.3
+# How often the idle loop looks at ``stop``: the only wake-ups while nothing changes.
+STOP_CHECK_SECONDS = 1.0
+# The events that can change what a file holds. inotify also reports every open and every close
+# after reading, and indexing reads each file it is given: counting those made each pass trigger
+# the next one, three passes a second for as long as the watch ran (issue 15).
+CHANGES = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_MODIFIED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED,
+                     EVENT_TYPE_CLOSED})
 
 
 class _Collect(FileSystemEventHandler):
@@ -26,7 +41,7 @@ class _Collect(FileSystemEventHandler):
         self.inbox = inbox
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory and event.event_type != "moved":
+        if event.event_type not in CHANGES or (event.is_directory and event.event_type != EVENT_TYPE_MOVED):
             return
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path:
@@ -49,7 +64,7 @@ def watch_directory(directory: str | Path, index_dir: str | Path, stop: threadin
         yield index_files([root], index_dir, **index_options)
         while not stop.is_set():
             try:
-                touched = {inbox.get(timeout=0.2)}
+                touched = {inbox.get(timeout=STOP_CHECK_SECONDS)}
             except queue.Empty:
                 continue
             while True:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import html
 import json
 import os
 import sys
@@ -20,17 +19,20 @@ import time
 import click
 
 from indexer.errors import NewsearchError, QuerySyntaxError
-from indexer.model import ARTICLE
 from indexer.formats import DEFAULT_MAX_BYTES
 from indexer.store import DEFAULT_LOCK_TIMEOUT, open_for_reading
 from indexer.watch import watch_directory
 from indexer.write import COMMIT_EVERY_SECONDS, index_files
-from search.documents import SIMILAR_LIMIT, similar_documents, similar_to_json
+from newsearch.messages import speak_german
+from newsearch.text import print_document, print_result, print_similar
+from search.display import counted, format_count
+from search.documents import SIMILAR_LIMIT, document_to_json, get_document, similar_documents, similar_to_json
 from search.query import DEFAULT_PER_PAGE, SORTS, build_request, open_searcher, run_query
-from search.results import SearchResult, result_to_json
+from search.results import result_to_json
+
+speak_german()  # before the commands are declared: click looks some help texts up as they are
 
 DEFAULT_INDEX = "./var/index"
-KIND_LABELS = {ARTICLE: "Artikel", "related": "Meldung"}
 
 
 def translate_errors(command):
@@ -88,14 +90,32 @@ def io_error_message(err: OSError, index_dir: str) -> str:
     )
 
 
-@click.group()
+class Command(click.Command):
+    """A command whose usage line reads ``[OPTIONEN]``: click writes that placeholder itself."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        super().__init__(*args, **kwargs)
+
+
+class Group(click.Group):
+    command_class = Command
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        kwargs.setdefault("subcommand_metavar", "BEFEHL [ARGUMENTE]...")
+        super().__init__(*args, **kwargs)
+
+
+@click.group(cls=Group)
 @click.option(
     "--index-dir",
     envvar="NEWSEARCH_INDEX",
     default=DEFAULT_INDEX,
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Index directory (environment: NEWSEARCH_INDEX).",
+    metavar="VERZEICHNIS",
+    help="Das Indexverzeichnis (auch über die Umgebungsvariable NEWSEARCH_INDEX).",
 )
 @click.version_option(package_name="newsearch")
 @click.pass_context
@@ -111,7 +131,7 @@ def cli(ctx: click.Context, index_dir: str) -> None:
 # while 1,000 articles were indexed: p95 319 ms at nice 0 (docs/reliability.md).
 DEFAULT_NICE = 10
 NICE_OPTION = click.option(
-    "--nice", type=click.IntRange(0, 19), default=DEFAULT_NICE, show_default=True,
+    "--nice", type=click.IntRange(0, 19), default=DEFAULT_NICE, show_default=True, metavar="ZAHL",
     help="CPU-Priorität des Indexierens senken (wie nice), damit Suchanfragen Vorrang haben; 0 = unverändert.")
 
 
@@ -125,7 +145,7 @@ def yield_cpu(nice: int) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PFAD...")
 @click.option("--full", is_flag=True, help="Neu aufbauen und erst am Ende atomar austauschen.")
 @click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES",
               help="Größere Dateien (bei JSON Lines: größere Zeilen) werden als fehlerhaft gemeldet statt gelesen.")
@@ -152,13 +172,20 @@ def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wai
     if report.undated:
         click.echo(f"Hinweis: {report.undated} Artikel ohne Datum: auffindbar, aber in keiner Datumsfacette.", err=True)
     click.echo(
-        f"{report.articles} Artikel und {report.related} weitere Meldungen indexiert "
-        f"({report.articles + report.related} Dokumente) in {obj['index_dir']}; "
-        f"neu: {report.added}, aktualisiert: {report.updated}, gelöscht: {report.deleted}, "
-        f"unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}."
+        f"{counted(report.articles, 'Artikel', 'Artikel')} und "
+        f"{counted(report.related, 'weitere Meldung', 'weitere Meldungen')} indexiert "
+        f"({counted(report.articles + report.related, 'Dokument', 'Dokumente')}) in {obj['index_dir']}; "
+        f"{changes(report)}."
     )
     if report.failures:
         sys.exit(1)
+
+
+def changes(report) -> str:
+    """An indexing run's counts as ``index`` and each ``watch`` pass print them."""
+    return (f"neu: {format_count(report.added)}, aktualisiert: {format_count(report.updated)}, "
+            f"gelöscht: {format_count(report.deleted)}, unverändert: {format_count(report.unchanged)}, "
+            f"fehlerhaft: {format_count(len(report.failures))}")
 
 
 @contextlib.contextmanager
@@ -177,7 +204,7 @@ def _progress_bar():
                                     item_show_func=lambda rate: rate)
             bar.__enter__()
         rate = docs / max(time.monotonic() - started, 1e-6)
-        bar.update(done - bar.pos, f"{rate:,.0f} Dok./s".replace(",", "."))
+        bar.update(done - bar.pos, f"{format_count(round(rate))} Dok./s")
 
     try:
         yield update
@@ -187,21 +214,23 @@ def _progress_bar():
 
 
 @cli.command()
-@click.argument("text")
+@click.argument("text", required=False, default="")
 @click.option("--from", "date_from", metavar="DATUM", help="Frühestes Datum, z. B. 2026-01-24 oder 24.01.2026.")
 @click.option("--to", "date_to", metavar="DATUM", help="Spätestes Datum (einschließlich).")
 @click.option("--section", metavar="RESSORT", multiple=True, help="Nur dieses Ressort, z. B. Ausland (mehrfach: eines davon).")
 @click.option("--topic", metavar="THEMA", multiple=True, help="Nur dieses Thema, z. B. USA.")
 @click.option("--agency", metavar="AGENTUR", multiple=True, help="Nur diese Agentur, z. B. dpa.")
 @click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, help="Treffer pro Seite.")
-@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="Nach Relevanz oder nach Datum, neueste zuerst.")
+@click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, metavar="ZAHL",
+              help="Treffer pro Seite.")
+@click.option("--page", type=int, default=1, show_default=True, metavar="ZAHL", help="Welche Seite der Treffer.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
 @click.pass_obj
 @translate_errors
 def query(obj: dict, text, date_from, date_to, section, topic, agency, recency, sort, limit, page, as_json) -> None:
-    """Den Index durchsuchen.
+    """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
     \b
     Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; ODER, NICHT, -wort, +wort, (Klammern);
@@ -210,63 +239,48 @@ def query(obj: dict, text, date_from, date_to, section, topic, agency, recency, 
     letzten Monat, seit Montag, vor 3 Tagen.
     """
     request = build_request(text, date_from, date_to, section, topic, sort, page, limit, agency, recency)
-    ix = open_for_reading(obj["index_dir"])
-    with open_searcher(ix) as searcher:
-        result = run_query(searcher, request)
-    if as_json:
-        click.echo(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
-    else:
-        print_result(result, color=sys.stdout.isatty())
+    answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json, result_to_json, print_result)
 
 
 @cli.command()
 @click.argument("doc_id", metavar="ID")
-@click.option("--limit", type=int, default=SIMILAR_LIMIT, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (wie /api/document/ID).")
+@click.pass_obj
+@translate_errors
+def show(obj: dict, doc_id: str, as_json: bool) -> None:
+    """Ein Dokument ganz zeigen (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
+    answer(obj["index_dir"], lambda searcher: get_document(searcher, doc_id), as_json, document_to_json,
+           print_document)
+
+
+@cli.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--limit", type=int, default=SIMILAR_LIMIT, show_default=True, metavar="ZAHL",
+              help="Höchstens so viele ähnliche Dokumente.")
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (wie /api/similar/ID).")
 @click.pass_obj
 @translate_errors
 def similar(obj: dict, doc_id: str, limit: int, as_json: bool) -> None:
     """Ähnliche Artikel zu einem Dokument (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
-    ix = open_for_reading(obj["index_dir"])
-    with open_searcher(ix) as searcher:
-        hits = similar_documents(searcher, doc_id, limit=limit)
+    answer(obj["index_dir"], lambda searcher: similar_documents(searcher, doc_id, limit=limit), as_json,
+           lambda hits: similar_to_json(doc_id, hits), lambda hits, color: print_similar(doc_id, hits, color))
+
+
+def answer(index_dir: str, ask, as_json: bool, to_json, to_text) -> None:
+    """What ``query``, ``show`` and ``similar`` share: ask a searcher over the index, then print
+    the answer as the API's JSON (``to_json``) or as text (``to_text``, in colour on a terminal)."""
+    with open_searcher(open_for_reading(index_dir)) as searcher:
+        found = ask(searcher)
     if as_json:
-        click.echo(json.dumps(similar_to_json(doc_id, hits), ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{len(hits)} ähnliche Dokumente zu [{doc_id}]")
-    for rank, hit in enumerate(hits, start=1):
-        _print_hit(rank, hit, sys.stdout.isatty())
-
-
-def print_result(result: SearchResult, color: bool) -> None:
-    for message in result.messages:
-        click.echo(f"Hinweis: {message}", err=True)
-    click.echo(f"{result.total} Treffer für „{result.query}“ – Seite {result.page} von {result.pages}")
-    if result.notice:
-        click.echo(f"Hinweis: {result.notice}")
-    if result.suggestion:
-        click.echo(f"Meinten Sie: „{result.suggestion}“?")
-    first = (result.page - 1) * result.per_page
-    for rank, hit in enumerate(result.hits, start=first + 1):
-        _print_hit(rank, hit, color)
-
-
-def _print_hit(rank: int, hit, color: bool) -> None:
-    when = hit.published.strftime("%d.%m.%Y %H:%M") if hit.published else "ohne Datum"
-    meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), when, hit.section, hit.agency) if x)
-    click.echo(f"{rank:>3}. {click.style(hit.title, bold=True) if color else hit.title}")
-    click.echo(f"     {meta}  [{hit.id}]")
-    snippet = "".join(
-        (click.style(text, bold=True, fg="yellow") if color else f"*{text}*") if matched else text
-        for text, matched in hit.snippet.parts
-    )
-    if snippet:
-        click.echo(f"     {' '.join(html.unescape(snippet).split())}")
+        click.echo(json.dumps(to_json(found), ensure_ascii=False, indent=2))
+    else:
+        to_text(found, sys.stdout.isatty())
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False), metavar="VERZEICHNIS")
+@click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES",
+              help="Größere Dateien werden als fehlerhaft gemeldet statt gelesen.")
 @NICE_OPTION
 @click.pass_obj
 @translate_io_errors
@@ -279,35 +293,62 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
         for report in watch_directory(directory, obj["index_dir"], max_bytes=max_file_size):
             for failure in report.failures:
                 click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
-            click.echo(
-                f"{time.strftime('%H:%M:%S')} neu: {report.added}, aktualisiert: {report.updated}, "
-                f"gelöscht: {report.deleted}, unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}"
-            )
+            click.echo(f"{time.strftime('%H:%M:%S')} {changes(report)}")
     except KeyboardInterrupt:
         click.echo("Beendet.", err=True)
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=None, type=click.IntRange(1, 256),
-              help="App threads per server process (default: 2; more lengthen the slow requests under load).")
-@click.option("--processes", default=None, type=click.IntRange(1, 64),
-              help="Server processes sharing the port (default: one per core, at most 4), since a process "
-                   "searches on one core.")
-@click.option("--debug", is_flag=True, help="Flask's development server with reloader instead of waitress.")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
+              help="Auf dieser Adresse lauschen (0.0.0.0: auf allen).")
+@click.option("--port", default=5000, show_default=True, type=int, metavar="ZAHL", help="Auf diesem Port lauschen.")
+@click.option("--threads", default=None, type=click.IntRange(1, 256), metavar="ZAHL",
+              help="App-Threads je Serverprozess (Vorgabe: 2; mehr verlängern unter Last die langsamen Anfragen).")
+@click.option("--processes", default=None, type=click.IntRange(1, 64), metavar="ZAHL",
+              help="Serverprozesse auf demselben Port (Vorgabe: einer je Kern, höchstens 4), denn ein Prozess "
+                   "sucht auf einem Kern.")
+@click.option("--debug", is_flag=True, help="Flasks Entwicklungsserver mit Neuladen statt waitress.")
 @click.pass_obj
 def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
-    from web.serving import DEFAULT_PROCESSES, DEFAULT_THREADS
+    from web.serving import DEFAULT_PROCESSES, DEFAULT_THREADS, listen
     from web.serving import serve as serve_app
 
     def create():
         return create_app({"INDEX_DIR": obj["index_dir"]})
 
-    click.echo(f"newsearch: http://{host}:{port}/ (Index: {obj['index_dir']})", err=True)
+    # Flask's reloader runs this command again in a child that serves on the socket its parent
+    # bound: the child neither checks the port nor announces itself a second time.
+    reloaded = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    if not reloaded:
+        try:
+            listener = listen(host, port)
+        except OSError as err:
+            raise click.ClickException(port_error_message(err, host, port)) from err
+        click.echo(f"newsearch: http://{host}:{port}/ (Index: {obj['index_dir']})", err=True)
     if debug:
+        if not reloaded:
+            listener.close()  # Flask binds the port itself, at once, with SO_REUSEADDR as we did
         create().run(host=host, port=port, debug=True)
     else:
-        serve_app(create, host, port, threads or DEFAULT_THREADS, processes or DEFAULT_PROCESSES)
+        serve_app(create, listener, threads or DEFAULT_THREADS, processes or DEFAULT_PROCESSES)
+
+
+# Why a server could not listen, and what to do, as a person can act on it. Other errors (an
+# unknown host name, ...) keep the system's text.
+PORT_CAUSES = {
+    errno.EADDRINUSE: ("Port {port} ist schon belegt (von einem anderen Programm oder einem laufenden "
+                       "newsearch serve)", "Einen anderen Port wählen, z. B. --port {other}."),
+    errno.EACCES: ("Port {port} darf nicht geöffnet werden (Ports unter 1024 brauchen Administratorrechte)",
+                   "Einen Port ab 1024 wählen, z. B. --port 5000."),
+    errno.EADDRNOTAVAIL: ("die Adresse {host} gehört nicht zu diesem Rechner",
+                          "Mit --host eine eigene Adresse angeben, z. B. --host 127.0.0.1."),
+}
+
+
+def port_error_message(err: OSError, host: str, port: int) -> str:
+    cause, advice = PORT_CAUSES.get(err.errno) or (f"{host}:{port}: {err.strerror or err}",
+                                                   "--host und --port prüfen.")
+    other = port + 1 if port < 65535 else 8080
+    return f"Der Server kann nicht starten: {cause.format(host=host, port=port)}. {advice.format(other=other)}"

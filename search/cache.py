@@ -13,9 +13,19 @@ from collections.abc import Callable, Hashable
 from threading import Lock
 
 
+def segment_leaves(reader) -> list[tuple]:
+    """The reader's segment readers with their first document numbers, as ``leaf_readers()``.
+
+    An index without documents has no segment: Whoosh reads it with an ``EmptyReader``, whose one
+    leaf has no segment and no columns. Leaving it out makes every per-segment loop run zero
+    times, so an empty index answers like any other, with nothing.
+    """
+    return [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.segment() is not None]
+
+
 def state_key(reader) -> tuple:
     """What identifies an index state: each segment's id and deletion count, in order."""
-    return tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in reader.leaf_readers())
+    return tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in segment_leaves(reader))
 
 
 class PerState:

@@ -27,7 +27,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from indexer.schema import PUBLISHED
-from search.cache import PerSegment, PerState
+from search.cache import PerSegment, PerState, segment_leaves
 from search.ranking import BM25_K1, CombinedTerm, idf
 
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
@@ -83,6 +83,8 @@ def evaluate(searcher, q: wq.Query) -> Matches:
     weighting = searcher.weighting
     if not isinstance(weighting, scoring.BM25F):
         raise TypeError(f"evaluate scores with BM25F, not {type(weighting).__name__}")
+    if not state.size:  # no documents match anything, and idf has no value over zero documents
+        return Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
     mask, scores = _Evaluation(searcher, state, weighting).node(q)
     docs = np.flatnonzero(mask & state.alive)
     return Matches(docs, scores[docs])
@@ -102,7 +104,7 @@ class _State:
     def __init__(self, reader):
         self.size = reader.doc_count_all()
         self.alive = np.ones(self.size, dtype=bool)
-        for leaf, offset in reader.leaf_readers():
+        for leaf, offset in segment_leaves(reader):
             if leaf.has_deletions():
                 self.alive[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
@@ -122,7 +124,7 @@ class _State:
 
 
 def _joined(reader, per_segment) -> np.ndarray:
-    parts = [per_segment(leaf) for leaf, _ in reader.leaf_readers()]
+    parts = [per_segment(leaf) for leaf, _ in segment_leaves(reader)]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -237,7 +239,7 @@ class _Evaluation:
     def __init__(self, searcher, state: _State, weighting: scoring.BM25F):
         self.searcher, self.state, self.weighting = searcher, state, weighting
         self.reader = searcher.reader()
-        self.leaves = list(self.reader.leaf_readers())
+        self.leaves = list(segment_leaves(self.reader))
 
     def empty(self) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(self.state.size, dtype=bool), np.zeros(self.state.size)

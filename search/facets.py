@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from indexer import schema as f
-from search.cache import PerSegment, PerState
+from search.cache import PerSegment, PerState, segment_leaves
 from search.results import FacetCount
 
 MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
@@ -95,7 +95,7 @@ def document_columns(reader) -> Columns:
     """
 
     def join() -> Columns:
-        parts = [_segment_columns(leaf) for leaf, _ in reader.leaf_readers()]
+        parts = [_segment_columns(leaf) for leaf, _ in segment_leaves(reader)]
         return Columns(**{name: _join([p[name] for p in parts]) for name in ("day", "section", "topics", "agency")})
 
     return _states.get(reader, join)
@@ -130,6 +130,8 @@ def _coded_lists(lists: list[list[str]]) -> tuple:
 
 def _join(parts: list[tuple]) -> Column:
     """Segments' columns as one over the index's document numbers, with one sorted vocabulary."""
+    if not parts:  # an empty index: no segment, no documents
+        return Column(np.array([""]), np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
     vocabulary = np.unique(np.concatenate([p[0] for p in parts] + [np.array([""])]))
     codes = np.concatenate([np.searchsorted(vocabulary, p[0])[p[1]] for p in parts]).astype(np.int32)
     if len(parts[0]) == 2:

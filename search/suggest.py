@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 from indexer import schema as f
 from indexer.compounds import split_compound
 from indexer.german import STOP_WORDS
-from search.cache import PerSegment
+from search.cache import PerSegment, segment_leaves
 from search.syntax import FIELD_ALIASES, OPERATORS
 
 _WORD = re.compile(r"[^\W\d_][\w-]*")
@@ -112,7 +112,7 @@ def _corrected(searcher, word: str) -> str | None:
         return None
     reader = searcher.reader()
     best: dict[str, int] = {}
-    for leaf, _ in reader.leaf_readers():
+    for leaf, _ in segment_leaves(reader):
         words = _vocabulary.get(leaf, (f.EXACT, word[0]), lambda: _words_from(leaf, word[0]))
         for candidate, distance, _ in process.extract(word, words, scorer=OSA.distance, score_cutoff=2, limit=None):
             if distance and distance < best.get(candidate, 3):

@@ -1,6 +1,7 @@
 """Fixtures, each building on the one before: files → real index → app/client → live server → browser."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,9 +51,14 @@ def sample_files(tmp_path: Path) -> Path:
 @pytest.fixture
 def index_dir(tmp_path: Path, sample_files: Path) -> Path:
     """A real Whoosh index of the sample article, built by the real ``index_files``."""
-    target = tmp_path / "index"
-    report = index_files([sample_files], target)
-    assert (report.articles, report.related, report.failures) == (1, 6, ()), report
+    return built_index(sample_files, tmp_path / "index", articles=1, related=6)
+
+
+def built_index(files: Path, target: Path, articles: int, related: int) -> Path:
+    """``target`` indexed from ``files`` by the real ``index_files``, which must find exactly
+    ``articles`` and ``related`` documents and no broken file."""
+    report = index_files([files], target)
+    assert (report.articles, report.related, report.failures) == (articles, related, ()), report
     return target
 
 
@@ -91,12 +98,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(index_dir: Path):
-    """``newsearch serve`` as a subprocess on a free port; yields its base URL; stopped in ``finally``."""
+@contextlib.contextmanager
+def serving(index_dir: Path, *args: str) -> Iterator[str]:
+    """``newsearch serve ARGS`` over ``index_dir`` as a subprocess on a free port, once it answers;
+    yields its base URL; stopped in ``finally``."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port)],
+        [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -122,6 +130,28 @@ def live_server(index_dir: Path):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def live_server(index_dir: Path):
+    """``newsearch serve`` over the sample index."""
+    with serving(index_dir) as base:
+        yield base
+
+
+@pytest.fixture
+def empty_index_dir(tmp_path: Path) -> Path:
+    """A real index that holds no document: ``index`` of an empty directory."""
+    folder = tmp_path / "leer"
+    folder.mkdir()
+    return built_index(folder, tmp_path / "empty-index", articles=0, related=0)
+
+
+@pytest.fixture
+def empty_server(empty_index_dir: Path):
+    """``newsearch serve`` over an index without documents."""
+    with serving(empty_index_dir) as base:
+        yield base
 
 
 @pytest.fixture

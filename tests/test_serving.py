@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port
+import pytest
+
+from tests.conftest import ROOT, free_port, run_cli
 
 
 def children_of(pid: int) -> set[int]:
@@ -95,3 +98,16 @@ def test_serve_with_two_processes_answers_from_both_and_stops_them_on_sigterm(in
     assert proc.returncode == 0, output
     assert "Traceback" not in output, output
     assert not [pid for pid in workers if running(pid)], "a server process outlived its parent"
+
+
+@pytest.mark.parametrize("args", [(), ("--processes", "2"), ("--debug",)], ids=["one", "two", "debug"])
+def test_serve_on_a_busy_port_says_so_in_german_and_exits_1(index_dir, args):
+    """Regression: it announced ``newsearch: http://…`` and then died with OSError Errno 98."""
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port)):
+        result = run_cli("serve", "--port", str(port), *args, index_dir=index_dir, timeout=30)
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert result.stderr == (
+        f"Fehler: Der Server kann nicht starten: Port {port} ist schon belegt (von einem anderen Programm oder "
+        f"einem laufenden newsearch serve). Einen anderen Port wählen, z. B. --port {port + 1}.\n"
+    )

@@ -12,6 +12,7 @@ from flask import Flask, g, jsonify, render_template, request
 
 from indexer.errors import NewsearchError
 from indexer.store import current_generation, open_for_reading
+from search.cache import segment_leaves
 from search.query import open_searcher
 from web.config import DEFAULTS
 
@@ -90,7 +91,9 @@ def get_searcher():
                 state["generation"] = generation
             ix = state["index"]
         held = getattr(_thread, "held", None)
-        if held is None or held[0] is not ix:
+        # Whoosh cannot refresh the segmentless reader of an empty index (it fails on its missing
+        # segment list), so a searcher over an empty index is opened anew (~7 ms) each request.
+        if held is None or held[0] is not ix or not segment_leaves(held[1].reader()):
             if held is not None:
                 held[1].close()
             searcher = open_searcher(ix)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from search.display import format_count
 from search.documents import get_document, similar_documents
 from search.facets import MONTHS_DE
 from search.query import build_request, run_query
@@ -217,6 +218,9 @@ def format_long(moment: datetime | None) -> str:
     if not moment:
         return ""
     return f"{moment.day}. {MONTHS_DE[moment.month - 1]} {moment.year}, {moment:%H:%M} Uhr"
+
+
+bp.add_app_template_filter(format_count, "anzahl")  # 27.149: counts with the German thousands point
 
 
 @bp.app_template_filter("dauer")

@@ -35,13 +35,19 @@ DEFAULT_PROCESSES = max(1, min(4, usable_cores()))
 DEFAULT_THREADS = 2
 
 
-def serve(create: Callable[[], Flask], host: str, port: int, threads: int, processes: int = 1) -> None:
-    """Serve ``create()`` until SIGTERM or Ctrl-C; with ``processes`` > 1 in that many forked processes."""
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket for ``host:port``: bound before anything says the server is up, so a
+    busy port (``OSError`` EADDRINUSE) is known while the caller can still say so."""
+    return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                backlog=1024, reuse_port=False)
+
+
+def serve(create: Callable[[], Flask], listener: socket.socket, threads: int, processes: int = 1) -> None:
+    """Serve ``create()`` on ``listener`` until SIGTERM or Ctrl-C; with ``processes`` > 1 in that
+    many forked processes sharing it."""
     if processes <= 1:
-        waitress_serve(create(), host=host, port=port, threads=threads, ident="newsearch")
+        waitress_serve(create(), sockets=[listener], threads=threads, ident="newsearch")
         return
-    listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                                    backlog=1024, reuse_port=False)
     children = []
     for _ in range(processes):
         pid = os.fork()

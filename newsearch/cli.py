@@ -156,6 +156,7 @@ def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wai
         f"({report.articles + report.related} Dokumente) in {obj['index_dir']}; "
         f"neu: {report.added}, aktualisiert: {report.updated}, gelöscht: {report.deleted}, "
         f"unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}."
+        + (f" Ältere Fassungen ignoriert: {report.superseded}." if report.superseded else "")
     )
     if report.failures:
         sys.exit(1)
@@ -282,6 +283,7 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
             click.echo(
                 f"{time.strftime('%H:%M:%S')} neu: {report.added}, aktualisiert: {report.updated}, "
                 f"gelöscht: {report.deleted}, unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}"
+                + (f", ältere Fassungen ignoriert: {report.superseded}" if report.superseded else "")
             )
     except KeyboardInterrupt:
         click.echo("Beendet.", err=True)

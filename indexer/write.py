@@ -98,6 +98,7 @@ def index_files(
                 run.commit_if_due()
             for source in gone:
                 run.forget_source(source)
+            run.read_again(max_bytes)
             run.finish()
         except BaseException:
             run.cancel()
@@ -172,6 +173,8 @@ class _Run:
         # Agency items the bulk writer has taken this run, by id: it holds no searcher over its
         # own documents, and a later version in the same run must see the earlier one's history.
         self.items_written: dict[str, dict] = {}
+        self.vacated: set[str] = set()  # agency items whose shown version's file is gone, deleted this run
+        self.to_read_again: set[str] = set()  # files holding other versions of those items
         self.writer = self._new_writer()
         self.last_commit = time.monotonic()
 
@@ -209,7 +212,7 @@ class _Run:
             self.updated += existed
             self.added += not existed
         for doc_id in old_ids - new_ids.keys():
-            self._drop_article(doc_id)
+            self._drop_article(doc_id, source)
         self.ledger[source] = _Ledger(fp, list(new_ids))
         self.writer.update_document(**_ledger_document(source, fp, list(new_ids)))
 
@@ -217,7 +220,7 @@ class _Run:
         """The file is gone: remove what only it provided."""
         entry = self.ledger.pop(source)
         for doc_id in entry.doc_ids:
-            self._drop_article(doc_id)
+            self._drop_article(doc_id, source)
         self.writer.delete_by_term(f.ID, _ledger_id(source))
 
     # -- documents -----------------------------------------------------------------------------
@@ -244,6 +247,8 @@ class _Run:
             return self.pending[doc_id]
         if doc_id in self.items_written:
             return self.items_written[doc_id]
+        if doc_id in self.vacated:
+            return None
         stored = self._stored(doc_id)
         if stored is None or stored.get(f.KIND) != ARTICLE:
             return None
@@ -252,6 +257,7 @@ class _Run:
         return fields
 
     def _put(self, doc: dict, doc_id: str) -> None:
+        self.vacated.discard(doc_id)
         if self.bulk:  # the bulk writer replaces a document added earlier in the same run itself
             self.writer.update_document(**doc)
             if doc.get(f.ITEM_ID):
@@ -278,10 +284,11 @@ class _Run:
         for related_id in old_related - new_related:
             self._unlink_related(related_id, article.id)
 
-    def _drop_article(self, doc_id: str) -> None:
+    def _drop_article(self, doc_id: str, source: str) -> None:
         remaining = self.owners.get(doc_id, 1) - 1
         self.owners[doc_id] = remaining
         if remaining > 0:
+            self._vacate_version(doc_id, source)
             return  # another file still provides this article
         stored = self._stored(doc_id)
         self.writer.delete_by_term(f.ID, doc_id)
@@ -291,6 +298,25 @@ class _Run:
         self.deleted += 1
         for related_id in (stored or {}).get(f.RELATED_IDS) or []:
             self._unlink_related(related_id, doc_id)
+
+    def _vacate_version(self, doc_id: str, source: str) -> None:
+        """The file that gave the shown version of an agency item is gone: the item is read again
+        from the files that still hold versions of it (``read_again``), so the highest of those shows."""
+        held = self.pending.get(doc_id) or self.items_written.get(doc_id) or self._stored(doc_id)
+        if not held or not held.get(f.ITEM_ID) or held.get(f.SOURCE) != source:
+            return
+        self.writer.delete_by_term(f.ID, doc_id)
+        self.pending.pop(doc_id, None)
+        self.items_written.pop(doc_id, None)
+        self.vacated.add(doc_id)
+        self.to_read_again.update(s for s, entry in self.ledger.items() if s != source and doc_id in entry.doc_ids)
+
+    def read_again(self, max_bytes: int) -> None:
+        for source in sorted(self.to_read_again):
+            path = Path(source)
+            if source in self.ledger and path.is_file():
+                self.read_file(path, fingerprint(path), max_bytes)
+        self.to_read_again.clear()
 
     def _link_related(self, item: RelatedItem, parent: str) -> None:
         fields, parents = self._related_state(item.id)

@@ -238,11 +238,15 @@ class _Run:
             return True
         history = with_version(held.get(f.VERSIONS) or [], version_of(article))
         if history != held.get(f.VERSIONS):
-            self._put({**held, f.VERSIONS: history}, article.id)
+            self._put({**self._held_item(article.id, whole=True), f.VERSIONS: history}, article.id)
         return False
 
-    def _held_item(self, doc_id: str) -> dict | None:
-        """The fields of the agency item ``doc_id`` as the index will hold them, or ``None``."""
+    def _held_item(self, doc_id: str, whole: bool = False) -> dict | None:
+        """The fields of the agency item ``doc_id`` as the index will hold them, or ``None``.
+
+        Only ``whole`` adds the unstored fields, analysed again from the stored text: enough to
+        write the document back, and not spent on the common question of which version is held.
+        """
         if doc_id in self.pending:
             return self.pending[doc_id]
         if doc_id in self.items_written:
@@ -253,7 +257,8 @@ class _Run:
         if stored is None or stored.get(f.KIND) != ARTICLE:
             return None
         fields = {k: v for k, v in stored.items() if v not in (None, "")}
-        fields[f.EXACT], fields[f.PARTS] = searchable_terms(_searchable_text(fields))
+        if whole:
+            fields[f.EXACT], fields[f.PARTS] = searchable_terms(_searchable_text(fields))
         return fields
 
     def _put(self, doc: dict, doc_id: str) -> None:

@@ -45,17 +45,7 @@ def parse_feed_bytes(data: bytes, source_path: str = "<bytes>") -> list[Article]
     """
     if not data.strip():
         raise ArticleParseError(source_path, "die Datei ist leer")
-    try:
-        root = SafeET.fromstring(data)
-    except ET.ParseError as err:
-        line, column = err.position
-        # expat counts columns from 0; editors count from 1.
-        raise ArticleParseError(source_path, f"kein gültiges XML (Zeile {line}, Spalte {column + 1})") from err
-    except DefusedXmlException as err:
-        raise ArticleParseError(
-            source_path, "enthält Entity-Deklarationen, die aus Sicherheitsgründen nicht gelesen werden"
-        ) from err
-
+    root = parse_xml(data, source_path)
     if root.tag == "rss":
         channel = root.find("channel")
         entries = channel.findall("item") if channel is not None else []
@@ -66,6 +56,21 @@ def parse_feed_bytes(data: bytes, source_path: str = "<bytes>") -> list[Article]
         name = root.tag.rpartition("}")[2]
         raise ArticleParseError(source_path, f"weder RSS 2.0 noch Atom (Wurzelelement <{name}>)")
     return [article for article in articles if article is not None]
+
+
+def parse_xml(data: bytes, source_path: str) -> ET.Element:
+    """The root element of untrusted XML (feeds, NewsML-G2); a German reason with line and column
+    for XML that is not well-formed, and a refusal of entity declarations."""
+    try:
+        return SafeET.fromstring(data)
+    except ET.ParseError as err:
+        line, column = err.position
+        # expat counts columns from 0; editors count from 1.
+        raise ArticleParseError(source_path, f"kein gültiges XML (Zeile {line}, Spalte {column + 1})") from err
+    except DefusedXmlException as err:
+        raise ArticleParseError(
+            source_path, "enthält Entity-Deklarationen, die aus Sicherheitsgründen nicht gelesen werden"
+        ) from err
 
 
 def _rss_item(item: ET.Element, source_path: str) -> Article | None:

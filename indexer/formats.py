@@ -2,18 +2,22 @@
 
 Each parser turns one file into ``Article`` values and knows nothing about the index. Files are
 chosen by suffix; content that contradicts the suffix (an ``.xml`` file that is a feed, a ``.txt``
-that is HTML) is sniffed from its first bytes.
+that is HTML) is sniffed from its first bytes. An ``.xml`` file is a NewsML-G2 item or an RSS/Atom
+feed by its root element; a ``.json`` file must be ninjs (checked by its keys in ``indexer.ninjs``).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from indexer.errors import ArticleParseError
-from indexer.feeds import parse_feed
-from indexer.html import parse_html
+from indexer.feeds import parse_feed_bytes
+from indexer.html import parse_html, read_source
 from indexer.jsonl import parse_jsonl
 from indexer.model import Article
+from indexer.newsml import NEWSML_ROOTS, parse_newsml_bytes
+from indexer.ninjs import parse_ninjs_bytes
 from indexer.parse import parse_article
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -44,17 +48,31 @@ def _html(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
     return [parse_html(path)]
 
 
-def _feed(path: Path, on_error: OnError, max_bytes: int) -> list[Article]:
-    return parse_feed(path)
+# The first element's local name, past the XML declaration, comments and a doctype.
+_ROOT_ELEMENT = re.compile(rb"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
+
+
+def _xml(path: Path, on_error: OnError, max_bytes: int) -> Iterable[Article]:
+    """NewsML-G2 (``newsItem``, ``newsMessage``) or, by default, an RSS/Atom feed."""
+    data = read_source(path)
+    root = _ROOT_ELEMENT.search(re.sub(rb"<!--.*?-->", b"", data[:8192], flags=re.DOTALL))
+    if root and root.group(1).decode("ascii", "replace") in NEWSML_ROOTS:
+        return parse_newsml_bytes(data, str(path), on_error)
+    return parse_feed_bytes(data, source_path=str(path))
+
+
+def _ninjs(path: Path, on_error: OnError, max_bytes: int) -> Iterable[Article]:
+    return list(parse_ninjs_bytes(read_source(path), str(path), on_error))
 
 
 PARSERS: dict[str, Callable[[Path, OnError, int], Iterable[Article]]] = {
     ".txt": _page_dump,
     ".html": _html,
     ".htm": _html,
-    ".xml": _feed,
-    ".rss": _feed,
-    ".atom": _feed,
+    ".xml": _xml,
+    ".rss": _xml,
+    ".atom": _xml,
+    ".json": _ninjs,
     ".jsonl": _json_lines,
     ".jsonl.gz": _json_lines,
     ".ndjson": _json_lines,

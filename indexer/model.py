@@ -45,6 +45,16 @@ class Article:
     agency: str = ""
     source_path: str = ""
     related: tuple[RelatedItem, ...] = ()
+    author: tuple[str, ...] = ()  # the people who wrote it, one name each, in byline order
+    publisher: str = ""  # the newspaper, broadcaster or site that published it
+    # Agency items (ninjs, NewsML-G2) carry an id of their own and a version; all versions of one
+    # story share ``item_id`` (and so ``id``), and the index keeps only the highest version.
+    item_id: str = ""  # the agency's guid or uri
+    version: int = 0  # 0: not an agency item, or one that states no version
+    urgency: int = 0  # IPTC urgency, 1 (most urgent) to 9; 0: not stated
+    genre: str = ""  # the agency's genre names, comma-separated: "Eilmeldung", "Zusammenfassung"
+    located: str = ""  # where the story was reported from ("Berlin")
+    first_created: datetime | None = None  # when the first version of the story was created
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,5 +73,6 @@ class IndexReport:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    superseded: int = 0  # agency items older than the version the index holds: ignored
     undated: int = 0  # articles indexed without a publication date: searchable, but in no date facet
     failures: tuple[Failure, ...] = field(default_factory=tuple)

@@ -36,9 +36,19 @@ DAY = "day"  # Berlin calendar day, YYYY-MM-DD: what date filters and facets cou
 SECTION = "section"
 TOPIC = "topic"  # one term per topic, for filters and the topic facet
 AGENCY = "agency"
+AUTHOR = "author"
+PUBLISHER = "publisher"
+GENRE = "genre"  # an agency item's genres, one term each
 
 # Stored only, for showing a whole article
 CREDITS = "credits"  # one per caption, same order: credits never rank
+# Agency items only (indexer/versions.py): the agency's id, the version held, and all versions seen
+ITEM_ID = "item_id"
+VERSION = "version"
+URGENCY = "urgency"
+LOCATED = "located"
+FIRST_CREATED = "first_created"  # naive UTC, like PUBLISHED
+VERSIONS = "versions"  # list of dicts, oldest first, the held version included
 
 # The source ledger: one document of kind SOURCE_KIND per indexed file, committed together with
 # that file's articles, so what the index holds and what it says it read never disagree.
@@ -73,7 +83,16 @@ def build_schema() -> fields.Schema:
                 analyzer=KeywordAnalyzer(lowercase=True, commas=True), stored=True, sortable=True
             ),
             AGENCY: fields.ID(**keyword),
+            AUTHOR: fields.KEYWORD(lowercase=True, commas=True, stored=True),
+            PUBLISHER: fields.ID(**keyword),
+            GENRE: fields.KEYWORD(lowercase=True, commas=True, stored=True),
             CREDITS: fields.STORED(),
+            ITEM_ID: fields.ID(stored=True),
+            VERSION: fields.STORED(),
+            URGENCY: fields.STORED(),
+            LOCATED: fields.STORED(),
+            FIRST_CREATED: fields.STORED(),
+            VERSIONS: fields.STORED(),
             FINGERPRINT: fields.STORED(),
             DOC_IDS: fields.STORED(),
         }

@@ -24,6 +24,7 @@ from indexer.dates import berlin_day, to_utc
 from indexer.errors import ArticleParseError
 from indexer.formats import DEFAULT_MAX_BYTES, format_of, stream_articles
 from indexer.model import ARTICLE, RELATED, Article, Failure, IndexReport, RelatedItem
+from indexer.versions import Arrival, arrival, version_of, with_version
 from indexer.store import DEFAULT_LOCK_TIMEOUT, activate_generation, create_generation, open_for_writing, write_lock
 
 # Commit at least this often during long runs, so a crash loses minutes of work, not hours.
@@ -97,6 +98,7 @@ def index_files(
                 run.commit_if_due()
             for source in gone:
                 run.forget_source(source)
+            run.read_again(max_bytes)
             run.finish()
         except BaseException:
             run.cancel()
@@ -148,6 +150,7 @@ class _Run:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    superseded: int = 0
     undated: int = 0
     articles: int = 0
     related_written: int = 0
@@ -167,6 +170,11 @@ class _Run:
         # a batch) would be in the index twice. Last version wins.
         self.pending: dict[str, dict] = {}
         self.article_ids_written: set[str] = set()
+        # Agency items the bulk writer has taken this run, by id: it holds no searcher over its
+        # own documents, and a later version in the same run must see the earlier one's history.
+        self.items_written: dict[str, dict] = {}
+        self.vacated: set[str] = set()  # agency items whose shown version's file is gone, deleted this run
+        self.to_read_again: set[str] = set()  # files holding other versions of those items
         self.writer = self._new_writer()
         self.last_commit = time.monotonic()
 
@@ -196,12 +204,15 @@ class _Run:
             existed = self._exists(article.id)
             if article.id not in new_ids and article.id not in old_ids:
                 self.owners[article.id] = self.owners.get(article.id, 0) + 1
+            new_ids[article.id] = None
+            if article.item_id and not self._takes_version(article):
+                self.superseded += 1
+                continue
             self._write_article(article)
             self.updated += existed
             self.added += not existed
-            new_ids[article.id] = None
         for doc_id in old_ids - new_ids.keys():
-            self._drop_article(doc_id)
+            self._drop_article(doc_id, source)
         self.ledger[source] = _Ledger(fp, list(new_ids))
         self.writer.update_document(**_ledger_document(source, fp, list(new_ids)))
 
@@ -209,20 +220,64 @@ class _Run:
         """The file is gone: remove what only it provided."""
         entry = self.ledger.pop(source)
         for doc_id in entry.doc_ids:
-            self._drop_article(doc_id)
+            self._drop_article(doc_id, source)
         self.writer.delete_by_term(f.ID, _ledger_id(source))
 
     # -- documents -----------------------------------------------------------------------------
     def _exists(self, doc_id: str) -> bool:
         return doc_id in self.article_ids_written or self.searcher.document_number(**{f.ID: doc_id}) is not None
 
+    def _takes_version(self, article: Article) -> bool:
+        """Whether ``article`` replaces what the index holds for its agency item.
+
+        An older version arriving late does not; it is only added to the held document's list of
+        versions, so the list does not depend on the order in which the versions were read.
+        """
+        held = self._held_item(article.id)
+        if arrival(held.get(f.VERSION) if held else None, article.version) is not Arrival.OLDER:
+            return True
+        history = with_version(held.get(f.VERSIONS) or [], version_of(article))
+        if history != held.get(f.VERSIONS):
+            self._put({**self._held_item(article.id, whole=True), f.VERSIONS: history}, article.id)
+        return False
+
+    def _held_item(self, doc_id: str, whole: bool = False) -> dict | None:
+        """The fields of the agency item ``doc_id`` as the index will hold them, or ``None``.
+
+        Only ``whole`` adds the unstored fields, analysed again from the stored text: enough to
+        write the document back, and not spent on the common question of which version is held.
+        """
+        if doc_id in self.pending:
+            return self.pending[doc_id]
+        if doc_id in self.items_written:
+            return self.items_written[doc_id]
+        if doc_id in self.vacated:
+            return None
+        stored = self._stored(doc_id)
+        if stored is None or stored.get(f.KIND) != ARTICLE:
+            return None
+        fields = {k: v for k, v in stored.items() if v not in (None, "")}
+        if whole:
+            fields[f.EXACT], fields[f.PARTS] = searchable_terms(_searchable_text(fields))
+        return fields
+
+    def _put(self, doc: dict, doc_id: str) -> None:
+        self.vacated.discard(doc_id)
+        if self.bulk:  # the bulk writer replaces a document added earlier in the same run itself
+            self.writer.update_document(**doc)
+            if doc.get(f.ITEM_ID):
+                self.items_written[doc_id] = doc
+        else:
+            self.pending[doc_id] = doc
+
     def _write_article(self, article: Article) -> None:
         previous = self._stored(article.id)
         old_related = set(previous.get(f.RELATED_IDS) or []) if previous else set()
-        if self.bulk:  # the bulk writer replaces a document added earlier in the same run itself
-            self.writer.update_document(**article_document(article, counted_as_text=True))
-        else:
-            self.pending[article.id] = article_document(article)
+        doc = article_document(article, counted_as_text=self.bulk)
+        if article.item_id:
+            held = self._held_item(article.id)
+            doc[f.VERSIONS] = with_version((held or {}).get(f.VERSIONS) or [], version_of(article))
+        self._put(doc, article.id)
         self.article_ids_written.add(article.id)
         self.related.pop(article.id, None)  # a full article replaces its related stub
         self.articles += 1
@@ -234,18 +289,39 @@ class _Run:
         for related_id in old_related - new_related:
             self._unlink_related(related_id, article.id)
 
-    def _drop_article(self, doc_id: str) -> None:
+    def _drop_article(self, doc_id: str, source: str) -> None:
         remaining = self.owners.get(doc_id, 1) - 1
         self.owners[doc_id] = remaining
         if remaining > 0:
+            self._vacate_version(doc_id, source)
             return  # another file still provides this article
         stored = self._stored(doc_id)
         self.writer.delete_by_term(f.ID, doc_id)
         self.pending.pop(doc_id, None)
+        self.items_written.pop(doc_id, None)
         self.article_ids_written.discard(doc_id)
         self.deleted += 1
         for related_id in (stored or {}).get(f.RELATED_IDS) or []:
             self._unlink_related(related_id, doc_id)
+
+    def _vacate_version(self, doc_id: str, source: str) -> None:
+        """The file that gave the shown version of an agency item is gone: the item is read again
+        from the files that still hold versions of it (``read_again``), so the highest of those shows."""
+        held = self.pending.get(doc_id) or self.items_written.get(doc_id) or self._stored(doc_id)
+        if not held or not held.get(f.ITEM_ID) or held.get(f.SOURCE) != source:
+            return
+        self.writer.delete_by_term(f.ID, doc_id)
+        self.pending.pop(doc_id, None)
+        self.items_written.pop(doc_id, None)
+        self.vacated.add(doc_id)
+        self.to_read_again.update(s for s, entry in self.ledger.items() if s != source and doc_id in entry.doc_ids)
+
+    def read_again(self, max_bytes: int) -> None:
+        for source in sorted(self.to_read_again):
+            path = Path(source)
+            if source in self.ledger and path.is_file():
+                self.read_file(path, fingerprint(path), max_bytes)
+        self.to_read_again.clear()
 
     def _link_related(self, item: RelatedItem, parent: str) -> None:
         fields, parents = self._related_state(item.id)
@@ -323,6 +399,7 @@ class _Run:
             updated=self.updated,
             deleted=self.deleted,
             unchanged=self.unchanged,
+            superseded=self.superseded,
             undated=self.undated,
             failures=tuple(self.failures),
         )
@@ -351,15 +428,39 @@ def article_document(article: Article, counted_as_text: bool = False) -> dict:
         f.SOURCE: article.source_path,
         f.URL: article.url,
         f.RELATED_IDS: [item.id for item in article.related],
+        f.AUTHOR: ",".join(article.author),
+        f.PUBLISHER: article.publisher,
     }
-    searchable = "\n".join(filter(None, (doc[f.TITLE], doc[f.TOPICS], doc[f.LEAD], doc[f.SUBHEADINGS], doc[f.BODY],
-                                        doc[f.CAPTIONS])))
+    if article.item_id:
+        doc.update(_item_fields(article))
+    searchable = _searchable_text(doc)
     if counted_as_text:
         doc[f.EXACT] = doc[f.PARTS] = searchable
     else:
         doc[f.EXACT], doc[f.PARTS] = searchable_terms(searchable)
     doc.update(_date_fields(article.published))
     return doc
+
+
+def _item_fields(article: Article) -> dict:
+    """An agency item's own fields; its list of versions seen so far is only this one."""
+    fields = {
+        f.ITEM_ID: article.item_id,
+        f.VERSION: article.version,
+        f.URGENCY: article.urgency,
+        f.GENRE: article.genre,
+        f.LOCATED: article.located,
+        f.VERSIONS: with_version([], version_of(article)),
+    }
+    if article.first_created is not None:
+        fields[f.FIRST_CREATED] = to_utc(article.first_created)
+    return fields
+
+
+def _searchable_text(doc: dict) -> str:
+    """All searchable text of an article document, for the unstored ``exact`` and ``parts`` fields."""
+    return "\n".join(filter(None, (doc.get(f.TITLE), doc.get(f.TOPICS), doc.get(f.LEAD), doc.get(f.SUBHEADINGS),
+                                  doc.get(f.BODY), doc.get(f.CAPTIONS))))
 
 
 def related_document(item: RelatedItem, parents: list[str]) -> dict:

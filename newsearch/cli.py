@@ -185,7 +185,8 @@ def changes(report) -> str:
     """An indexing run's counts as ``index`` and each ``watch`` pass print them."""
     return (f"neu: {format_count(report.added)}, aktualisiert: {format_count(report.updated)}, "
             f"gelöscht: {format_count(report.deleted)}, unverändert: {format_count(report.unchanged)}, "
-            f"fehlerhaft: {format_count(len(report.failures))}")
+            f"fehlerhaft: {format_count(len(report.failures))}"
+            + (f", ältere Fassungen ignoriert: {format_count(report.superseded)}" if report.superseded else ""))
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from indexer import schema as f
 from indexer.dates import from_utc
 from indexer.errors import DocumentNotFoundError
 from indexer.model import ARTICLE, RELATED, Caption
+from indexer.versions import versions_from_stored
 from search.evaluate import Matches, evaluate
 from search.highlight import make_snippet
 from search.ranking import FIELD_BOOSTS, POSITIONLESS
@@ -61,6 +62,27 @@ class Document:
     agency: str
     parents: tuple[DocumentLink, ...]  # the articles that listed this related item
     related: tuple[DocumentLink, ...]  # the article's "Weitere Meldungen", in page order
+    author: tuple[str, ...] = ()
+    # Agency items only (ninjs, NewsML-G2): the agency's id, the version shown, its earlier versions
+    item_id: str = ""
+    version: int = 0
+    earlier: tuple[EarlierVersion, ...] = ()  # oldest first
+    change: int | None = None  # characters this version added (negative: cut) against the one before
+    urgency: int = 0
+    genre: str = ""
+    located: str = ""
+    first_created: datetime | None = None  # Europe/Berlin
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierVersion:
+    """A version of an agency item that a later one replaced: what the article page lists."""
+
+    version: int
+    published: datetime | None  # when the agency created it, Europe/Berlin
+    title: str
+    chars: int  # length of title, lead and body
+    change: int | None  # against the version before it; None for the first one seen
 
 
 def get_document(searcher: Searcher, doc_id: str) -> Document:
@@ -85,7 +107,32 @@ def get_document(searcher: Searcher, doc_id: str) -> Document:
         agency=stored.get(f.AGENCY) or "",
         parents=_links(searcher, _split(stored.get(f.PARENTS), ",")),
         related=_links(searcher, stored.get(f.RELATED_IDS) or ()),
+        author=_split(stored.get(f.AUTHOR), ","),
+        **_item_fields(stored),
     )
+
+
+def _item_fields(stored: dict) -> dict:
+    """The agency-item fields of ``Document``: each version with its change in size against the one before."""
+    if not stored.get(f.ITEM_ID):
+        return {}
+    listed, before = [], None
+    for version in versions_from_stored(stored.get(f.VERSIONS)):
+        change = None if before is None else version.chars - before
+        listed.append(EarlierVersion(version.version, version.created, version.title, version.chars, change))
+        before = version.chars
+    held = stored.get(f.VERSION) or 0
+    first = stored.get(f.FIRST_CREATED)
+    return {
+        "item_id": stored[f.ITEM_ID],
+        "version": held,
+        "earlier": tuple(v for v in listed if v.version < held),
+        "change": next((v.change for v in listed if v.version == held), None),
+        "urgency": stored.get(f.URGENCY) or 0,
+        "genre": stored.get(f.GENRE) or "",
+        "located": stored.get(f.LOCATED) or "",
+        "first_created": from_utc(first) if first else None,
+    }
 
 
 def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_LIMIT) -> list[Hit]:
@@ -149,6 +196,17 @@ def document_to_json(document: Document) -> dict:
         "captions": [{"text": c.text, "credit": c.credit or None} for c in document.captions],
         "parents": [link_to_json(link) for link in document.parents],
         "related": [link_to_json(link) for link in document.related],
+        "author": list(document.author),
+        "item_id": document.item_id or None,
+        "version": document.version or None,
+        "first_created": _iso(document.first_created),
+        "urgency": document.urgency or None,
+        "genre": document.genre or None,
+        "located": document.located or None,
+        "versions": [
+            {"version": v.version, "published": _iso(v.published), "title": v.title, "chars": v.chars, "change": v.change}
+            for v in document.earlier
+        ],
     }
 
 

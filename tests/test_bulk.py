@@ -134,7 +134,8 @@ def test_fused_index_terms_are_what_the_chains_index():
 
 def test_documents() -> list[dict]:
     """The sample article and the test pages with their related items, 140 copies of the sample
-    (so frequent terms fill more than one 128-posting block), and 150 generated news articles (``news_records``)."""
+    (so frequent terms fill more than one 128-posting block), 150 generated news articles (``news_records``)
+    and the agency items of ``tests/data/wire``."""
     articles = []
     for path in [SAMPLE, *sorted((ROOT / "tests" / "data").glob("0*.txt"))]:
         articles += read_articles(path, lambda where, reason: None)
@@ -144,6 +145,9 @@ def test_documents() -> list[dict]:
         for i in range(140)
     ]
     articles += [article_from_record(r, "news.jsonl", "news.jsonl") for r in news_records(150)]
+    # Agency items carry fields of their own (author, version, versions seen, genre, …)
+    for path in sorted((ROOT / "tests" / "data" / "wire").iterdir()):
+        articles += read_articles(path, lambda where, reason: None)
     docs = [article_document(a) for a in articles]
     related = {item.id: related_document(item, [a.id]) for a in articles for item in a.related}
     return docs + list(related.values())

@@ -62,6 +62,9 @@ def test_document_json_carries_every_field_with_iso_times(searcher):
         "parents": [{"id": ARTICLE.id, "kind": "article", "title": ARTICLE.title,
                      "published": "2025-02-27T11:57:57+01:00", "section": None}],
         "related": [],
+        "author": [],
+        "item_id": None, "version": None, "first_created": None, "urgency": None, "genre": None, "located": None,
+        "versions": [],
     }  # fmt: skip
 
 

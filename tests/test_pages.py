@@ -113,6 +113,10 @@ def test_api_document_is_the_stored_article(live_server):
         "parents": [],
         "related": [{"id": r.id, "kind": "related", "title": r.title, "published": r.published.isoformat(),
                      "section": r.section} for r in RELATED],
+        "author": [],
+        # agency-item fields (tests/test_versions.py): a saved page is no agency item
+        "item_id": None, "version": None, "first_created": None, "urgency": None, "genre": None, "located": None,
+        "versions": [],
     }  # fmt: skip
 
 

@@ -158,6 +158,23 @@ SCHEMAS = {
         "captions": _list(_ref("Caption"), "Bildunterschriften mit Nachweis."),
         "parents": _list(_ref("DocumentLink"), "Bei Meldungen: die Artikel, unter denen sie standen."),
         "related": _list(_ref("DocumentLink"), "Bei Artikeln: „Weitere Meldungen“ in Seitenreihenfolge."),
+        "author": _list({"type": "string"}, "Die Autorinnen und Autoren, in der Reihenfolge der Autorenzeile."),
+        "item_id": _nullable("string", "Bei Agenturmeldungen (ninjs, NewsML-G2): die Kennung der Agentur (guid/uri), "
+                             "die alle Fassungen einer Meldung teilen; sonst null."),
+        "version": _nullable("integer", "Bei Agenturmeldungen: die gezeigte Fassung, die höchste, die der Index kennt."),
+        "first_created": _nullable("string", "Bei Agenturmeldungen: wann die erste Fassung entstand.", format="date-time"),
+        "urgency": _nullable("integer", "Bei Agenturmeldungen: Dringlichkeit nach IPTC, 1 (höchste) bis 9."),
+        "genre": _nullable("string", "Bei Agenturmeldungen: Genre, z. B. „Eilmeldung“, „Zusammenfassung“."),
+        "located": _nullable("string", "Bei Agenturmeldungen: Ort der Meldung (Spitzmarke)."),
+        "versions": _list(_ref("Version"), "Bei Agenturmeldungen: die früheren Fassungen, älteste zuerst; "
+                          "eine spät eingetroffene ältere Fassung steht hier, ersetzt aber nichts."),
+    }),
+    "Version": _object("Eine frühere Fassung einer Agenturmeldung.", {
+        "version": {"type": "integer", "minimum": 0, "description": "Nummer der Fassung (0: ohne Angabe)."},
+        "published": PUBLISHED,
+        "title": _text("Überschrift dieser Fassung."),
+        "chars": {"type": "integer", "minimum": 0, "description": "Länge von Überschrift, Vorspann und Text in Zeichen."},
+        "change": _nullable("integer", "Zeichen mehr (negativ: weniger) als die Fassung davor; null bei der ersten."),
     }),
     "Similar": _object("Dokumente, die einem Dokument am meisten ähneln.", {
         "id": _text("Das Ausgangsdokument."),

@@ -229,6 +229,17 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.2f}".replace(".", ",") + " Sekunden"
 
 
+@bp.app_template_filter("zeichen")
+def format_change(change: int | None) -> str:
+    """``+1.204 Zeichen``, ``−37 Zeichen``, ``gleich lang``: how much a version added or cut."""
+    if change is None:
+        return ""
+    if change == 0:
+        return "gleich lang"
+    sign = "+" if change > 0 else "−"
+    return f"{sign}{abs(change):,} Zeichen".replace(",", ".")
+
+
 @bp.app_template_filter("code_spans")
 def code_spans(text: str) -> Markup:
     """The API descriptions' `backticks` as ``<code>``; everything else escaped."""

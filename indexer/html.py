@@ -29,6 +29,7 @@ from bs4.dammit import EncodingDetector, UnicodeDammit
 from indexer.dates import parse_datetime_or_none
 from indexer.errors import ArticleParseError
 from indexer.model import Article, Caption, RelatedItem
+from indexer.paragraphs import split_paragraphs
 from indexer.parse import document_id
 
 # Specific news types win over a generic Article node on the same page (often the whole WebPage).
@@ -112,8 +113,11 @@ def parse_html_bytes(data: bytes, source_path: str = "<bytes>") -> Article:
     markup_lead = _take(root, _LEAD_CLASS)
     fragment = _read_fragment(root)
     body = list(fragment.paragraphs)
-    if not body and ld.get("articleBody"):
-        body = [_clean(p) for p in str(ld["articleBody"]).splitlines() if p.strip()]
+    # Teaser and paywall pages show a paragraph or two and carry the whole text in JSON-LD only.
+    raw_body = ld.get("articleBody")
+    ld_body = split_paragraphs(html.unescape(raw_body)) if isinstance(raw_body, str) else []
+    if sum(map(len, ld_body)) > sum(map(len, body)):
+        body = ld_body
     if markup_lead:
         body.insert(0, markup_lead)
     lead = _first(_ld_text(ld.get("description"), by_id), *meta.get("og:description", ()), *meta.get("description", ()))
@@ -153,15 +157,15 @@ def parse_html_bytes(data: bytes, source_path: str = "<bytes>") -> Article:
 def parse_fragment(markup: str) -> Fragment:
     """Read an HTML snippet (a feed's ``content:encoded``) the way an article body is read.
 
-    A snippet without ``<p>`` elements gives one paragraph per line, where ``<br>`` breaks lines.
+    A snippet without ``<p>`` elements is running text whose lines ``<br>`` breaks: paragraphs as
+    ``split_paragraphs`` finds them.
     """
     soup = _soup(markup)
     _drop_noise(soup)
     fragment = _read_fragment(soup)
     if fragment.paragraphs:
         return fragment
-    lines = tuple(line for line in (_clean(raw) for raw in soup.get_text().splitlines()) if line)
-    return Fragment(lines, fragment.subheadings, fragment.captions)
+    return Fragment(tuple(split_paragraphs(soup.get_text())), fragment.subheadings, fragment.captions)
 
 
 def html_text(markup: str) -> str:

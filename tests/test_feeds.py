@@ -178,6 +178,22 @@ def test_item_without_title_and_text_is_skipped_and_one_without_title_gets_its_f
     ]
 
 
+def test_content_broken_by_br_is_split_into_paragraphs_at_sentence_ends_only():
+    """Issue 15.6: a ``<br>`` inside a sentence is a line break, not a paragraph end."""
+    content = ("<![CDATA[Die Behörde teilte mit, dass der<br>Corona-Impfstoff bereits geprüft werde.<br>"
+               "Ein Sprecher bestätigte das am Abend.]]>")
+    (article,) = parse_feed_bytes(
+        rss(f"<item><title>Impfstoff</title><content:encoded xmlns:content="
+            f"'http://purl.org/rss/1.0/modules/content/'>{content}</content:encoded></item>"),
+        "feed.xml",
+    )
+
+    assert (article.lead, article.body) == (
+        "Die Behörde teilte mit, dass der Corona-Impfstoff bereits geprüft werde.",
+        ("Ein Sprecher bestätigte das am Abend.",),
+    )
+
+
 def test_unreadable_date_leaves_the_item_undated():
     articles = parse_feed_bytes(rss("<item><title>Eilmeldung</title><pubDate>gestern Abend</pubDate></item>"), "feed.xml")
 

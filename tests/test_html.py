@@ -364,3 +364,24 @@ def test_text_outside_article_elements_is_read_when_the_only_article_is_an_empty
         "Das Waldbad öffnet schon am 1. Mai.",
         ("Eintrittspreise steigen",),
     )
+
+
+def test_fuller_json_ld_article_body_wins_over_a_teaser_paragraph():
+    """Issue 15.5: a paywall page shows one paragraph; JSON-LD carries all five sentences."""
+    data = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Stadtrat beschließt neuen Busplan",'
+        ' "articleBody": "Der Stadtrat hat den Busplan beschlossen. Ab Juni fahren die Linien\\nim Zehn-Minuten-Takt.'
+        ' Die Kosten trägt die Stadt. Die Opposition stimmte dagegen.\\nDer Plan gilt bis 2030."}</script>'
+        '</head><body><article><h1>Stadtrat beschließt neuen Busplan</h1>'
+        '<p>Der Stadtrat hat den Busplan beschlossen.</p><div class="paywall">Jetzt weiterlesen mit Plus</div>'
+        '</article></body></html>'
+    ).encode("utf-8")
+
+    article = parse_html_bytes(data, "busplan.html")
+
+    assert (article.lead, article.body) == (
+        "Der Stadtrat hat den Busplan beschlossen. Ab Juni fahren die Linien im Zehn-Minuten-Takt. Die Kosten"
+        " trägt die Stadt. Die Opposition stimmte dagegen.",
+        ("Der Plan gilt bis 2030.",),
+    )

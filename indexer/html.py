@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, Tag
 from bs4.dammit import EncodingDetector, UnicodeDammit
 
+from indexer.bylines import read_bylines
 from indexer.dates import parse_datetime_or_none
 from indexer.errors import ArticleParseError
 from indexer.model import Article, Caption, RelatedItem
@@ -131,11 +132,11 @@ def parse_html_bytes(data: bytes, source_path: str = "<bytes>") -> Article:
         raise ArticleParseError(source_path, reason)
 
     dateline = _DATELINE.match(lead) or (_DATELINE.match(body[0]) if body else None)
-    agency = _first(
-        ", ".join(_ld_names(ld.get("author"), by_id)), *meta.get("author", ()),
-        *(a for a in meta.get("article:author", ()) if not a.startswith("http")),
-        re.sub(r"^(?:von|text:)\s+", "", byline, flags=re.I), dateline.group("agency") if dateline else "",
-    )
+    # The first place that names anyone decides; an agency there ("dpa") is the agency, not an author.
+    byline = read_bylines(next(filter(None, (
+        ", ".join(_ld_names(ld.get("author"), by_id)), ", ".join(meta.get("author", ())),
+        ", ".join(a for a in meta.get("article:author", ()) if not a.startswith("http")), byline,
+    )), ""))
     keywords = [k for v in meta.get("keywords", ()) for k in v.split(",")]
     return Article(
         id=document_id(title, published, url),
@@ -148,9 +149,11 @@ def parse_html_bytes(data: bytes, source_path: str = "<bytes>") -> Article:
         captions=_ld_captions(ld.get("image"), by_id) or fragment.captions,
         published=published,
         section=_first(*_ld_names(ld.get("articleSection"), by_id), *meta.get("article:section", ())),
-        agency=agency,
+        agency=_first(byline.agency, dateline.group("agency") if dateline else ""),
         source_path=source_path,
         related=related,
+        author=byline.author,
+        publisher=_first(_ld_text(ld.get("publisher"), by_id), *meta.get("og:site_name", ())),
     )
 
 

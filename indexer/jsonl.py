@@ -39,6 +39,11 @@ optional except that a line needs a ``title`` or a ``text``; keys not listed her
     A list of strings or of objects ``{"text": ..., "credit": ...}``.
 ``agency``
     The news agency (``dpa``).
+``author``, or ``authors``
+    A byline string (``"Von Anna Weber und Jonas Klein"``) or a list of names. An agency named
+    there (``"dpa"``) becomes the ``agency`` when the record gives none (``indexer.bylines``).
+``publisher``
+    The paper or site that published the article (``ZEIT ONLINE``).
 ``related``
     A list of objects ``{"title", "teaser", "section", "date", "url"}``; each needs a ``title``.
 
@@ -61,6 +66,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from indexer.bylines import read_bylines
 from indexer.dates import parse_datetime
 from indexer.errors import ArticleParseError
 from indexer.model import Article, Caption, RelatedItem
@@ -162,6 +168,7 @@ def _article(record, source_path: str, fallback_source: str) -> Article:
 
     url = _string(record, "url")
     published = _date(record.get("date"), "date")
+    byline = read_bylines(*_names(record, "author"), *_names(record, "authors"))
     return Article(
         id=_article_id(record, title, published, url, fallback_source),
         title=title,
@@ -173,9 +180,11 @@ def _article(record, source_path: str, fallback_source: str) -> Article:
         captions=tuple(_captions(record.get("captions"))),
         published=published,
         section=_string(record, "section") or _string(record, "category"),
-        agency=_string(record, "agency"),
+        agency=_first(_string(record, "agency"), byline.agency),
         source_path=source_path,
         related=tuple(_related(record.get("related"))),
+        author=byline.author,
+        publisher=_string(record, "publisher"),
     )
 
 
@@ -248,6 +257,18 @@ def _topics(value) -> list[str]:
     elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _BadRecord(f"„topics“ muss eine Liste oder ein Text mit Kommas sein, nicht {_kind(value)}")
     return [c for c in (_clean(v) for v in value) if c]
+
+
+def _names(record: dict, key: str) -> list[str]:
+    """Author names given as one byline string or a list of them."""
+    value = record.get(key)
+    if isinstance(value, str):
+        return [value]
+    return _string_list(record, key)
+
+
+def _first(*values: str) -> str:
+    return next((v for v in values if v), "")
 
 
 def _date(value, key: str) -> datetime | None:

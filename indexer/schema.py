@@ -36,6 +36,8 @@ DAY = "day"  # Berlin calendar day, YYYY-MM-DD: what date filters and facets cou
 SECTION = "section"
 TOPIC = "topic"  # one term per topic, for filters and the topic facet
 AGENCY = "agency"
+AUTHOR = "author"  # one lower-cased term per name, for a cheap filter; stored as written, comma-joined
+PUBLISHER = "publisher"
 
 # Stored only, for showing a whole article
 CREDITS = "credits"  # one per caption, same order: credits never rank
@@ -73,6 +75,8 @@ def build_schema() -> fields.Schema:
                 analyzer=KeywordAnalyzer(lowercase=True, commas=True), stored=True, sortable=True
             ),
             AGENCY: fields.ID(**keyword),
+            AUTHOR: fields.KEYWORD(analyzer=KeywordAnalyzer(lowercase=True, commas=True), stored=True),
+            PUBLISHER: fields.ID(analyzer=IDAnalyzer(lowercase=True), stored=True),
             CREDITS: fields.STORED(),
             FINGERPRINT: fields.STORED(),
             DOC_IDS: fields.STORED(),

@@ -45,8 +45,8 @@ def test_rss_items_become_articles_in_feed_order():
             subheadings=("Fähre fährt länger",),
             captions=(Caption("Die Rheinbrücke bei Wiesau.", "Matthias Ober"),),
             published=datetime(2025, 3, 14, 6, 0, tzinfo=CET),
-            agency="Jana Krüger",
             source_path=str(path),
+            author=("Jana Krüger",),  # dc:creator: a person, not a source
         ),
         Article(
             id=url_id(haushalt),  # no <link>: the permalink guid is the address
@@ -55,8 +55,8 @@ def test_rss_items_become_articles_in_feed_order():
             topics=("Politik",),
             lead="Der Etat für 2025 umfasst 48,3 Millionen Euro. Die Grundsteuer steigt nicht.",
             published=datetime(2025, 3, 13, 21, 40, tzinfo=timezone.utc),
-            agency="Tobias Lang",  # the name from "redaktion@… (Tobias Lang)"
             source_path=str(path),
+            author=("Tobias Lang",),  # the name from "redaktion@… (Tobias Lang)"
         ),
         Article(
             id=url_id(gewitter),
@@ -88,8 +88,8 @@ def test_atom_entries_take_alternate_link_content_and_updated_as_fallback():
             body=("Die Sender übertragen alle zwei Stunden die Position – über das Mobilfunknetz.",),
             subheadings=("Sender wiegen 25 Gramm",),  # from the xhtml content
             published=datetime(2025, 3, 13, 11, 30, tzinfo=CET),  # <published>, not <updated>
-            agency="Lena Hoffmann",
             source_path=str(path),
+            author=("Lena Hoffmann",),
         ),
         Article(
             id=url_id(sternwarte),

@@ -55,7 +55,6 @@ def test_json_ld_graph_page_is_read_from_its_news_node_and_related_block():
         ),
         published=datetime(2025, 3, 14, 6, 0, tzinfo=CET),
         section="Region",  # articleSection, not article:section "Nachrichten"
-        agency="Jana Krüger",  # the author node the article refers to by @id
         source_path=str(path),
         related=(
             RelatedItem(
@@ -76,6 +75,8 @@ def test_json_ld_graph_page_is_read_from_its_news_node_and_related_block():
             ),
             RelatedItem(id=url_id(radrennen), title="Radrennen „Rund um Wiesau“ abgesagt", url=radrennen),
         ),
+        author=("Jana Krüger",),  # the author node the article refers to by @id: a person, not a source
+        publisher="Rheinkurier",
     )
     assert article.published.utcoffset() == timedelta(hours=1)
 
@@ -113,6 +114,7 @@ def test_meta_only_page_takes_fields_from_open_graph_and_article_tags():
             RelatedItem(id=url_id(warnstreik), title="Warnstreik legt Busse in Mainz lahm", url=warnstreik),
             RelatedItem(id=url_id(verdi), title="Was Verdi im Nahverkehr fordert", url=verdi),
         ),
+        publisher="Mainzer Abendblatt",  # og:site_name
     )
     assert article.published.utcoffset() == timedelta(0)
 
@@ -192,8 +194,8 @@ def test_cp1252_page_whose_meta_claims_utf8_keeps_umlauts_and_typographic_signs(
         ),
         published=datetime(2025, 3, 10, 7, 45, tzinfo=BERLIN),  # naive datePublished is Berlin time
         section="Wirtschaft",  # the first of the articleSection list
-        agency="Peter Schäfer",  # from the byline, whose paragraph is not body text
         source_path=str(path),
+        author=("Peter Schäfer",),  # from the byline, whose paragraph is not body text
     )
     assert article.published.tzinfo is BERLIN
 

@@ -4,7 +4,7 @@ Feeds come from other people's servers, so they are parsed with defusedxml: the 
 expands entity declarations, and a "billion laughs" feed of a few hundred bytes would take
 gigabytes. defusedxml refuses entity declarations, which real news feeds never need.
 
-HTML inside ``description``, ``content:encoded`` and Atom ``content`` is read by ``indexer.html``
+HTML inside ``description``, ``content:encoded`` and Atom ``content`` is read by ``indexer.markup``
 the way a page's article body is: paragraphs, subheadings and figure captions. The description (or
 Atom summary) is the lead; without one, the first paragraph of the content is.
 """
@@ -21,7 +21,8 @@ from defusedxml import DefusedXmlException
 from indexer.bylines import read_bylines
 from indexer.dates import parse_datetime_or_none
 from indexer.errors import ArticleParseError
-from indexer.html import Fragment, html_text, parse_fragment, read_source
+from indexer.html import read_source
+from indexer.markup import Fragment, html_text, parse_fragment
 from indexer.model import Article
 from indexer.parse import document_id, split_title_teaser
 

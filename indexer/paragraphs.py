@@ -46,6 +46,9 @@ def split_paragraphs(text: str) -> list[str]:
         if not lines:
             continue
         open_ends = [not _SENTENCE_END.search(line) for line in lines]
+        if not any(open_ends[:-1]):  # one paragraph per line, as most texts come: nothing to join
+            paragraphs.extend(lines)
+            continue
         # Hard-wrapped lines are all about as long as the wrap width; a block of one paragraph per
         # line has long lines, and its short open ones are subheadings.
         median = sorted(map(len, lines))[len(lines) // 2]

@@ -9,7 +9,8 @@ import pytest
 
 from indexer.dates import BERLIN
 from indexer.errors import ArticleParseError
-from indexer.html import html_text, parse_html, parse_html_bytes
+from indexer.html import parse_html, parse_html_bytes
+from indexer.markup import html_text
 from indexer.model import Article, Caption, RelatedItem
 from indexer.parse import document_id
 
@@ -101,8 +102,9 @@ def test_meta_only_page_takes_fields_from_open_graph_and_article_tags():
             "Die Stadtwerke und die Gewerkschaft Verdi haben sich am Donnerstagnachmittag auf einen neuen"
             " Tarifvertrag geeinigt. Die Löhne steigen in zwei Stufen um insgesamt 7,8 Prozent, mindestens aber"
             " um 250 € im Monat.",
-            "„Das ist ein fairer Kompromiss“, sagte Verdi-Verhandlungsführerin Özlem Yıldız. Die Geschäftsführung"
-            " sprach von einer „schmerzhaften, aber tragbaren“ Einigung.",
+            # a <br> after a sentence end ends a paragraph, as a line break does in any running text
+            "„Das ist ein fairer Kompromiss“, sagte Verdi-Verhandlungsführerin Özlem Yıldız.",
+            "Die Geschäftsführung sprach von einer „schmerzhaften, aber tragbaren“ Einigung.",
             "Der Vertrag läuft 24 Monate. Für Auszubildende gibt es zusätzlich ein Deutschlandticket – kostenlos.",
         ),
         subheadings=("Laufzeit bis Ende 2026",),

@@ -31,6 +31,8 @@ def read_bylines(*values: str) -> Byline:
     Byline(author=('Anna Weber', 'Jonas Klein'), agency='dpa')
     >>> read_bylines("dpa/AFP")
     Byline(author=(), agency='dpa/AFP')
+    >>> read_bylines("Von Volkmar Kabisch und Benedikt Strunz, NDR")
+    Byline(author=('Volkmar Kabisch', 'Benedikt Strunz'), agency='')
     """
     names: dict[str, None] = {}
     agencies: dict[str, None] = {}
@@ -50,7 +52,10 @@ def is_agency(name: str) -> bool:
 
 
 def _is_name(part: str) -> bool:
+    """A person's name; not an address, nor a one-word abbreviation in capitals ("NDR", "ZDF"):
+    those are broadcasters and papers signing with their staff, not people."""
     return (
         bool(part) and len(part) <= _NAME_MAX_CHARS and any(c.isalpha() for c in part)
         and "@" not in part and "://" not in part and not part.startswith("www.")
+        and not (part.isupper() and " " not in part)
     )

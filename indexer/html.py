@@ -45,8 +45,12 @@ _STAMP = re.compile(r"^(?:stand|aktualisiert|veröffentlicht|erstellt|zuletzt ak
 # "Read more: Looted colonial art", "Lesen Sie auch: …": a link to another story set between paragraphs.
 _CROSS_LINK = re.compile(r"^(?:read more|see also|lesen sie (?:auch|mehr|hier)|mehr (?:zum thema|dazu)|"
                          r"auch interessant|siehe auch)\s*:", re.I)
-_BYLINE = re.compile(r"^(?:von|by|text|autor(?:in)?)\s*:?\s+\S", re.I)
-_BYLINE_MAX_CHARS = 150
+# "Von Anna Weber und Jonas Klein, NDR": only capitalised names after "Von", so a sentence that
+# starts with the word ("Von Montag an gilt …") stays text.
+_NAME = r"[A-ZÄÖÜ][\w.'-]*"
+_BYLINE = re.compile(
+    rf"^(?:[Vv]on|[Bb]y|Text|Autor(?:in)?)\s*:?\s+{_NAME}(?:\s+{_NAME})*(?:\s*(?:,|und|&|and)\s*{_NAME}(?:\s+{_NAME})*)*$"
+)
 _DOMAIN = re.compile(r"\w\.[a-z]{2,}\b")  # "tagesschau.de" as an author is the site again
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -89,8 +93,10 @@ def parse_html_bytes(data: bytes, source_path: str = "<bytes>") -> Article:
     # page) only then.
     extracted = _extract(str(soup) if related or promoted else markup, info.url)
 
+    # The headline as the page shows it; else as it tells machines (JSON-LD, og:title), which keeps
+    # a kicker less often than trafilatura's title (bench/README.md, "HTML extraction").
     title = visible_headline(soup, info.headline, extracted.title) or _strip_site(
-        extracted.title or info.headline or (clean(soup.title.get_text()) if soup.title else ""), info.site
+        info.headline or extracted.title or (clean(soup.title.get_text()) if soup.title else ""), info.site
     )
     # On a page it cannot make out, trafilatura hands back all text as lines: a line that is a
     # headline or heading on the page is no body text, nor is a caption, a credit or a related title.
@@ -213,7 +219,7 @@ def _extract(markup: str, url: str) -> _Extracted:
             for paragraph in split_paragraphs(_element_text(item)):
                 if _STAMP.match(paragraph) or _CROSS_LINK.match(paragraph):
                     continue
-                if _BYLINE.match(paragraph) and len(paragraph) <= _BYLINE_MAX_CHARS:
+                if _BYLINE.match(paragraph):
                     bylines.append(paragraph)
                     continue
                 paragraphs.append(paragraph)

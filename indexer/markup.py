@@ -114,8 +114,6 @@ def visible_headline(soup: BeautifulSoup, *named: str) -> str:
     """
     known = {w for title in named for w in _words(title)}
     for h1 in soup.find_all("h1"):
-        if h1.find_parent(["nav", "footer"]):
-            continue
         headline = clean(" ".join(s for s in h1.find_all(string=True) if not _in_kicker(s, h1)))
         words = _words(headline)
         if headline and (not known or len(words & known) * 2 >= len(words)):

@@ -8,7 +8,7 @@ feed's ``<br>``-broken snippet and a page dump's blocks all go through ``split_p
 The rule: a blank line always ends a paragraph, and so does a line that ends a sentence (or a
 quotation). Any other line is joined to the next one, except a subheading: a line like "Keine
 Termine bei Vivantes-Kliniken" followed by a capitalised line is kept apart. A line is surely a wrap
-when it ends on a word that never ends a heading ("der", "dass", "ist") or the next line goes on in
+when it ends on a word that never ends a heading ("der", "dass", "für") or the next line goes on in
 lower case; a block where that happens and whose lines are mostly no longer than a wrap width is
 hard-wrapped, and there every open line is a wrap.
 """
@@ -18,9 +18,9 @@ import re
 import unicodedata
 
 # A line ending in one of these ends a sentence or a quotation, so the next line starts a paragraph.
-_SENTENCE_END = re.compile(r"[.!?:;…\"“”„»«')\]]$")
+_SENTENCE_END = frozenset(".!?:;…\"“”„»«')]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_LAST_WORD = re.compile(r"(\w+)\W*$")
+_PUNCTUATION = ",;:-–—\"'“”„»«()[]…"
 # Words that never end a German clause, so never a heading: articles, conjunctions, prepositions that
 # are no separable verb particle ("auf", "ein", "durch", "bei" end "Experten fordern Regierung zum
 # Handeln auf"); verbs like "ist" or "werden" can end a heading too.
@@ -39,13 +39,15 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs("Sie sagte, dass der\\nCorona-Impfstoff bereits\\nBehörde.\\nNeu")
     ['Sie sagte, dass der Corona-Impfstoff bereits Behörde.', 'Neu']
     """
+    # Soft hyphens and zero-width spaces go; runs of other whitespace become one space per line.
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\xad", "").replace("\u200b", "")
     paragraphs: list[str] = []
     for block in _BLANK_LINE.split(text):
-        lines = [c for c in (_clean(line) for line in block.split("\n")) if c]
+        lines = [c for c in (" ".join(line.split()) for line in block.split("\n")) if c]
         if not lines:
             continue
-        open_ends = [not _SENTENCE_END.search(line) for line in lines]
+        open_ends = [line[-1] not in _SENTENCE_END for line in lines]
         if not any(open_ends[:-1]):  # one paragraph per line, as most texts come: nothing to join
             paragraphs.extend(lines)
             continue
@@ -69,13 +71,7 @@ def split_paragraphs(text: str) -> list[str]:
 
 def _is_wrap(line: str, following: str) -> bool:
     """A break no subheading makes: the next line goes on in lower case, or the line ends on a
-    function word ("der", "dass", "ist") that German never ends a heading with."""
+    function word ("der", "dass", "für") that German never ends a heading with."""
     if not following[0].isupper() and following[0].isalpha():
         return True
-    last = _LAST_WORD.search(line)
-    return last is not None and last.group(1) in _NEVER_LAST
-
-
-def _clean(line: str) -> str:
-    """One line with soft hyphens and zero-width spaces gone and whitespace runs made one space."""
-    return " ".join(line.replace("\xad", "").replace("\u200b", "").split())
+    return line.rsplit(None, 1)[-1].strip(_PUNCTUATION) in _NEVER_LAST

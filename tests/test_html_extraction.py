@@ -153,3 +153,13 @@ def test_story_inside_an_aside_element_is_read():
     article = parse_html_bytes(page(body), "aside.html")
 
     assert (article.lead, *article.body) == STORY
+
+
+def test_byline_line_names_the_authors_not_the_broadcaster_and_stays_out_of_the_text():
+    story = (*STORY, "Von Montag an gilt eine Umleitung über Kellheim.")  # text, though it starts with "Von"
+    body = (f"<div class='content'><h1>{TITLE}</h1><p class='byline'>Von Anna Weber und Jonas Klein, NDR</p>"
+            f"{paragraphs(story)}</div>")
+
+    article = parse_html_bytes(page(body), "byline.html")
+
+    assert (article.author, article.agency, article.lead, *article.body) == (("Anna Weber", "Jonas Klein"), "", *story)

@@ -4,7 +4,7 @@ Feeds come from other people's servers, so they are parsed with defusedxml: the 
 expands entity declarations, and a "billion laughs" feed of a few hundred bytes would take
 gigabytes. defusedxml refuses entity declarations, which real news feeds never need.
 
-HTML inside ``description``, ``content:encoded`` and Atom ``content`` is read by ``indexer.html``
+HTML inside ``description``, ``content:encoded`` and Atom ``content`` is read by ``indexer.markup``
 the way a page's article body is: paragraphs, subheadings and figure captions. The description (or
 Atom summary) is the lead; without one, the first paragraph of the content is.
 """
@@ -18,9 +18,11 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from indexer.bylines import read_bylines
 from indexer.dates import parse_datetime_or_none
 from indexer.errors import ArticleParseError
-from indexer.html import Fragment, html_text, parse_fragment, read_source
+from indexer.html import read_source
+from indexer.markup import Fragment, html_text, parse_fragment
 from indexer.model import Article
 from indexer.parse import document_id, split_title_teaser
 
@@ -88,7 +90,7 @@ def _rss_item(item: ET.Element, source_path: str) -> Article | None:
         url=url if url.startswith(("http://", "https://")) else "",
         published=parse_datetime_or_none(item.findtext("pubDate") or item.findtext(DC + "date")),
         topics=[c.text or "" for c in item.findall("category")] + [s.text or "" for s in item.findall(DC + "subject")],
-        author=_rss_author(item.findtext(DC + "creator") or item.findtext("author") or ""),
+        authors=[_rss_author(e.text or "") for e in item.findall(DC + "creator") or item.findall("author")],
     )
 
 
@@ -103,13 +105,13 @@ def _atom_entry(entry: ET.Element, source_path: str) -> Article | None:
         url=(links[0].get("href") or "").strip() if links else "",
         published=parse_datetime_or_none(entry.findtext(ATOM + "published") or entry.findtext(ATOM + "updated")),
         topics=[c.get("label") or c.get("term") or "" for c in entry.findall(ATOM + "category")],
-        author=", ".join(a.findtext(ATOM + "name") or "" for a in entry.findall(ATOM + "author")),
+        authors=[a.findtext(ATOM + "name") or "" for a in entry.findall(ATOM + "author")],
     )
 
 
 def _article(
     source_path: str, *, title: str, summary: str, content: Fragment, url: str,
-    published: datetime | None, topics: list[str], author: str,
+    published: datetime | None, topics: list[str], authors: list[str],
 ) -> Article | None:
     body = list(content.paragraphs)
     lead = summary or (body.pop(0) if body else "")
@@ -117,6 +119,7 @@ def _article(
         return None
     if not title:
         title, _ = split_title_teaser(lead)
+    byline = read_bylines(*map(html_text, authors))
     return Article(
         id=document_id(title, published, url),
         title=title,
@@ -127,8 +130,9 @@ def _article(
         subheadings=content.subheadings,
         captions=content.captions,
         published=published,
-        agency=html_text(author),
+        agency=byline.agency,
         source_path=source_path,
+        author=byline.author,
     )
 
 

@@ -1,70 +1,72 @@
 """Saved HTML news pages to ``Article`` values. Knows nothing about Whoosh.
 
-A news page says most things up to three times: in schema.org JSON-LD written for search engines,
-in OpenGraph and ``article:*`` meta tags written for social networks, and in the visible markup.
-The structured forms need no guessing about layout, so each field comes from the first of them that
-has it: JSON-LD, then meta tags, then markup. Paragraphs exist only in the markup (JSON-LD
-``articleBody`` is the fallback for pages that render their text with script).
+Finding an article's text among navigation, adverts, teasers and paywall boxes is a problem of its
+own with its own benchmarks; trafilatura (with htmldate for dates) solves it better than page rules
+of ours did (bench/README.md, "HTML extraction"). It gives the main text, title, day and author.
+Around it we keep what it does not do and a news index needs:
 
-Before the markup is read, a "Weitere Meldungen" block is taken out as ``RelatedItem`` values (it
-usually sits in an ``<aside>``, which is dropped next), then navigation, page header and footer,
-scripts, forms, ads, cookie banners and share bars are removed.
+- what the page says about itself for machines (``indexer/structured.py``): section, keywords as
+  topics, publisher, agency, the exact publication time, and JSON-LD ``articleBody``, taken when it
+  is fuller than the extracted text (teaser and paywall pages);
+- from the markup (``indexer/markup.py``): "Weitere Meldungen" as related items of their own,
+  figure captions with their photo credits (kept out of the body), the headline without its kicker;
+- the encodings German pages come in (``decode_html``).
 """
 from __future__ import annotations
 
 import codecs
-import html
-import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, Tag
 from bs4.dammit import EncodingDetector, UnicodeDammit
 
-from indexer.dates import parse_datetime_or_none
+from indexer.bylines import Byline, read_bylines
+from indexer.dates import berlin_day, parse_datetime_or_none
 from indexer.errors import ArticleParseError
-from indexer.model import Article, Caption, RelatedItem
-from indexer.parse import document_id
-
-# Specific news types win over a generic Article node on the same page (often the whole WebPage).
-_NEWS_RANK = {"Article": 1, "BlogPosting": 1, "Report": 1, "LiveBlogPosting": 1}
-_RELATED_HEADING = re.compile(
-    r"^(?:weitere (?:meldungen|nachrichten|artikel)|mehr zum thema|mehr aus dem ressort|ähnliche artikel"
-    r"|das könnte sie auch interessieren|lesen sie auch|auch interessant)\s*:?$",
-    re.I,
+from indexer.markup import (
+    first_datetime, make_soup, page_captions, page_headings, promote_article_asides, take_related, visible_headline,
 )
-_DROPPED_TAGS = ["nav", "aside", "script", "style", "noscript", "form", "iframe", "template", "svg", "button"]
-# Matched against each id and class token; "ad" only as a whole dash-separated part, so "download" stays.
-_NOISE = re.compile(r"cookie|consent|banner|advert|newsletter|paywall|social|share|sharing|(?:^|[-_])ads?(?:[-_]|$)", re.I)
-_KEPT_CONTAINERS = {"html", "body", "main"}
-_BLOCK_TAGS = ["p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer",
-               "figcaption", "blockquote", "td", "th", "dt", "dd"]
-_LEAD_CLASS = re.compile(r"(?:^|[-_])(?:lead|intro|teaser|standfirst)(?:[-_]|$)", re.I)
-_BYLINE_CLASS = re.compile(r"(?:^|[-_])(?:author|autor|byline)(?:[-_]|$)", re.I)
-_CREDIT_CLASS = re.compile(r"credit|copyright|quelle", re.I)
-_SECTION_CLASS = re.compile(r"section|ressort|kicker|category|rubrik", re.I)
-_CREDIT_KIND = r"(?:Foto|Fotos|Bild|Bilder|Grafik|Illustration|Video)\s*:\s*"
-_CREDIT_SUFFIX = re.compile(rf"(?:\s+[-–—|]\s+|\s*\(|\s+){_CREDIT_KIND}(?P<credit>[^()]+?)\)?$")
-_CREDIT_PREFIX = re.compile(rf"^(?:{_CREDIT_KIND}|Quelle\s*:\s*|©\s*)", re.I)
+from indexer.model import Article
+from indexer.paragraphs import split_paragraphs
+from indexer.parse import document_id
+from indexer.structured import Structured, clean, read_structured
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
 # "Mainz (epd) - Die Landesregierung …": German agency copy names its agency in the dateline.
 _DATELINE = re.compile(r"^[A-ZÄÖÜ][^()]{0,60}?\((?P<agency>[A-Za-z]{2,8}(?:/[A-Za-z]{2,8})*)\)\s*[-–—]\s")
+# Lines of the article block that are about the article, not of it.
+_STAMP = re.compile(r"^(?:stand|aktualisiert|veröffentlicht|erstellt|zuletzt aktualisiert)\s*(?:am)?\s*:?\s*\d", re.I)
+# "Read more: Looted colonial art", "Lesen Sie auch: …": a link to another story set between paragraphs.
+_CROSS_LINK = re.compile(r"^(?:read more|see also|lesen sie (?:auch|mehr|hier)|mehr (?:zum thema|dazu)|"
+                         r"auch interessant|siehe auch)\s*:", re.I)
+# "Von Anna Weber und Jonas Klein, NDR": only capitalised names after "Von", so a sentence that
+# starts with the word ("Von Montag an gilt …") stays text.
+_NAME = r"[A-ZÄÖÜ][\w.'-]*"
+_BYLINE = re.compile(
+    rf"^(?:[Vv]on|[Bb]y|Text|Autor(?:in)?)\s*:?\s+{_NAME}(?:\s+{_NAME})*(?:\s*(?:,|und|&|and)\s*{_NAME}(?:\s+{_NAME})*)*$"
+)
+_DOMAIN = re.compile(r"\w\.[a-z]{2,}\b")  # "tagesschau.de" as an author is the site again
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass(frozen=True, slots=True)
-class Fragment:
-    """The readable parts of an HTML element or snippet, in document order."""
+class _Extracted:
+    """What trafilatura made of a page, as our types."""
 
+    title: str = ""
+    date: str = ""  # "YYYY-MM-DD HH:MM" from htmldate, "00:00" when it found the day only
+    author: str = ""  # "Anna Weber; Jonas Klein"
     paragraphs: tuple[str, ...] = ()
     subheadings: tuple[str, ...] = ()
-    captions: tuple[Caption, ...] = ()
+    bylines: tuple[str, ...] = ()  # "Von Anna Weber, NDR" lines taken out of the text
 
 
 def parse_html(path: str | Path) -> Article:
@@ -79,46 +81,37 @@ def parse_html_bytes(data: bytes, source_path: str = "<bytes>") -> Article:
     Raises ``ArticleParseError`` naming ``source_path`` when the bytes are empty or binary, or the page
     holds neither a headline nor any text (a download cut off inside ``<head>``).
     """
-    soup = _soup(decode_html(data, source_path))
-    ld, by_id = _json_ld(soup)
-    meta = _meta(soup)
-    canonical = soup.find("link", rel="canonical", href=True)
-    page = ld.get("mainEntityOfPage")
-    page_url = _ld_text(page.get("@id") if isinstance(page, dict) else page, by_id)
-    url = _first(_ld_text(ld.get("url"), by_id), page_url, *meta.get("og:url", ()), canonical["href"] if canonical else "")
-    related = _take_related(soup, url)
-    _drop_noise(soup)
+    markup = decode_html(data, source_path)
+    soup = make_soup(markup)
+    info = read_structured(soup)
+    related = take_related(soup, info.url)
+    promoted = promote_article_asides(soup)
+    figure_captions = page_captions(soup)  # takes the figures out of the page as it reads them
+    captions = info.captions or figure_captions
+    # trafilatura is told to leave figures out (their captions are ours, credits apart). A related
+    # list's dates are not the article's, so the page goes without it, written out anew (~20 ms a
+    # page) only then.
+    extracted = _extract(str(soup) if related or promoted else markup, info.url)
 
-    root = _article_root(soup)
-    h1 = root.find("h1") or soup.find("h1")
-    page_title = soup.find("title")
-    site = _first(*meta.get("og:site_name", ()), _ld_text(ld.get("publisher"), by_id))
-    title = _strip_site(
-        _first(
-            _ld_text(ld.get("headline"), by_id), _ld_text(ld.get("name"), by_id), *meta.get("og:title", ()),
-            *meta.get("twitter:title", ()), _text(h1) if h1 else "", _text(page_title) if page_title else "",
-        ),
-        site,
+    # The headline as the page shows it; else as it tells machines (JSON-LD, og:title), which keeps
+    # a kicker less often than trafilatura's title (bench/README.md, "HTML extraction").
+    title = visible_headline(soup, info.headline, extracted.title) or _strip_site(
+        info.headline or extracted.title or (clean(soup.title.get_text()) if soup.title else ""), info.site
     )
-    time_tag = root.find("time", datetime=True) or root.find("time")
-    published = _first_datetime(
-        _ld_text(ld.get("datePublished"), by_id), *meta.get("article:published_time", ()),
-        *meta.get("datepublished", ()), *meta.get("date", ()),
-        (time_tag.get("datetime") or _text(time_tag)) if time_tag else "",
-        # No publication time anywhere: the last change still dates the article better than nothing.
-        _ld_text(ld.get("dateModified"), by_id), *meta.get("article:modified_time", ()),
-    )
-    byline = _take(root, _BYLINE_CLASS)
-    markup_lead = _take(root, _LEAD_CLASS)
-    fragment = _read_fragment(root)
-    body = list(fragment.paragraphs)
-    if not body and ld.get("articleBody"):
-        body = [_clean(p) for p in str(ld["articleBody"]).splitlines() if p.strip()]
-    if markup_lead:
-        body.insert(0, markup_lead)
-    lead = _first(_ld_text(ld.get("description"), by_id), *meta.get("og:description", ()), *meta.get("description", ()))
-    if not lead and body:
-        lead = body.pop(0)  # as in print: the first paragraph is the lead
+    # On a page it cannot make out, trafilatura hands back all text as lines: a line that is a
+    # headline or heading on the page is no body text, nor is a caption, a credit or a related title.
+    headings = page_headings(soup)
+    aside = {c.text for c in captions} | {c.credit for c in captions} | {title} | {i.title for i in related}
+    aside |= headings.headlines
+    body = [p for p in extracted.paragraphs if p not in aside and p not in headings.subheadings]
+    subheadings = [*extracted.subheadings, *(p for p in extracted.paragraphs if p in headings.subheadings)]
+    # Teaser and paywall pages show a paragraph or two and carry the whole text in JSON-LD only.
+    structured_body = split_paragraphs(info.article_body)
+    if structured_body and len(" ".join(structured_body)) >= len(" ".join(body)):
+        body = structured_body
+    lead = info.description
+    if not lead or body and body[0].startswith(lead.rstrip(" .…")):
+        lead = body.pop(0) if body else lead  # the description was the first paragraph, cut short
     body = [p for p in body if p != lead]
     if not title:
         reason = "keine Überschrift gefunden" if lead or body else (
@@ -126,51 +119,26 @@ def parse_html_bytes(data: bytes, source_path: str = "<bytes>") -> Article:
         )
         raise ArticleParseError(source_path, reason)
 
+    byline = _byline(info, extracted)
     dateline = _DATELINE.match(lead) or (_DATELINE.match(body[0]) if body else None)
-    agency = _first(
-        ", ".join(_ld_names(ld.get("author"), by_id)), *meta.get("author", ()),
-        *(a for a in meta.get("article:author", ()) if not a.startswith("http")),
-        re.sub(r"^(?:von|text:)\s+", "", byline, flags=re.I), dateline.group("agency") if dateline else "",
-    )
-    keywords = [k for v in meta.get("keywords", ()) for k in v.split(",")]
+    published = _published(extracted.date, info.dates)
     return Article(
-        id=document_id(title, published, url),
+        id=document_id(title, published, info.url),
         title=title,
-        url=url,
-        topics=_unique(_ld_keywords(ld.get("keywords"), by_id) or meta.get("article:tag", ()) or keywords),
+        url=info.url,
+        topics=info.topics,
         lead=lead,
         body=tuple(body),
-        subheadings=fragment.subheadings,
-        captions=_ld_captions(ld.get("image"), by_id) or fragment.captions,
+        subheadings=tuple(dict.fromkeys(h for h in subheadings if h not in aside)),
+        captions=captions,
         published=published,
-        section=_first(*_ld_names(ld.get("articleSection"), by_id), *meta.get("article:section", ())),
-        agency=agency,
+        section=info.section,
+        agency=byline.agency or (dateline.group("agency") if dateline else ""),
         source_path=source_path,
         related=related,
+        author=byline.author,
+        publisher=info.publisher,
     )
-
-
-def parse_fragment(markup: str) -> Fragment:
-    """Read an HTML snippet (a feed's ``content:encoded``) the way an article body is read.
-
-    A snippet without ``<p>`` elements gives one paragraph per line, where ``<br>`` breaks lines.
-    """
-    soup = _soup(markup)
-    _drop_noise(soup)
-    fragment = _read_fragment(soup)
-    if fragment.paragraphs:
-        return fragment
-    lines = tuple(line for line in (_clean(raw) for raw in soup.get_text().splitlines()) if line)
-    return Fragment(lines, fragment.subheadings, fragment.captions)
-
-
-def html_text(markup: str) -> str:
-    """An HTML snippet (or plain text with entities) as one line of text: ``"<b>Spaß</b> &amp; Ärger"``
-    gives ``"Spaß & Ärger"``."""
-    soup = _soup(markup)
-    for tag in soup.find_all(["script", "style"]):
-        tag.decompose()
-    return _clean(soup.get_text())
 
 
 def read_source(path: Path) -> bytes:
@@ -220,259 +188,89 @@ def _single_byte_codec(declared: str | None) -> str:
     return name
 
 
-# -- structured data ----------------------------------------------------------------------------
+def _extract(markup: str, url: str) -> _Extracted:
+    """trafilatura's reading of the page: its main text as paragraphs and subheadings.
 
-def _json_ld(soup: BeautifulSoup) -> tuple[dict, dict[str, dict]]:
-    """The page's news node and all nodes by ``@id``, for resolving ``{"@id": "#autor"}`` references."""
-    nodes: list[dict] = []
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
-        try:
-            data = json.loads(script.get_text(), strict=False)
-        except json.JSONDecodeError:
-            continue  # a broken block is common; the meta tags and the markup still say the same
-        nodes.extend(_ld_nodes(data))
-    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
-    news = [n for n in nodes if any(t.endswith("NewsArticle") or t in _NEWS_RANK for t in _ld_types(n))]
-    if not news:
-        return {}, by_id
-    return min(news, key=lambda n: min(_NEWS_RANK.get(t, 0) for t in _ld_types(n))), by_id
+    Comments are no article text. Lines it keeps within one block (``<br>`` in a ``<div>``, as
+    spiegel.de sets its text) go through ``split_paragraphs`` like every other running text.
+    """
+    # Imported here: it takes about half a second, which every `newsearch query` and server start
+    # would pay, though only indexing HTML pages needs it.
+    import trafilatura
+    from trafilatura.settings import set_date_params
 
-
-def _ld_nodes(data) -> Iterator[dict]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _ld_nodes(item)
-    elif isinstance(data, dict):
-        yield data
-        for key in ("@graph", "mainEntity"):
-            if isinstance(data.get(key), (list, dict)):
-                yield from _ld_nodes(data[key])
-
-
-def _ld_types(node: dict) -> set[str]:
-    types = node.get("@type", [])
-    types = [types] if isinstance(types, str) else types
-    # "NewsArticle", "schema:NewsArticle" and "https://schema.org/NewsArticle" are the same type.
-    return {re.split(r"[/:#]", t)[-1] for t in types if isinstance(t, str)}
-
-
-def _ld_names(value, by_id: dict[str, dict]) -> list[str]:
-    """Names in a JSON-LD value: a string, a node with a ``name``, a reference, or a list of these."""
-    if isinstance(value, list):
-        return [name for item in value for name in _ld_names(item, by_id)]
-    if isinstance(value, dict):
-        return _ld_names(_ld_resolve(value, by_id).get("name", ""), by_id)
-    text = _clean(html.unescape(str(value))) if value is not None else ""
-    return [text] if text else []
-
-
-def _ld_resolve(node: dict, by_id: dict[str, dict]) -> dict:
-    """The node a bare reference ``{"@id": "#autor"}`` points to; any other node as it is."""
-    ref = node.get("@id")
-    return by_id.get(ref, node) if isinstance(ref, str) and set(node) <= {"@id", "@type"} else node
-
-
-def _ld_text(value, by_id: dict[str, dict]) -> str:
-    return _first(*_ld_names(value, by_id))
-
-
-def _ld_keywords(value, by_id: dict[str, dict]) -> list[str]:
-    return [k for name in _ld_names(value, by_id) for k in name.split(",")]
-
-
-def _ld_captions(value, by_id: dict[str, dict]) -> tuple[Caption, ...]:
-    images = value if isinstance(value, list) else [value]
-    captions = []
-    for image in images:
-        if isinstance(image, dict):
-            image = _ld_resolve(image, by_id)
-            text = _ld_text(image.get("caption") or image.get("description"), by_id)
-            credit = _first(_ld_text(image.get("creditText"), by_id), _ld_text(image.get("copyrightHolder"), by_id),
-                            _ld_text(image.get("author"), by_id))
-            if text:
-                captions.append(Caption(text, credit))
-    return tuple(captions)
-
-
-def _meta(soup: BeautifulSoup) -> dict[str, list[str]]:
-    """Meta tag contents by lower-cased ``property``, ``name`` or ``itemprop``, in page order."""
-    found: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta", content=True):
-        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip().lower()
-        value = _clean(tag["content"])
-        if key and value:
-            found.setdefault(key, []).append(value)
-    return found
-
-
-# -- markup -------------------------------------------------------------------------------------
-
-def _take_related(soup: BeautifulSoup, page_url: str) -> tuple[RelatedItem, ...]:
-    """Read and remove every "Weitere Meldungen" block: a heading, then siblings holding links."""
-    items: dict[str, RelatedItem] = {}
-    headings = soup.find_all(["h2", "h3", "h4", "h5", "h6", "p", "strong", "span", "b"])
-    for heading in [h for h in headings if _RELATED_HEADING.match(_text(h))]:
-        if heading.decomposed:
+    doc = trafilatura.bare_extraction(markup, url=url or None, with_metadata=True, include_comments=False,
+                                      prune_xpath="//figure",
+                                      # htmldate as trafilatura calls it, with the time of day where there is one
+                                      date_extraction_params={**set_date_params(), "outputformat": "%Y-%m-%d %H:%M"})
+    if doc is None:
+        return _Extracted()
+    paragraphs: list[str] = []
+    subheadings: list[str] = []
+    bylines: list[str] = []
+    for element in doc.body if doc.body is not None else ():
+        if element.tag == "head":
+            heading = clean(_element_text(element))
+            if heading and element.get("rend") != "h1":
+                subheadings.append(heading)
             continue
-        anchor, block = heading, []
-        # The heading may be wrapped (<header><h2>…</h2></header><ul>…): climb until links follow.
-        for _ in range(3):
-            block = list(_linked_siblings(anchor))
-            if block or anchor.parent is None or anchor.parent.name in ("article", "main", "body"):
-                break
-            anchor = anchor.parent
-        for entry in (e for part in block for e in _entries(part)):
-            item = _related_item(entry, page_url)
-            if item is not None:
-                items.setdefault(item.id, item)
-        for el in [anchor, *block]:
-            el.decompose()
-    return tuple(items.values())
-
-
-def _linked_siblings(anchor: Tag) -> Iterator[Tag]:
-    for sibling in anchor.find_next_siblings():
-        if sibling.name in ("h1", "h2", "h3", "h4") or not sibling.find("a", href=True) and sibling.name != "a":
-            return
-        yield sibling
-
-
-def _entries(part: Tag) -> list[Tag]:
-    if part.name in ("li", "article", "a"):
-        return [part]
-    leaves = [e for e in part.find_all(["li", "article"]) if not e.find(["li", "article"])]
-    return leaves or part.find_all("a", href=True)
-
-
-def _related_item(entry: Tag, page_url: str) -> RelatedItem | None:
-    link = entry if entry.name == "a" else entry.find("a", href=True)
-    if link is None or not link.get("href"):
-        return None
-    headline = entry.find(["h2", "h3", "h4", "h5", "strong"])
-    title = _text(headline) if headline else _text(link)
-    if not title:
-        return None
-    url = urljoin(page_url, link["href"]) if page_url else link["href"]
-    section_tag = entry.find(class_=_SECTION_CLASS)
-    time_tag = entry.find("time")
-    published = _first_datetime((time_tag.get("datetime") or _text(time_tag)) if time_tag else "")
-    teaser = next((t for t in (_text(p) for p in entry.find_all("p")) if t and t != title), "")
-    return RelatedItem(
-        id=document_id(title, published, url),
-        title=title,
-        teaser=teaser,
-        section=_text(section_tag) if section_tag else "",
-        published=published,
-        url=url,
+        items = element.findall(".//item") if element.tag == "list" else [element]
+        for item in items:
+            for paragraph in split_paragraphs(_element_text(item)):
+                if _STAMP.match(paragraph) or _CROSS_LINK.match(paragraph):
+                    continue
+                if _BYLINE.match(paragraph):
+                    bylines.append(paragraph)
+                    continue
+                paragraphs.append(paragraph)
+    return _Extracted(
+        title=clean(doc.title or ""), date=doc.date or "", author=doc.author or "",
+        paragraphs=tuple(paragraphs), subheadings=tuple(subheadings), bylines=tuple(bylines),
     )
 
 
-def _drop_noise(soup: BeautifulSoup) -> None:
-    for tag in soup.find_all(_DROPPED_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(["header", "footer"]):
-        # An article's own <header> holds its headline and time; only the page's is chrome.
-        if not tag.decomposed and tag.find_parent("article") is None:
-            tag.decompose()
-    for tag in soup.find_all(_is_noise):
-        if not tag.decomposed:
-            tag.decompose()
+def _element_text(element: _Element) -> str:
+    """An extracted element's text with its line breaks (``<lb/>``) as newlines."""
+    parts = []
+    for node in element.iter():
+        if node.tag == "lb":
+            parts.append("\n")
+        elif node.text:
+            parts.append(node.text)
+        if node is not element and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
 
 
-def _is_noise(tag: Tag) -> bool:
-    if tag.name in _KEPT_CONTAINERS:
-        return False
-    tokens = [tag.get("id") or "", *tag.get("class", [])]
-    # A wrapper like <div class="page has-share-bar"> that holds the headline is not itself an ad.
-    return any(_NOISE.search(t) for t in tokens) and tag.find("h1") is None
+def _byline(info: Structured, extracted: _Extracted) -> Byline:
+    """Authors from the page's structured data, else its byline line, else trafilatura's guess;
+    a "person" that is the publisher again ("Tagesschau De") is none."""
+    own = {_alnum(info.publisher), _alnum(info.site)} - {""}
+    for source in (info.byline, read_bylines(*extracted.bylines), read_bylines(*extracted.author.split(";"))):
+        people = tuple(name for name in source.author if _alnum(name) not in own and not _DOMAIN.search(name))
+        if people or source.agency:
+            return Byline(people, source.agency or info.byline.agency)
+    return Byline((), info.byline.agency)
 
 
-def _article_root(soup: BeautifulSoup) -> Tag:
-    articles = soup.find_all("article")
-    best = max(articles, key=lambda a: len(a.find_all("p")), default=None)
-    if best is not None and best.find("p"):
-        return best
-    return soup.find("main") or soup.body or soup
+def _published(found: str, structured: tuple[str, ...]) -> datetime | None:
+    """The publication time: htmldate's, to the minute and with its offset where the page's own
+    stamp (JSON-LD, meta) falls on the same day.
 
-
-def _take(root: Tag, class_pattern: re.Pattern) -> str:
-    """The text of the first ``p``/``div``/``span`` with a matching class, removed from the tree.
-
-    Only a text element counts: a ``<div class="teaser-bild">`` holding the lead image is not the lead.
+    htmldate reads dates our structured sources lack (``itemprop`` spans, ``<time>``, a WebPage
+    node, the URL) and prefers the original date over a later change; its time has no offset.
     """
-    candidates = root.find_all(["p", "div", "span"], class_=class_pattern)
-    tag = next((t for t in candidates if _text(t) and not t.find(["figure", "img"]) and not t.find_parent("figure")), None)
-    if tag is None:
-        return ""
-    text = _text(tag)
-    tag.decompose()
-    return text
+    stamped = first_datetime(*structured)
+    when = parse_datetime_or_none(found) if found else None
+    if when is None:
+        return stamped
+    if stamped is not None and berlin_day(stamped) == berlin_day(when):
+        return stamped
+    return when
 
 
-def _read_fragment(root: Tag) -> Fragment:
-    captions = []
-    for figure in root.find_all("figure"):
-        caption = _caption(figure)
-        if caption is not None:
-            captions.append(caption)
-        figure.decompose()
-    return Fragment(
-        paragraphs=tuple(t for t in (_text(p) for p in root.find_all("p")) if t),
-        subheadings=tuple(t for t in (_text(h) for h in root.find_all(["h2", "h3"])) if t),
-        captions=tuple(captions),
-    )
-
-
-def _caption(figure: Tag) -> Caption | None:
-    """A figure's caption; the credit sits in ``<small>``, a ``credit`` class or a "Foto: …" suffix."""
-    figcaption = figure.find("figcaption")
-    if figcaption is None:
-        return None
-    credit_tag = figcaption.find(["small", "cite"]) or figure.find(class_=_CREDIT_CLASS)
-    credit = ""
-    if credit_tag is not None:
-        credit = _CREDIT_PREFIX.sub("", _text(credit_tag))
-        credit_tag.decompose()
-    text = _text(figcaption)
-    if not credit and (match := _CREDIT_SUFFIX.search(text)):
-        text, credit = text[: match.start()], match.group("credit").strip()
-    text = text.rstrip(" -–—|")
-    return Caption(text, credit) if text or credit else None
-
-
-# -- small pieces -------------------------------------------------------------------------------
-
-def _soup(markup: str) -> BeautifulSoup:
-    """Parse markup so that ``get_text()`` keeps words apart that only the layout separated.
-
-    A separator in ``get_text(" ")`` would also split "<b>Spaß</b>," into "Spaß ,"; instead a
-    newline goes after each block and in place of each ``<br>``, and ``_clean`` folds it to a space.
-    """
-    soup = BeautifulSoup(markup, "html.parser")
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(_BLOCK_TAGS):
-        block.append("\n")
-    return soup
-
-
-def _text(tag: Tag) -> str:
-    return _clean(tag.get_text())
-
-
-def _clean(text: str) -> str:
-    """One line of NFC text; soft hyphens (``Bundes&shy;regierung``) and zero-width spaces go."""
-    text = text.replace("\xad", "").replace("\u200b", "")
-    return unicodedata.normalize("NFC", " ".join(text.split()))
-
-
-def _first(*values: str) -> str:
-    return next((v for v in values if v), "")
-
-
-def _first_datetime(*values: str) -> datetime | None:
-    """The first readable date: "heute" or "vor 2 Stunden" in one source falls through to the next."""
-    return next((d for d in map(parse_datetime_or_none, values) if d is not None), None)
+def _alnum(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def _strip_site(title: str, site: str) -> str:
@@ -480,7 +278,3 @@ def _strip_site(title: str, site: str) -> str:
     if site:
         title = re.sub(rf"\s*[|–—:-]\s*{re.escape(site)}$", "", title)
     return title
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in (_clean(v) for v in values) if v))

@@ -22,9 +22,9 @@ optional except that a line needs a ``title`` or a ``text``; keys not listed her
     The headline. When it is missing or empty, the first sentence of ``text`` is the title and the
     rest of the text goes on as usual (10kGNAD fuses the title into the text this way).
 ``text``
-    The article as running text. It is split into paragraphs at line breaks; a line that does not
-    end a sentence and is followed by one starting in lower case is a hard wrap, not a paragraph
-    end, and is joined to the next. The first paragraph is the lead, the rest the body. ``text``
+    The article as running text, split into paragraphs by ``indexer.paragraphs.split_paragraphs``:
+    a blank line or a sentence end ends a paragraph, a hard-wrapped line is joined to the next.
+    The first paragraph is the lead, the rest the body. ``text``
     only fills what ``lead`` and ``body`` leave open: with ``lead`` given, all of ``text`` is the
     body; with ``body`` given, ``text`` supplies the lead only.
 ``lead``
@@ -39,6 +39,11 @@ optional except that a line needs a ``title`` or a ``text``; keys not listed her
     A list of strings or of objects ``{"text": ..., "credit": ...}``.
 ``agency``
     The news agency (``dpa``).
+``author``, or ``authors``
+    A byline string (``"Von Anna Weber und Jonas Klein"``) or a list of names. An agency named
+    there (``"dpa"``) becomes the ``agency`` when the record gives none (``indexer.bylines``).
+``publisher``
+    The paper or site that published the article (``ZEIT ONLINE``).
 ``related``
     A list of objects ``{"title", "teaser", "section", "date", "url"}``; each needs a ``title``.
 
@@ -54,7 +59,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterator
@@ -62,19 +66,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from indexer.bylines import read_bylines
 from indexer.dates import parse_datetime
 from indexer.errors import ArticleParseError
 from indexer.model import Article, Caption, RelatedItem
+from indexer.paragraphs import split_paragraphs
 from indexer.parse import document_id, split_title_teaser
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 # Called with "path:line" (or the path alone, for a broken file) and a German reason.
 ErrorReport = Callable[[str, str], None]
-
-# A line ending in one of these ends a sentence or a quotation, so the next line starts a paragraph.
-_SENTENCE_END = re.compile(r"[.!?:;…\"“”„»«')\]]$")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 def parse_jsonl(
@@ -166,6 +168,7 @@ def _article(record, source_path: str, fallback_source: str) -> Article:
 
     url = _string(record, "url")
     published = _date(record.get("date"), "date")
+    byline = read_bylines(*_names(record, "author"), *_names(record, "authors"))
     return Article(
         id=_article_id(record, title, published, url, fallback_source),
         title=title,
@@ -177,32 +180,12 @@ def _article(record, source_path: str, fallback_source: str) -> Article:
         captions=tuple(_captions(record.get("captions"))),
         published=published,
         section=_string(record, "section") or _string(record, "category"),
-        agency=_string(record, "agency"),
+        agency=_first(_string(record, "agency"), byline.agency),
         source_path=source_path,
         related=tuple(_related(record.get("related"))),
+        author=byline.author,
+        publisher=_string(record, "publisher"),
     )
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """Paragraphs of running text: each line is one, unless it is a hard wrap (see module docstring).
-
-    >>> split_paragraphs("Erster Absatz.\\nIm Dorf Vó in der\\nnordöstlichen Provinz.\\n\\nDritter")
-    ['Erster Absatz.', 'Im Dorf Vó in der nordöstlichen Provinz.', 'Dritter']
-    """
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    paragraphs: list[str] = []
-    for block in _BLANK_LINE.split(text):
-        # A blank line always ends a paragraph, so a wrap is only looked for inside a block.
-        block_start = len(paragraphs)
-        for line in block.split("\n"):
-            line = " ".join(line.split())
-            if not line:
-                continue
-            if len(paragraphs) > block_start and line[0].islower() and not _SENTENCE_END.search(paragraphs[-1]):
-                paragraphs[-1] += " " + line
-            else:
-                paragraphs.append(line)
-    return paragraphs
 
 
 def record_id(source: str, own_id: str) -> str:
@@ -274,6 +257,18 @@ def _topics(value) -> list[str]:
     elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _BadRecord(f"„topics“ muss eine Liste oder ein Text mit Kommas sein, nicht {_kind(value)}")
     return [c for c in (_clean(v) for v in value) if c]
+
+
+def _names(record: dict, key: str) -> list[str]:
+    """Author names given as one byline string or a list of them."""
+    value = record.get(key)
+    if isinstance(value, str):
+        return [value]
+    return _string_list(record, key)
+
+
+def _first(*values: str) -> str:
+    return next((v for v in values if v), "")
 
 
 def _date(value, key: str) -> datetime | None:

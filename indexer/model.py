@@ -42,7 +42,7 @@ class Article:
     captions: tuple[Caption, ...] = ()
     published: datetime | None = None
     section: str = ""
-    agency: str = ""
+    agency: str = ""  # the news agency whose copy this is ("dpa"), never a person
     source_path: str = ""
     related: tuple[RelatedItem, ...] = ()
     author: tuple[str, ...] = ()  # the people who wrote it, one name each, in byline order

@@ -17,7 +17,8 @@ from pathlib import Path
 from indexer.dates import parse_datetime_or_none
 from indexer.errors import ArticleParseError
 from indexer.feeds import parse_xml
-from indexer.html import Fragment, html_text, parse_fragment, read_source
+from indexer.html import read_source
+from indexer.markup import Fragment, html_text, parse_fragment
 from indexer.model import Article, Caption
 from indexer.wire import WireItem, urgency_number, version_number, wire_article
 

@@ -18,6 +18,7 @@ from indexer.dates import parse_datetime, to_utc
 from indexer.errors import ArticleParseError
 from indexer.german import SENTENCE_OPENERS
 from indexer.model import Article, Caption, RelatedItem
+from indexer.paragraphs import split_paragraphs
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -94,7 +95,9 @@ def parse_page_dump(text: str, source_path: str = "<text>") -> Article:
         elif _is_subheading(line):
             subheadings.append(line)
         else:
-            body.append(line)
+            # A block is a paragraph, but a dump of a hard-wrapped or one-paragraph-per-line page
+            # holds several in one block: the paragraph rule decides, as for every other format.
+            body.extend(split_paragraphs(block.raw.replace("\xa0", " ")))
 
     return Article(
         id=document_id(title, published),

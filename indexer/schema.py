@@ -36,7 +36,7 @@ DAY = "day"  # Berlin calendar day, YYYY-MM-DD: what date filters and facets cou
 SECTION = "section"
 TOPIC = "topic"  # one term per topic, for filters and the topic facet
 AGENCY = "agency"
-AUTHOR = "author"
+AUTHOR = "author"  # one lower-cased term per name, for a cheap filter; stored as written, comma-joined
 PUBLISHER = "publisher"
 GENRE = "genre"  # an agency item's genres, one term each
 
@@ -83,7 +83,7 @@ def build_schema() -> fields.Schema:
                 analyzer=KeywordAnalyzer(lowercase=True, commas=True), stored=True, sortable=True
             ),
             AGENCY: fields.ID(**keyword),
-            AUTHOR: fields.KEYWORD(lowercase=True, commas=True, stored=True),
+            AUTHOR: fields.KEYWORD(analyzer=KeywordAnalyzer(lowercase=True, commas=True), stored=True),
             PUBLISHER: fields.ID(**keyword),
             GENRE: fields.KEYWORD(lowercase=True, commas=True, stored=True),
             CREDITS: fields.STORED(),

@@ -11,17 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from indexer.bylines import read_bylines
 from indexer.errors import ArticleParseError
-from indexer.html import Fragment, html_text
+from indexer.markup import Fragment, html_text
 from indexer.model import Article, Caption
 from indexer.parse import split_title_teaser
 from indexer.versions import item_document_id
-
-# "Von Anna Weber und Jan Petersen, dpa", "By Paulo Santalucia and Frances d'Emilio"
-_BYLINE_PREFIX = re.compile(r"^\s*(?:von|by|text:)\s+", re.IGNORECASE)
-_BYLINE_SPLIT = re.compile(r"\s*(?:,|;|\bund\b|\band\b|&|/)\s*", re.IGNORECASE)
-# Agency names that close a byline: "…, dpa", "(AFP)"; not people
-_AGENCIES = frozenset({"dpa", "afp", "ap", "reuters", "kna", "epd", "dts", "sid", "apa", "sda", "ddp", "tt", "ntb"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +86,8 @@ def wire_article(item: WireItem, source_path: str) -> Article:
 def byline_names(byline: str) -> tuple[str, ...]:
     """The people in a byline, in its order: ``"Von Anna Weber und Jan Petersen, dpa"`` gives
     ``("Anna Weber", "Jan Petersen")``; agency names are not people."""
-    text = _BYLINE_PREFIX.sub("", re.sub(r"\([^)]*\)", ",", html_text(byline)))
-    names = (part.strip(" ().") for part in _BYLINE_SPLIT.split(text))
-    return tuple(dict.fromkeys(n for n in names if n and n.casefold() not in _AGENCIES))
+    # A bracket holds an agency or a place ("(AFP)", "(Berlin)"), never a further person.
+    return read_bylines(re.sub(r"\([^)]*\)", ",", html_text(byline))).author
 
 
 def version_number(value) -> int:

@@ -425,11 +425,12 @@ def article_document(article: Article, counted_as_text: bool = False) -> dict:
         f.CREDITS: [c.credit for c in article.captions],
         f.SECTION: article.section,
         f.AGENCY: article.agency,
+        # Names are joined with commas, so a comma inside one ("Weber, Anna") would split it in two.
+        f.AUTHOR: ",".join(name.replace(",", " ") for name in article.author),
+        f.PUBLISHER: article.publisher,
         f.SOURCE: article.source_path,
         f.URL: article.url,
         f.RELATED_IDS: [item.id for item in article.related],
-        f.AUTHOR: ",".join(article.author),
-        f.PUBLISHER: article.publisher,
     }
     if article.item_id:
         doc.update(_item_fields(article))

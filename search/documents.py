@@ -60,9 +60,10 @@ class Document:
     published: datetime | None  # Europe/Berlin
     section: str
     agency: str
+    author: tuple[str, ...]  # names, in byline order
+    publisher: str
     parents: tuple[DocumentLink, ...]  # the articles that listed this related item
     related: tuple[DocumentLink, ...]  # the article's "Weitere Meldungen", in page order
-    author: tuple[str, ...] = ()
     # Agency items only (ninjs, NewsML-G2): the agency's id, the version shown, its earlier versions
     item_id: str = ""
     version: int = 0
@@ -105,9 +106,10 @@ def get_document(searcher: Searcher, doc_id: str) -> Document:
         published=_published(stored),
         section=stored.get(f.SECTION) or "",
         agency=stored.get(f.AGENCY) or "",
+        author=_split(stored.get(f.AUTHOR), ","),
+        publisher=stored.get(f.PUBLISHER) or "",
         parents=_links(searcher, _split(stored.get(f.PARENTS), ",")),
         related=_links(searcher, stored.get(f.RELATED_IDS) or ()),
-        author=_split(stored.get(f.AUTHOR), ","),
         **_item_fields(stored),
     )
 
@@ -189,6 +191,8 @@ def document_to_json(document: Document) -> dict:
         "published": _iso(document.published),
         "section": document.section or None,
         "agency": document.agency or None,
+        "author": list(document.author),
+        "publisher": document.publisher or None,
         "topics": list(document.topics),
         "lead": document.lead,
         "body": list(document.body),
@@ -196,7 +200,6 @@ def document_to_json(document: Document) -> dict:
         "captions": [{"text": c.text, "credit": c.credit or None} for c in document.captions],
         "parents": [link_to_json(link) for link in document.parents],
         "related": [link_to_json(link) for link in document.related],
-        "author": list(document.author),
         "item_id": document.item_id or None,
         "version": document.version or None,
         "first_created": _iso(document.first_created),
@@ -276,6 +279,7 @@ def stored_hit(stored: dict, score: float, matchers=()) -> Hit:
         section=stored.get(f.SECTION) or "",
         topics=_split(stored.get(f.TOPIC), ","),
         agency=stored.get(f.AGENCY) or "",
+        author=_split(stored.get(f.AUTHOR), ","),
         snippet=make_snippet([stored.get(f.LEAD) or "", stored.get(f.BODY) or ""], list(matchers)),
         score=score,
         parent_id=parents[0] if parents else None,

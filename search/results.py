@@ -34,6 +34,7 @@ class Hit:
     section: str
     topics: tuple[str, ...]
     agency: str
+    author: tuple[str, ...]
     snippet: Snippet
     score: float
     parent_id: str | None
@@ -81,6 +82,7 @@ def hit_to_json(hit: Hit) -> dict:
         "published": hit.published.isoformat() if hit.published else None,
         "section": hit.section or None,
         "topics": list(hit.topics),
+        "author": list(hit.author),
         "snippet": hit.snippet.html(),
         "score": round(hit.score, 4),
         "parent_id": hit.parent_id,

@@ -83,6 +83,9 @@ def news_records(count: int, seed: int = 11) -> list[dict]:
             "section": rng.choice(["politik", "wirtschaft", "wissen", "sport"]),
             "date": f"2020-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:15:00+01:00",
             "title": sentence().rstrip(".?!: –"), "text": "\n\n".join(paragraphs),
+            # about a third with one or two authors (one shared by many), most with a publisher
+            "authors": rng.sample(["Anna Weber", "Jonas Klein", f"Autorin {i}", "dpa"], rng.randint(0, 2)) if i % 3 else [],
+            "publisher": rng.choice(["", "ZEIT ONLINE", "Süddeutsche Zeitung"]),
         })
     return records
 

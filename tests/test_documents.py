@@ -57,7 +57,8 @@ def test_document_json_carries_every_field_with_iso_times(searcher):
     item = ARTICLE.related[1]
     assert body == {
         "id": item.id, "kind": "related", "title": item.title, "url": None,
-        "published": "2026-01-25T13:06:00+01:00", "section": "Ausland", "agency": None, "topics": [],
+        "published": "2026-01-25T13:06:00+01:00", "section": "Ausland", "agency": None, "author": [],
+        "publisher": None, "topics": [],
         "lead": item.teaser, "body": [], "subheadings": [], "captions": [],
         "parents": [{"id": ARTICLE.id, "kind": "article", "title": ARTICLE.title,
                      "published": "2025-02-27T11:57:57+01:00", "section": None}],

@@ -45,8 +45,8 @@ def test_rss_items_become_articles_in_feed_order():
             subheadings=("Fähre fährt länger",),
             captions=(Caption("Die Rheinbrücke bei Wiesau.", "Matthias Ober"),),
             published=datetime(2025, 3, 14, 6, 0, tzinfo=CET),
-            agency="Jana Krüger",
             source_path=str(path),
+            author=("Jana Krüger",),  # dc:creator: a person, not a source
         ),
         Article(
             id=url_id(haushalt),  # no <link>: the permalink guid is the address
@@ -55,8 +55,8 @@ def test_rss_items_become_articles_in_feed_order():
             topics=("Politik",),
             lead="Der Etat für 2025 umfasst 48,3 Millionen Euro. Die Grundsteuer steigt nicht.",
             published=datetime(2025, 3, 13, 21, 40, tzinfo=timezone.utc),
-            agency="Tobias Lang",  # the name from "redaktion@… (Tobias Lang)"
             source_path=str(path),
+            author=("Tobias Lang",),  # the name from "redaktion@… (Tobias Lang)"
         ),
         Article(
             id=url_id(gewitter),
@@ -88,8 +88,8 @@ def test_atom_entries_take_alternate_link_content_and_updated_as_fallback():
             body=("Die Sender übertragen alle zwei Stunden die Position – über das Mobilfunknetz.",),
             subheadings=("Sender wiegen 25 Gramm",),  # from the xhtml content
             published=datetime(2025, 3, 13, 11, 30, tzinfo=CET),  # <published>, not <updated>
-            agency="Lena Hoffmann",
             source_path=str(path),
+            author=("Lena Hoffmann",),
         ),
         Article(
             id=url_id(sternwarte),
@@ -176,6 +176,22 @@ def test_item_without_title_and_text_is_skipped_and_one_without_title_gets_its_f
     assert [(a.title, a.lead, a.url) for a in articles] == [
         ("Die A 61 ist wieder frei", "Die A 61 ist wieder frei. Der Stau hat sich aufgelöst.", ""),
     ]
+
+
+def test_content_broken_by_br_is_split_into_paragraphs_at_sentence_ends_only():
+    """Issue 15.6: a ``<br>`` inside a sentence is a line break, not a paragraph end."""
+    content = ("<![CDATA[Die Behörde teilte mit, dass der<br>Corona-Impfstoff bereits geprüft werde.<br>"
+               "Ein Sprecher bestätigte das am Abend.]]>")
+    (article,) = parse_feed_bytes(
+        rss(f"<item><title>Impfstoff</title><content:encoded xmlns:content="
+            f"'http://purl.org/rss/1.0/modules/content/'>{content}</content:encoded></item>"),
+        "feed.xml",
+    )
+
+    assert (article.lead, article.body) == (
+        "Die Behörde teilte mit, dass der Corona-Impfstoff bereits geprüft werde.",
+        ("Ein Sprecher bestätigte das am Abend.",),
+    )
 
 
 def test_unreadable_date_leaves_the_item_undated():

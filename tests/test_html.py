@@ -9,7 +9,8 @@ import pytest
 
 from indexer.dates import BERLIN
 from indexer.errors import ArticleParseError
-from indexer.html import html_text, parse_html, parse_html_bytes
+from indexer.html import parse_html, parse_html_bytes
+from indexer.markup import html_text
 from indexer.model import Article, Caption, RelatedItem
 from indexer.parse import document_id
 
@@ -55,7 +56,6 @@ def test_json_ld_graph_page_is_read_from_its_news_node_and_related_block():
         ),
         published=datetime(2025, 3, 14, 6, 0, tzinfo=CET),
         section="Region",  # articleSection, not article:section "Nachrichten"
-        agency="Jana Krüger",  # the author node the article refers to by @id
         source_path=str(path),
         related=(
             RelatedItem(
@@ -76,6 +76,8 @@ def test_json_ld_graph_page_is_read_from_its_news_node_and_related_block():
             ),
             RelatedItem(id=url_id(radrennen), title="Radrennen „Rund um Wiesau“ abgesagt", url=radrennen),
         ),
+        author=("Jana Krüger",),  # the author node the article refers to by @id: a person, not a source
+        publisher="Rheinkurier",
     )
     assert article.published.utcoffset() == timedelta(hours=1)
 
@@ -100,8 +102,9 @@ def test_meta_only_page_takes_fields_from_open_graph_and_article_tags():
             "Die Stadtwerke und die Gewerkschaft Verdi haben sich am Donnerstagnachmittag auf einen neuen"
             " Tarifvertrag geeinigt. Die Löhne steigen in zwei Stufen um insgesamt 7,8 Prozent, mindestens aber"
             " um 250 € im Monat.",
-            "„Das ist ein fairer Kompromiss“, sagte Verdi-Verhandlungsführerin Özlem Yıldız. Die Geschäftsführung"
-            " sprach von einer „schmerzhaften, aber tragbaren“ Einigung.",
+            # a <br> after a sentence end ends a paragraph, as a line break does in any running text
+            "„Das ist ein fairer Kompromiss“, sagte Verdi-Verhandlungsführerin Özlem Yıldız.",
+            "Die Geschäftsführung sprach von einer „schmerzhaften, aber tragbaren“ Einigung.",
             "Der Vertrag läuft 24 Monate. Für Auszubildende gibt es zusätzlich ein Deutschlandticket – kostenlos.",
         ),
         subheadings=("Laufzeit bis Ende 2026",),
@@ -113,6 +116,7 @@ def test_meta_only_page_takes_fields_from_open_graph_and_article_tags():
             RelatedItem(id=url_id(warnstreik), title="Warnstreik legt Busse in Mainz lahm", url=warnstreik),
             RelatedItem(id=url_id(verdi), title="Was Verdi im Nahverkehr fordert", url=verdi),
         ),
+        publisher="Mainzer Abendblatt",  # og:site_name
     )
     assert article.published.utcoffset() == timedelta(0)
 
@@ -192,8 +196,8 @@ def test_cp1252_page_whose_meta_claims_utf8_keeps_umlauts_and_typographic_signs(
         ),
         published=datetime(2025, 3, 10, 7, 45, tzinfo=BERLIN),  # naive datePublished is Berlin time
         section="Wirtschaft",  # the first of the articleSection list
-        agency="Peter Schäfer",  # from the byline, whose paragraph is not body text
         source_path=str(path),
+        author=("Peter Schäfer",),  # from the byline, whose paragraph is not body text
     )
     assert article.published.tzinfo is BERLIN
 
@@ -363,4 +367,25 @@ def test_text_outside_article_elements_is_read_when_the_only_article_is_an_empty
         "Freibad öffnet früher",
         "Das Waldbad öffnet schon am 1. Mai.",
         ("Eintrittspreise steigen",),
+    )
+
+
+def test_fuller_json_ld_article_body_wins_over_a_teaser_paragraph():
+    """Issue 15.5: a paywall page shows one paragraph; JSON-LD carries all five sentences."""
+    data = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Stadtrat beschließt neuen Busplan",'
+        ' "articleBody": "Der Stadtrat hat den Busplan beschlossen. Ab Juni fahren die Linien\\nim Zehn-Minuten-Takt.'
+        ' Die Kosten trägt die Stadt. Die Opposition stimmte dagegen.\\nDer Plan gilt bis 2030."}</script>'
+        '</head><body><article><h1>Stadtrat beschließt neuen Busplan</h1>'
+        '<p>Der Stadtrat hat den Busplan beschlossen.</p><div class="paywall">Jetzt weiterlesen mit Plus</div>'
+        '</article></body></html>'
+    ).encode("utf-8")
+
+    article = parse_html_bytes(data, "busplan.html")
+
+    assert (article.lead, article.body) == (
+        "Der Stadtrat hat den Busplan beschlossen. Ab Juni fahren die Linien im Zehn-Minuten-Takt. Die Kosten"
+        " trägt die Stadt. Die Opposition stimmte dagegen.",
+        ("Der Plan gilt bis 2030.",),
     )

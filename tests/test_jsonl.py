@@ -186,7 +186,7 @@ def test_record_ids_of_different_sources_do_not_collide_and_stay_stable(tmp_path
 
 
 def test_blank_lines_separate_paragraphs_and_lowercase_continuations_are_joined(tmp_path):
-    text = "Der Vorspann.\n\nErster Absatz, hart\numbrochen.\nZweiter Absatz\nNeuer Absatz mit Großbuchstaben.\n\n\n"
+    text = "Der Vorspann.\n\nErster Absatz, hart\numbrochen.\nZweiter Absatz.\nNeuer Absatz mit Großbuchstaben.\n\n\n"
     path = write_lines(tmp_path / "p.jsonl", [json.dumps({"title": "T", "text": text})])
 
     (article,) = parse_jsonl(path)
@@ -194,8 +194,31 @@ def test_blank_lines_separate_paragraphs_and_lowercase_continuations_are_joined(
     assert article.lead == "Der Vorspann."
     assert article.body == (
         "Erster Absatz, hart umbrochen.",
-        "Zweiter Absatz",
+        "Zweiter Absatz.",
         "Neuer Absatz mit Großbuchstaben.",
+    )
+
+
+def test_hard_wrapped_sentence_is_one_paragraph_even_where_a_line_starts_with_a_capital(tmp_path):
+    """Issue 15.6: FANG's zeit.de texts break mid-sentence before nouns ("dass der" / "Corona-Impfstoff")."""
+    text = (
+        "Der Vorspann.\n"
+        "Die Behörde teilte am Montag mit, dass der\n"
+        "Corona-Impfstoff bereits geprüft werde, sagte ein Sprecher der\n"
+        "Behörde.\n"
+        "Ein neuer Absatz beginnt nach dem Satzende.\n"
+        "Geimpft wird ab Januar\n"
+        "Die Länder bereiten Impfzentren vor, die ab Januar öffnen sollen, wie es heißt."
+    )
+    path = write_lines(tmp_path / "wrap.jsonl", [json.dumps({"title": "T", "text": text})])
+
+    (article,) = parse_jsonl(path)
+
+    assert article.body == (
+        "Die Behörde teilte am Montag mit, dass der Corona-Impfstoff bereits geprüft werde, sagte ein Sprecher der Behörde.",
+        "Ein neuer Absatz beginnt nach dem Satzende.",
+        "Geimpft wird ab Januar",  # a subheading: far shorter than the wrapped lines
+        "Die Länder bereiten Impfzentren vor, die ab Januar öffnen sollen, wie es heißt.",
     )
 
 

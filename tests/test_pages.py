@@ -107,7 +107,8 @@ def test_api_document_is_the_stored_article(live_server):
     assert status == 200, body
     assert json.loads(body) == {
         "id": ARTICLE.id, "kind": "article", "title": ARTICLE.title, "url": None,
-        "published": "2025-02-27T11:57:57+01:00", "section": None, "agency": "dpa", "topics": ["USA", "Russland"],
+        "published": "2025-02-27T11:57:57+01:00", "section": None, "agency": "dpa", "author": [], "publisher": None,
+        "topics": ["USA", "Russland"],
         "lead": ARTICLE.lead, "body": list(ARTICLE.body), "subheadings": list(ARTICLE.subheadings),
         "captions": [{"text": c.text, "credit": c.credit} for c in ARTICLE.captions],
         "parents": [],

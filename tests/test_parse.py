@@ -357,6 +357,24 @@ def test_single_question_line_is_a_subheading_not_body():
     assert article.body == PFLEGE_BODY
 
 
+def test_page_dump_block_of_one_paragraph_per_line_gives_a_paragraph_per_sentence_end(tmp_path):
+    """Issue 15.6: lines end paragraphs at sentence ends and are joined where they wrap mid-sentence."""
+    path = tmp_path / "dump.txt"
+    path.write_text(
+        "Impfstoff geprüft\n\n27.02.2025 - 11:57:57\n\nDer Vorspann.\n\n"
+        "Die Behörde teilte mit, dass der\nCorona-Impfstoff bereits geprüft werde.\n"
+        "Ein Sprecher bestätigte das am Abend.\n",
+        encoding="utf-8",
+    )
+
+    article = parse_article(path)
+
+    assert (article.lead, article.body) == (
+        "Der Vorspann.",
+        ("Die Behörde teilte mit, dass der Corona-Impfstoff bereits geprüft werde.", "Ein Sprecher bestätigte das am Abend."),
+    )
+
+
 def test_agency_from_bare_epd_line_is_epd():
     assert parse_article(PFLEGE).agency == "epd"
 

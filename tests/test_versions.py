@@ -162,7 +162,8 @@ def test_article_page_lists_the_earlier_versions_newest_first(page):
         f"Fassung 2, 03.03.2026, 10:40 Uhr: „{TITLES[2]}“ 277 Zeichen, +164 Zeichen",
         f"Fassung 1, 03.03.2026, 09:12 Uhr: „{TITLES[1]}“ 113 Zeichen",
     ]
-    assert page.locator(".byline").inner_text() == "Von Anna Weber Halle Zusammenfassung"
+    assert page.locator(".meta .author").inner_text() == "Von Anna Weber"
+    assert page.locator(".byline").inner_text() == "Halle Zusammenfassung"
 
 
 def test_watch_applies_new_versions_as_they_land_and_ignores_late_old_ones(tmp_path):

@@ -28,8 +28,8 @@ from indexer.german import STOP_WORDS
 # Bump with any change to the chain below, to the word lists it uses or to indexer/schema.py:
 # indexes built with another version must be rebuilt, and search/ says so instead of returning
 # wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute. 4: exact forms and
-# compound parts in fields of their own.
-ANALYZER_VERSION = 4
+# compound parts in fields of their own. 5: the ledger keeps the failures of a file.
+ANALYZER_VERSION = 5
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

@@ -65,3 +65,5 @@ class IndexReport:
     unchanged: int = 0
     undated: int = 0  # articles indexed without a publication date: searchable, but in no date facet
     failures: tuple[Failure, ...] = field(default_factory=tuple)
+    skipped: tuple[str, ...] = ()  # files in the given directories of no format we read
+    bulk: bool = False  # written by the bulk writer (a large batch, or --full): committed once, at the end

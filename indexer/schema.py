@@ -45,6 +45,7 @@ CREDITS = "credits"  # one per caption, same order: credits never rank
 SOURCE_KIND = "source"
 FINGERPRINT = "fingerprint"  # sha1 of the file's bytes
 DOC_IDS = "doc_ids"  # the article ids read from the file
+FAILURES = "failures"  # (where, reason) of each record of the file that failed: reported until it changes
 
 
 def build_schema() -> fields.Schema:
@@ -76,5 +77,6 @@ def build_schema() -> fields.Schema:
             CREDITS: fields.STORED(),
             FINGERPRINT: fields.STORED(),
             DOC_IDS: fields.STORED(),
+            FAILURES: fields.STORED(),
         }
     )

@@ -149,13 +149,15 @@ def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wai
                              max_bytes=max_file_size, lock_timeout=wait, commit_every=commit_every)
     for failure in report.failures:
         click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
+    for path in report.skipped:  # not an error: the exit code stays 0 for them
+        click.echo(f"Übersprungen: {path}: unbekanntes Dateiformat", err=True)
     if report.undated:
         click.echo(f"Hinweis: {report.undated} Artikel ohne Datum: auffindbar, aber in keiner Datumsfacette.", err=True)
     click.echo(
         f"{report.articles} Artikel und {report.related} weitere Meldungen indexiert "
         f"({report.articles + report.related} Dokumente) in {obj['index_dir']}; "
         f"neu: {report.added}, aktualisiert: {report.updated}, gelöscht: {report.deleted}, "
-        f"unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}."
+        f"unverändert: {report.unchanged}, fehlerhaft: {len(report.failures)}, übersprungen: {len(report.skipped)}."
     )
     if report.failures:
         sys.exit(1)

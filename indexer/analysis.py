@@ -29,7 +29,8 @@ from indexer.german import STOP_WORDS
 # indexes built with another version must be rebuilt, and search/ says so instead of returning
 # wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute. 4: exact forms and
 # compound parts in fields of their own. 5: author, publisher and the agency-item fields (versions).
-ANALYZER_VERSION = 5
+# 6: the ledger keeps the failures of a file.
+ANALYZER_VERSION = 6
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

@@ -51,6 +51,7 @@ from whoosh.fields import ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.formats import Frequency, Positions
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -67,6 +68,7 @@ from indexer.analysis import (
     lexicon_entry,
 )
 from indexer.errors import NewsearchError
+from indexer.mapped import MappedStorage
 
 # Below this many documents per process a second process costs more than it saves.
 MIN_DOCS_PER_PROC = 200
@@ -85,7 +87,7 @@ _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process 
 
 # The chains this module reproduces, and the analyzer version they were proven against: a field
 # with any other analyzer, or an index of another analyzer version, takes Whoosh's own path.
-FUSED_FOR_ANALYZER_VERSION = 5  # 5 changed only the schema, not the chains
+FUSED_FOR_ANALYZER_VERSION = 6  # 5 and 6 changed only the schema, not the chains
 STEMMED_CHAIN = german_analyzer()
 EXACT_CHAIN = exact_analyzer()
 PARTS_CHAIN = compound_parts_analyzer()
@@ -514,7 +516,7 @@ class BulkWriteError(NewsearchError):
 
 
 class BulkWriter:
-    """A writer for an empty index that builds its segments in up to ``procs`` processes.
+    """A writer that builds new segments in up to ``procs`` processes, beside any the index has.
 
     Use it like Whoosh's writer: ``add_document``/``update_document(**fields)``,
     ``delete_by_term(unique_field, value)``, then ``commit()`` or ``cancel()``. Documents are
@@ -527,8 +529,10 @@ class BulkWriter:
     ``commit`` into ``procs`` contiguous parts and keeps its order. ``update_document`` replaces
     an earlier document with the same unique value even before the commit (Whoosh's own writer
     only sees committed ones): one not yet handed to a build process is left out, one already
-    built is marked deleted in its segment. Holds Whoosh's write lock from creation to commit or
-    cancel.
+    built is marked deleted in its segment. A document the index held before is marked deleted
+    in its old segment, as Whoosh's writer does; old segments are kept as they are (no merge),
+    and one left without a live document is dropped. Holds Whoosh's write lock from creation to
+    commit or cancel.
     """
 
     def __init__(
@@ -554,9 +558,11 @@ class BulkWriter:
             raise BulkWriteError(f"Der Index unter {self.folder} wird gerade von einem anderen Writer geschrieben.")
         try:
             self._toc = ix._read_toc()
-            if any(segment.doc_count_all() for segment in self._toc.segments):
-                raise BulkWriteError(f"Der Index unter {self.folder} ist nicht leer; bulk writing baut nur neue Indexe.")
             self.schema = self._toc.schema
+            # The index's own segments, to mark replaced documents deleted in (see delete_by_term),
+            # read through memory maps: Whoosh's storage would copy each segment into memory.
+            mapped = MappedStorage(str(self.folder))
+            self._old = [(segment, SegmentReader(mapped, self.schema, segment)) for segment in self._toc.segments]
             self._unique = [name for name, field in self.schema.items() if field.unique]
             for name in self._unique:
                 if not isinstance(self.schema[name], ID):
@@ -595,15 +601,22 @@ class BulkWriter:
         self.add_document(**fields)
 
     def delete_by_term(self, fieldname: str, text: str, searcher=None) -> int:
-        """Forget the document added with this unique value; returns how many were dropped (0 or 1)."""
+        """Forget the documents with this unique value, added here or held by the index before;
+        returns how many were dropped."""
         self._check_open()
         if fieldname not in self._unique:
             raise BulkWriteError(f"bulk writing deletes by unique field only, not by {fieldname!r}")
+        dropped = 0
+        for segment, reader in self._old:
+            if (fieldname, text) in reader:
+                for docnum in reader.postings(fieldname, text).all_ids():  # skips those deleted already
+                    segment.delete_document(docnum)
+                    dropped += 1
         number = self._by_key.pop((fieldname, text), None)
-        if number is None:
-            return 0
-        self._deleted.add(number)
-        return 1
+        if number is not None:
+            self._deleted.add(number)
+            dropped += 1
+        return dropped
 
     def doc_count(self) -> int:
         return len(self._offsets) - len(self._deleted)
@@ -640,7 +653,8 @@ class BulkWriter:
                 for start, stop in ranges:
                     self._send(start, stop)
                 built = self._processes.finish()
-            segments = []
+            # Old segments keep their deletions in the new table of contents; an empty one goes.
+            segments = [segment for segment, _ in self._old if segment.doc_count()]
             for segment, numbers in built:
                 for local, number in enumerate(numbers):
                     if number in self._deleted:  # replaced after its chunk went to a build process
@@ -662,6 +676,8 @@ class BulkWriter:
 
     def _close(self) -> None:
         self.is_closed = True
+        for _, reader in self._old:
+            reader.close()
         if self._processes is not None:
             self._processes.kill()
         self._spool.close()

@@ -2,11 +2,18 @@
 
 Stored times are UTC; people read Europe/Berlin. A time written without a zone is Berlin time,
 because that is what a German portal means by ``27.02.2025 - 11:57:57``.
+
+This is also the one place that decides which timestamps are publication dates at all: exports
+and pages carry placeholders (``0001-01-01``, ``9999-12-31``), impossible days (``2020-02-30``),
+epoch numbers and half dates, and each of them would otherwise end up in the date facets, at the
+top of "newest first", or crash the conversion to UTC. ``parse_datetime`` refuses them all with
+a ``DateError`` whose text says why; what a parser then does with the article is its format's rule
+(README, "Hostile dates").
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
@@ -36,20 +43,47 @@ class _GermanDates(dateparser.parserinfo):
 
 
 _PARSERINFO = _GermanDates()
+# Two defaults that differ in year, month and day: a text parsed to different days under them
+# lacks one of the three, and dateutil would have filled it in from today ("2020" → 3 Dec 2020).
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+
+# The first printed newspapers appeared in 1605: anything earlier is a placeholder, not a date.
+EARLIEST = datetime(1600, 1, 1, tzinfo=timezone.utc)
+# News is never published later than now; weekly editions are dated a few days ahead, and clocks
+# and zones are off by hours. Later than this is a typo or a placeholder (9999-12-31).
+FUTURE_SLACK = timedelta(days=7)
+
+
+class DateError(ValueError):
+    """A timestamp that is no publication date; ``str()`` is the German reason, as a predicate
+    ("ist kein lesbares Datum"), so a message can name the field before it."""
 # Zone names feeds use; without them dateutil warns and will raise in a future version.
 _ZONES = {"CET": 3600, "MEZ": 3600, "CEST": 7200, "MESZ": 7200, "UTC": 0, "GMT": 0, "Z": 0, "UT": 0}
 
 
 def parse_datetime(text: str) -> datetime:
-    """Parse a timestamp as German news pages and feeds write it; naive times are Europe/Berlin.
+    """Parse a publication time as German news pages and feeds write it; naive times are Europe/Berlin.
 
     >>> parse_datetime("27.02.2025 - 11:57:57").isoformat()
     '2025-02-27T11:57:57+01:00'
     >>> parse_datetime("14. März 2025, 06:00 Uhr").isoformat()
     '2025-03-14T06:00:00+01:00'
 
-    Raises ``ValueError`` when the text holds no date.
+    Raises ``DateError`` when the text holds no date, only part of one (no year, month or day),
+    an impossible one (``2020-02-30``, a negative year), or one outside the years news can have
+    (before ``EARLIEST``, more than ``FUTURE_SLACK`` ahead of now).
     """
+    if re.match(r"^\s*[-−]\s*\d", text):
+        raise DateError("hat ein negatives Jahr")
+    try:
+        return _plausible(_parse(text))
+    except DateError:
+        raise
+    except (ValueError, OverflowError) as err:  # dateutil's ParserError, an offset of 25 hours, …
+        raise DateError("ist kein lesbares Datum") from err
+
+
+def _parse(text: str) -> datetime:
     if _looks_iso(text):
         try:
             # Archives and feeds write ISO 8601 (every FANG record does): the standard library reads
@@ -62,10 +96,10 @@ def parse_datetime(text: str) -> datetime:
     match = _PORTAL_STAMP.match(text)
     if match:
         text = f"{match.group(1)} {match.group(2)}"
-    try:
-        parsed = dateparser.parse(text, _PARSERINFO, dayfirst=not _looks_iso(text), tzinfos=_ZONES)
-    except OverflowError as err:
-        raise ValueError(f"kein Datum: {text!r}") from err
+    parsed, other = (dateparser.parse(text, _PARSERINFO, dayfirst=not _looks_iso(text), tzinfos=_ZONES,
+                                      default=default) for default in _DEFAULTS)
+    if parsed.date() != other.date():
+        raise DateError("ist unvollständig (Jahr, Monat oder Tag fehlt)")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=BERLIN)
     if isinstance(parsed.tzinfo, tz.tzlocal):
@@ -74,8 +108,18 @@ def parse_datetime(text: str) -> datetime:
     return parsed
 
 
+def _plausible(moment: datetime) -> datetime:
+    # Compared as aware datetimes, which never overflow, unlike converting 0001-01-01+14:00 to UTC.
+    if moment < EARLIEST:
+        raise DateError(f"liegt vor dem Jahr {EARLIEST.year}")
+    if moment > datetime.now(timezone.utc) + FUTURE_SLACK:
+        raise DateError(f"liegt mehr als {FUTURE_SLACK.days} Tage in der Zukunft")
+    return moment
+
+
 def parse_datetime_or_none(text: str | None) -> datetime | None:
-    """``parse_datetime``, or ``None`` for a missing or unreadable date: an article without a date is still indexed."""
+    """``parse_datetime``, or ``None`` for a missing, unreadable or implausible date: pages, feeds and
+    page dumps carry their date among much else, and their article is still worth indexing undated."""
     if not text or not text.strip():
         return None
     try:

@@ -28,6 +28,12 @@ class ArticleParseError(NewsearchError):
         self.reason = reason
 
 
+class NotArticlesError(ArticleParseError):
+    """A file of a format we read whose content holds no articles (JSON that is no ninjs: a
+    manifest, a configuration lying in the folder). It is skipped and named, as a file of unknown
+    type is, not counted as broken."""
+
+
 class IndexMissingError(NewsearchError):
     status = 503
 

@@ -261,6 +261,10 @@ def _published(found: str, structured: tuple[str, ...]) -> datetime | None:
     node, the URL) and prefers the original date over a later change; its time has no offset.
     """
     stamped = first_datetime(*structured)
+    if stamped is None and any(value.strip() for value in structured):
+        # The page states its date and no stated value is one ("2020-02-30", "2020"): htmldate
+        # would only guess from that same value (1 January), so the page stays undated (issue 15).
+        return None
     when = parse_datetime_or_none(found) if found else None
     if when is None:
         return stamped

@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from indexer.bylines import read_bylines
-from indexer.dates import parse_datetime
+from indexer.dates import DateError, parse_datetime
 from indexer.errors import ArticleParseError
 from indexer.model import Article, Caption, RelatedItem
 from indexer.paragraphs import split_paragraphs
@@ -77,6 +77,10 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 # Called with "path:line" (or the path alone, for a broken file) and a German reason.
 ErrorReport = Callable[[str, str], None]
+
+# JSON may escape any control character ("\u0000"); in news text they are debris of an export, and a
+# NUL or an ESC in a title would reach every page and terminal that shows it. Tab and line breaks stay.
+_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r") | {0x7F: None}
 
 
 def parse_jsonl(
@@ -92,6 +96,13 @@ def parse_jsonl(
     bare path, after the articles read so far. Without ``on_error`` the first problem raises
     ``ArticleParseError`` instead. See the module docstring for the accepted keys.
     """
+    return (article for _, article in located_records(path, on_error, max_line_bytes))
+
+
+def located_records(
+    path: str | Path, on_error: ErrorReport | None = None, max_line_bytes: int | None = None
+) -> Iterator[tuple[str, Article]]:
+    """``parse_jsonl``, each article with its ``path:line``."""
     name = str(path)
     fallback_source = Path(path).name
 
@@ -120,7 +131,13 @@ def parse_jsonl(
                 except _BadRecord as err:
                     fail(where, str(err))
                     continue
-                yield article
+                except RecursionError:
+                    fail(where, "zu tief verschachteltes JSON")
+                    continue
+                except Exception as err:  # a bug of ours must cost this line, not the rest of the archive
+                    fail(where, f"nicht lesbar (unerwarteter Fehler: {type(err).__name__}: {err})")
+                    continue
+                yield where, article
         except (OSError, EOFError, zlib.error) as err:
             # gzip.BadGzipFile is an OSError; a stream cut short raises EOFError.
             fail(name, f"nach Zeile {line_no} nicht weiter lesbar ({err})")
@@ -221,7 +238,7 @@ def _raw_string(record: dict, key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise _BadRecord(f"„{key}“ muss Text sein, nicht {_kind(value)}")
-    return value
+    return value.translate(_CONTROLS)
 
 
 def _string(record: dict, key: str) -> str:
@@ -230,7 +247,7 @@ def _string(record: dict, key: str) -> str:
 
 
 def _clean(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", value).replace("\xa0", " ").split())
+    return " ".join(unicodedata.normalize("NFC", value.translate(_CONTROLS)).replace("\xa0", " ").split())
 
 
 def _string_list(record: dict, key: str) -> list[str]:
@@ -278,8 +295,8 @@ def _date(value, key: str) -> datetime | None:
         raise _BadRecord(f"„{key}“ muss ein Datum als Text sein, nicht {_kind(value)}")
     try:
         return parse_datetime(value)
-    except (ValueError, OverflowError):
-        raise _BadRecord(f"„{key}“ ist kein lesbares Datum: {value!r}") from None
+    except DateError as err:
+        raise _BadRecord(f"„{key}“ {err}: {value!r}") from None
 
 
 def _captions(value) -> list[Caption]:

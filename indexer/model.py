@@ -76,3 +76,5 @@ class IndexReport:
     superseded: int = 0  # agency items older than the version the index holds: ignored
     undated: int = 0  # articles indexed without a publication date: searchable, but in no date facet
     failures: tuple[Failure, ...] = field(default_factory=tuple)
+    skipped: tuple[Failure, ...] = ()  # files in the given directories that hold no articles we read, with why
+    bulk: bool = False  # written by the bulk writer (a large batch, or --full): committed once, at the end

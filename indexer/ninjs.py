@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from indexer.dates import parse_datetime_or_none
-from indexer.errors import ArticleParseError
+from indexer.errors import ArticleParseError, NotArticlesError
 from indexer.html import read_source
 from indexer.markup import Fragment, html_text, parse_fragment
 from indexer.model import Article, Caption
@@ -44,7 +44,7 @@ def parse_ninjs_bytes(data: bytes, source_path: str, on_error: OnError) -> Itera
     """The items of a ninjs file, in file order.
 
     A file that is not JSON raises ``ArticleParseError``; valid JSON that is no ninjs (an export
-    manifest, a configuration file lying in the folder) gives no articles and no error. One broken
+    manifest, a configuration file lying in the folder) raises ``NotArticlesError``: skipped, not broken. One broken
     item of a list goes to ``on_error`` (as ``path [Meldung n]``) and the others are read.
     """
     try:
@@ -56,7 +56,8 @@ def parse_ninjs_bytes(data: bytes, source_path: str, on_error: OnError) -> Itera
     except RecursionError as err:  # [[[[…]]]] a hundred thousand deep: no news item is built so
         raise ArticleParseError(source_path, "zu tief verschachteltes JSON") from err
     if not looks_like_ninjs(value):
-        return  # a manifest, a configuration: JSON that is no news item is not ours to read
+        # A manifest, a configuration: JSON that is no news item is not ours to read.
+        raise NotArticlesError(source_path, "JSON, aber kein ninjs (keine Agenturmeldung)")
     if isinstance(value, dict):
         yield ninjs_article(value, source_path)
         return

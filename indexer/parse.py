@@ -14,7 +14,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from indexer.dates import parse_datetime, to_utc
+from indexer.dates import parse_datetime_or_none, to_utc
 from indexer.errors import ArticleParseError
 from indexer.german import SENTENCE_OPENERS
 from indexer.model import Article, Caption, RelatedItem
@@ -60,7 +60,7 @@ def parse_page_dump(text: str, source_path: str = "<text>") -> Article:
     stamp_at = next((i for i, b in enumerate(blocks[:6]) if _STAMP.match(b.text)), None)
     published = None
     if stamp_at is not None:
-        published = parse_datetime(blocks[stamp_at].text)
+        published = parse_datetime_or_none(blocks[stamp_at].text)
         head, rest = blocks[:stamp_at], blocks[stamp_at + 1 :]
     else:
         head, rest = blocks[:2] if _looks_like_topics(blocks[0].text) and len(blocks) > 1 else blocks[:1], None
@@ -211,7 +211,7 @@ def _related_item(line: str) -> RelatedItem | None:
     title, teaser = split_title_teaser(head)
     if not title:
         return None
-    published = parse_datetime(tail.group("stamp"))
+    published = parse_datetime_or_none(tail.group("stamp"))
     return RelatedItem(
         id=document_id(title, published),
         title=title,

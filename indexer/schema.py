@@ -55,6 +55,7 @@ VERSIONS = "versions"  # list of dicts, oldest first, the held version included
 SOURCE_KIND = "source"
 FINGERPRINT = "fingerprint"  # sha1 of the file's bytes
 DOC_IDS = "doc_ids"  # the article ids read from the file
+FAILURES = "failures"  # (where, reason) of each record of the file that failed: reported until it changes
 
 
 def build_schema() -> fields.Schema:
@@ -95,5 +96,6 @@ def build_schema() -> fields.Schema:
             VERSIONS: fields.STORED(),
             FINGERPRINT: fields.STORED(),
             DOC_IDS: fields.STORED(),
+            FAILURES: fields.STORED(),
         }
     )

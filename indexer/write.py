@@ -10,10 +10,9 @@ and written with ``update_document``, so nothing is ever doubled.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +20,10 @@ from indexer import schema as f
 from indexer.analysis import searchable_terms
 from indexer.bulk import BulkWriter
 from indexer.dates import berlin_day, to_utc
-from indexer.errors import ArticleParseError
-from indexer.formats import DEFAULT_MAX_BYTES, format_of, stream_articles
+from indexer.errors import ArticleParseError, NotArticlesError
+from indexer.formats import DEFAULT_MAX_BYTES, content_size, find_article_files, located_articles
+from indexer.ledger import Ledger, fingerprint, ledger_document, ledger_id, read_ledger
+from indexer.mapped import MappedStorage
 from indexer.model import ARTICLE, RELATED, Article, Failure, IndexReport, RelatedItem
 from indexer.versions import Arrival, arrival, version_of, with_version
 from indexer.store import DEFAULT_LOCK_TIMEOUT, activate_generation, create_generation, open_for_writing, write_lock
@@ -32,26 +33,15 @@ from indexer.store import DEFAULT_LOCK_TIMEOUT, activate_generation, create_gene
 COMMIT_EVERY_SECONDS = 60.0
 WRITER_LIMIT_MB = 256
 BULK_PROCESSES = 2  # the machines this runs on have two cores; more processes only add memory
+# A batch with at least this much article text to read goes to the bulk writer (indexer/bulk.py),
+# into an empty index or beside what the index holds: several times faster than Whoosh's writer
+# and within 1 GB on the 28,000 FANG articles, where Whoosh's writer took 1.85 GB (bench/README.md).
+# Below it, Whoosh's writer keeps merging small segments and committing every minute; a batch
+# this small takes a few seconds either way. 1 MB is about 250 articles; at 1,000 (Wikinews, 10kGNAD)
+# the bulk writer already takes a third of the time.
+BULK_MIN_BYTES = 1 << 20
 
 Progress = Callable[[int, int, int], None]  # files done, files to read, documents written
-
-
-def find_article_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """The readable article files under the given files and directories, resolved, in a stable order."""
-    for given in paths:
-        path = Path(given).resolve()
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and format_of(p))
-        elif path.exists():
-            yield path
-
-
-def fingerprint(path: Path) -> str:
-    digest = hashlib.sha1()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def index_files(
@@ -70,21 +60,27 @@ def index_files(
     documents of files that vanished from under the given roots removed. ``full`` rebuilds into a
     fresh generation that replaces the live one atomically when done. A file that fails to parse
     is reported in ``IndexReport.failures`` with its reason and leaves what the index already
-    held from it untouched; the rest of the batch is indexed.
+    held from it untouched; the rest of the batch is indexed. A file with records that failed
+    (lines of a JSON Lines file) keeps them in its ledger entry, and they are reported again on
+    every run until the file changes. Files of unknown type in the given directories are named in
+    ``IndexReport.skipped``.
     """
     roots = [Path(p).resolve() for p in paths]
-    files = list(find_article_files(roots))
+    found = find_article_files(roots)
+    files = found.files
     with write_lock(index_dir, lock_timeout):
         ix = create_generation(index_dir, activate=False) if full else open_for_writing(index_dir)
-        run = _Run(ix, commit_every=commit_every, bulk=full)
+        run = _Run(ix, commit_every=commit_every, skipped=[Failure(str(p), "unbekanntes Dateiformat") for p in found.skipped])
         todo = []
         for path in files:
             fp = fingerprint(path)
             ledger = run.ledger.get(str(path))
             if ledger is not None and ledger.fingerprint == fp:
                 run.unchanged += len(ledger.doc_ids)
+                run.failures += ledger.failures  # still broken: say so until the file changes
             else:
                 todo.append((path, fp))
+        run.begin(bulk=full or sum(content_size(path) for path, _ in todo) >= BULK_MIN_BYTES)
         present = {str(p) for p in files}
         gone = [
             source for source in run.ledger
@@ -118,9 +114,10 @@ def index_articles(articles: Iterable[Article], index_dir: str | Path, source: s
     """
     with write_lock(index_dir):
         ix = open_for_writing(index_dir)
-        run = _Run(ix, bulk=ix.doc_count_all() == 0)
+        run = _Run(ix)
+        run.begin(bulk=ix.doc_count_all() == 0)
         try:
-            run.replace_source(source, "", articles)
+            run.replace_source(source, "", ((source, article) for article in articles))
             run.finish()
         except BaseException:
             run.cancel()
@@ -129,22 +126,17 @@ def index_articles(articles: Iterable[Article], index_dir: str | Path, source: s
 
 
 @dataclass
-class _Ledger:
-    fingerprint: str
-    doc_ids: list[str]
-
-
-@dataclass
 class _Run:
     """One indexing run: the writer, what the index already holds, and what changed so far."""
 
     ix: object
     commit_every: float = COMMIT_EVERY_SECONDS
-    # A --full rebuild writes a generation nobody reads until it is swapped in whole, so it needs
-    # no intermediate commits: the bulk writer builds it at the end in two processes, several
-    # times faster than Whoosh's writer (bench/README.md, "Index build").
+    skipped: list[Failure] = field(default_factory=list)
+    # A --full rebuild, or a large batch, goes to the bulk writer: it builds the new segments at
+    # the end in two processes, several times faster than Whoosh's writer (bench/README.md, "Index
+    # build"), and commits once (a --full generation is read by nobody until it is swapped in).
     bulk: bool = False
-    ledger: dict[str, _Ledger] = field(default_factory=dict)
+    ledger: dict[str, Ledger] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     added: int = 0
     updated: int = 0
@@ -157,9 +149,8 @@ class _Run:
     written: int = 0
 
     def __post_init__(self):
-        self.searcher = self.ix.searcher()
-        for stored in self.searcher.documents(**{f.KIND: f.SOURCE_KIND}):
-            self.ledger[stored[f.SOURCE]] = _Ledger(stored[f.FINGERPRINT], list(stored[f.DOC_IDS]))
+        self.searcher = _mapped_searcher(self.ix)
+        self.ledger = read_ledger(self.searcher)
         self.owners: dict[str, int] = {}  # article id -> number of sources listing it
         for entry in self.ledger.values():
             for doc_id in entry.doc_ids:
@@ -175,6 +166,11 @@ class _Run:
         self.items_written: dict[str, dict] = {}
         self.vacated: set[str] = set()  # agency items whose shown version's file is gone, deleted this run
         self.to_read_again: set[str] = set()  # files holding other versions of those items
+        self.writer = None
+
+    def begin(self, bulk: bool) -> None:
+        """Open the writer: the bulk writer or Whoosh's (see ``BULK_MIN_BYTES``)."""
+        self.bulk = bulk
         self.writer = self._new_writer()
         self.last_commit = time.monotonic()
 
@@ -191,16 +187,24 @@ class _Run:
         # Streamed: a 28,000-article JSON Lines archive is never held in memory whole. A file
         # that fails does so before its first article (later problems go to partial_failure).
         try:
-            self.replace_source(str(path), fp, stream_articles(path, partial_failure, max_bytes))
+            self.replace_source(str(path), fp, located_articles(path, partial_failure, max_bytes))
+        except NotArticlesError as err:
+            self.skipped.append(Failure(err.path, err.reason))
         except ArticleParseError as err:
             self.failures.append(Failure(err.path, err.reason))
 
-    def replace_source(self, source: str, fp: str, articles: Iterable[Article]) -> None:
-        """Make the index hold exactly ``articles`` for ``source``."""
+    def replace_source(self, source: str, fp: str, articles: Iterable[tuple[str, Article]]) -> None:
+        """Make the index hold exactly ``articles`` (each with where it came from) for ``source``."""
         old = self.ledger.get(source)
         old_ids = set(old.doc_ids) if old is not None else set()
         new_ids: dict[str, None] = {}  # in order, each once
-        for article in articles:
+        first_failure = len(self.failures)
+        for where, article in articles:
+            try:
+                doc, related = self._documents(article)
+            except Exception as err:  # one article the writer could not take costs that article only
+                self.failures.append(Failure(where, _unwritable_reason(err)))
+                continue
             existed = self._exists(article.id)
             if article.id not in new_ids and article.id not in old_ids:
                 self.owners[article.id] = self.owners.get(article.id, 0) + 1
@@ -208,20 +212,21 @@ class _Run:
             if article.item_id and not self._takes_version(article):
                 self.superseded += 1
                 continue
-            self._write_article(article)
+            self._write_article(article, doc, related)
             self.updated += existed
             self.added += not existed
         for doc_id in old_ids - new_ids.keys():
             self._drop_article(doc_id, source)
-        self.ledger[source] = _Ledger(fp, list(new_ids))
-        self.writer.update_document(**_ledger_document(source, fp, list(new_ids)))
+        failures = self.failures[first_failure:]
+        self.ledger[source] = Ledger(fp, list(new_ids), failures)
+        self.writer.update_document(**ledger_document(source, self.ledger[source]))
 
     def forget_source(self, source: str) -> None:
         """The file is gone: remove what only it provided."""
         entry = self.ledger.pop(source)
         for doc_id in entry.doc_ids:
             self._drop_article(doc_id, source)
-        self.writer.delete_by_term(f.ID, _ledger_id(source))
+        self.writer.delete_by_term(f.ID, ledger_id(source))
 
     # -- documents -----------------------------------------------------------------------------
     def _exists(self, doc_id: str) -> bool:
@@ -270,10 +275,21 @@ class _Run:
         else:
             self.pending[doc_id] = doc
 
-    def _write_article(self, article: Article) -> None:
+    def _documents(self, article: Article) -> tuple[dict, list[dict]]:
+        """The fields of the article and of its related items, checked so that no writer (nor a
+        bulk build process, which could only fail the whole batch) fails on them."""
+        doc = article_document(article, counted_as_text=self.bulk)
+        related = [related_document(item, []) for item in article.related]
+        for fields in (doc, *related):
+            for value in fields.values():
+                for text in (value if isinstance(value, (list, tuple)) else [value]):
+                    if isinstance(text, str):
+                        text.encode("utf-8")  # a lone surrogate from a JSON "\ud800" cannot be stored
+        return doc, related
+
+    def _write_article(self, article: Article, doc: dict, related: list[dict]) -> None:
         previous = self._stored(article.id)
         old_related = set(previous.get(f.RELATED_IDS) or []) if previous else set()
-        doc = article_document(article, counted_as_text=self.bulk)
         if article.item_id:
             held = self._held_item(article.id)
             doc[f.VERSIONS] = with_version((held or {}).get(f.VERSIONS) or [], version_of(article))
@@ -284,8 +300,8 @@ class _Run:
         self.undated += article.published is None
         self.written += 1
         new_related = {item.id for item in article.related}
-        for item in article.related:
-            self._link_related(item, article.id)
+        for item, fields in zip(article.related, related):
+            self._link_related(item.id, fields, article.id)
         for related_id in old_related - new_related:
             self._unlink_related(related_id, article.id)
 
@@ -323,9 +339,9 @@ class _Run:
                 self.read_file(path, fingerprint(path), max_bytes)
         self.to_read_again.clear()
 
-    def _link_related(self, item: RelatedItem, parent: str) -> None:
-        fields, parents = self._related_state(item.id)
-        self.related[item.id] = (related_document(item, []), parents | {parent})
+    def _link_related(self, related_id: str, fields: dict, parent: str) -> None:
+        _, parents = self._related_state(related_id)
+        self.related[related_id] = (fields, parents | {parent})
 
     def _unlink_related(self, related_id: str, parent: str) -> None:
         fields, parents = self._related_state(related_id)
@@ -373,7 +389,7 @@ class _Run:
         self.writer.commit(merge=False)
         # A fresh searcher, not refresh(): Whoosh 2.7's reader reuse fails after a merge=False commit.
         self.searcher.close()
-        self.searcher = self.ix.searcher()
+        self.searcher = _mapped_searcher(self.ix)
         self.writer = self._new_writer()
         self.last_commit = time.monotonic()
 
@@ -402,6 +418,8 @@ class _Run:
             superseded=self.superseded,
             undated=self.undated,
             failures=tuple(self.failures),
+            skipped=tuple(self.skipped),
+            bulk=self.bulk,
         )
 
 
@@ -493,12 +511,17 @@ def _stored_to_fields(stored: dict) -> dict:
     return fields
 
 
-def _ledger_id(source: str) -> str:
-    return "source:" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:20]
+def _mapped_searcher(ix):
+    """A searcher over memory maps (indexer/mapped.py): Whoosh's own reader copies every segment
+    into memory, 70 MB per reader of an index of 1,000 FANG articles, and with two of them a large
+    batch into such an index went over 1 GB."""
+    return MappedStorage(ix.storage.folder).open_index(ix.indexname).searcher()
 
 
-def _ledger_document(source: str, fp: str, doc_ids: list[str]) -> dict:
-    return {f.ID: _ledger_id(source), f.KIND: f.SOURCE_KIND, f.SOURCE: source, f.FINGERPRINT: fp, f.DOC_IDS: doc_ids}
+def _unwritable_reason(err: Exception) -> str:
+    if isinstance(err, UnicodeEncodeError):
+        return f"enthält ein ungültiges Unicode-Zeichen (U+{ord(err.object[err.start]):04X}, ein einzelnes Surrogat)"
+    return f"nicht indexierbar ({type(err).__name__}: {err})"
 
 
 def _date_fields(published) -> dict:

@@ -169,6 +169,8 @@ def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wai
                              max_bytes=max_file_size, lock_timeout=wait, commit_every=commit_every)
     for failure in report.failures:
         click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
+    for skipped in report.skipped:  # not an error: the exit code stays 0 for them
+        click.echo(f"Übersprungen: {skipped.path}: {skipped.reason}", err=True)
     if report.undated:
         click.echo(f"Hinweis: {report.undated} Artikel ohne Datum: auffindbar, aber in keiner Datumsfacette.", err=True)
     click.echo(
@@ -186,6 +188,7 @@ def changes(report) -> str:
     return (f"neu: {format_count(report.added)}, aktualisiert: {format_count(report.updated)}, "
             f"gelöscht: {format_count(report.deleted)}, unverändert: {format_count(report.unchanged)}, "
             f"fehlerhaft: {format_count(len(report.failures))}"
+            + (f", übersprungen: {format_count(len(report.skipped))}" if report.skipped else "")
             + (f", ältere Fassungen ignoriert: {format_count(report.superseded)}" if report.superseded else ""))
 
 

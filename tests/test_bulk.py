@@ -358,14 +358,30 @@ def test_update_replaces_and_delete_removes_documents_added_before_the_commit(tm
         assert [d[f.ID] for d in searcher.documents(title="hamburg")] == []
 
 
-def test_bulk_writer_builds_fresh_indexes_only(tmp_path):
+def test_bulk_writer_adds_beside_existing_segments_and_replaces_their_documents(tmp_path):
+    """A large batch into an index that holds documents takes the bulk writer too (indexer/write.py,
+    BULK_MIN_BYTES): a document it replaces or deletes must go from its old segment, as with
+    Whoosh's writer, and a segment left without documents must go from the index."""
     ix = index.create_in(tmp_path, build_schema())
-    write_documents(ix, [doc("a", "Hafen")])
-    with pytest.raises(BulkWriteError, match="nicht leer"):
-        BulkWriter(ix)
+    write_documents(ix, [doc("a", "Hafen Hamburg"), doc("b", "Bahn"), doc("k", "Kai")])
+    writer = ix.writer()
+    writer.add_document(**doc("c", "Brücken"))
+    writer.commit(merge=False)
+    assert len(ix._read_toc().segments) == 2
+    writer = BulkWriter(ix)
+    writer.update_document(**doc("a", "Hafen Bremen"))
+    assert writer.delete_by_term(f.ID, "b") == 1
+    assert writer.delete_by_term(f.ID, "c") == 1
+    writer.add_document(**doc("d", "Deich"))
+    writer.commit()
+    assert sorted(stored_titles(ix)) == [("a", "Hafen Bremen"), ("d", "Deich"), ("k", "Kai")]
+    with ix.searcher() as searcher:
+        assert [d[f.ID] for d in searcher.documents(title="hamburg")] == []
+        assert [d[f.ID] for d in searcher.documents(title="haf")] == ["a"]
+    assert len(ix._read_toc().segments) == 2, "the segment of the deleted 'c' must be dropped"
     with ix.writer() as writer:  # the lock was released
-        writer.add_document(**doc("b", "Bahn"))
-    assert stored_titles(ix) == [("a", "Hafen"), ("b", "Bahn")]
+        writer.add_document(**doc("e", "Bahn"))
+    assert sorted(stored_titles(ix)) == [("a", "Hafen Bremen"), ("d", "Deich"), ("e", "Bahn"), ("k", "Kai")]
 
 
 def test_a_failing_build_process_names_its_documents_and_commits_nothing(tmp_path):

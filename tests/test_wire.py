@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.errors import ArticleParseError
+from indexer.errors import ArticleParseError, NotArticlesError
 from indexer.formats import read_articles
 from indexer.model import Caption
 from indexer.versions import item_document_id
@@ -159,10 +159,12 @@ def test_malformed_newsml_names_line_and_column(tmp_path):
     assert err.value.reason == "kein gültiges XML (Zeile 3, Spalte 11)"
 
 
-def test_json_that_is_no_ninjs_is_passed_over_quietly(tmp_path):
+def test_json_that_is_no_ninjs_is_skipped_with_its_reason(tmp_path):
     path = tmp_path / "manifest.json"
     path.write_text('{"title": "Kein ninjs", "files": ["a.json"]}', encoding="utf-8")
-    assert read(path) == []
+    with pytest.raises(NotArticlesError) as raised:
+        read(path)
+    assert (raised.value.path, raised.value.reason) == (str(path), "JSON, aber kein ninjs (keine Agenturmeldung)")
 
 
 @pytest.mark.parametrize("byline, names", [

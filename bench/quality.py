@@ -64,7 +64,7 @@ from indexer.model import Article  # noqa: E402
 from indexer.store import open_for_reading  # noqa: E402
 from indexer.write import WRITER_LIMIT_MB, article_document, index_articles  # noqa: E402
 from search.query import open_searcher, parse_query  # noqa: E402
-from search.ranking import FIELD_BOOSTS, POSITIONLESS  # noqa: E402
+from search.ranking import FIELD_BOOSTS, ANALYSED_APART  # noqa: E402
 
 DEPTH = 100  # hits fetched per query: the deepest cut-off reported (recall@100)
 # The article's own text fields. newsearch also searches copies of the same text analysed
@@ -287,7 +287,7 @@ def ablation_boosts() -> dict[str, dict[str, float]]:
     as typed come first (Müller above Mueller); +compounds: compound parts; +weights: the
     product's field weights (``FIELD_BOOSTS``), which is ``newsearch`` itself.
     """
-    stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in POSITIONLESS}
+    stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in ANALYSED_APART}
     return {
         "newsearch:stemming": stemmed,
         "newsearch:+exact": {**stemmed, f.EXACT: FIELD_BOOSTS[f.EXACT]},

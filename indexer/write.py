@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import schema as f
-from indexer.analysis import searchable_terms
+from indexer.analysis import compound_terms
 from indexer.bulk import BulkWriter
 from indexer.dates import berlin_day, to_utc
 from indexer.errors import ArticleParseError
@@ -331,9 +331,10 @@ class _Run:
 def article_document(article: Article, counted_as_text: bool = False) -> dict:
     """The Whoosh fields of an article; absent values are left out, as Whoosh wants.
 
-    ``exact`` and ``parts`` are handed over as ready term lists (Whoosh's own writer would run two
-    more analyzer chains), or with ``counted_as_text`` as the text itself, for the bulk writer,
-    whose build processes analyse it in parallel, reusing the analysis of the other fields.
+    ``exact`` is all the text (it has positions, for quoted phrases); ``parts`` is handed over as a
+    ready term list (Whoosh's own writer would run one more analyzer chain), or with
+    ``counted_as_text`` as the text itself, for the bulk writer, whose build processes analyse it
+    in parallel, reusing the analysis of the other fields.
     """
     doc = {
         f.ID: article.id,
@@ -354,10 +355,8 @@ def article_document(article: Article, counted_as_text: bool = False) -> dict:
     }
     searchable = "\n".join(filter(None, (doc[f.TITLE], doc[f.TOPICS], doc[f.LEAD], doc[f.SUBHEADINGS], doc[f.BODY],
                                         doc[f.CAPTIONS])))
-    if counted_as_text:
-        doc[f.EXACT] = doc[f.PARTS] = searchable
-    else:
-        doc[f.EXACT], doc[f.PARTS] = searchable_terms(searchable)
+    doc[f.EXACT] = searchable
+    doc[f.PARTS] = searchable if counted_as_text else compound_terms(searchable)
     doc.update(_date_fields(article.published))
     return doc
 
@@ -380,8 +379,8 @@ def related_document(item: RelatedItem, parents: list[str]) -> dict:
 
 def _related_searchable(title: str, teaser: str) -> dict:
     """The unstored fields of a related item, derived from what is stored, so a rewrite keeps them."""
-    exact, parts = searchable_terms(f"{title}\n{teaser}")
-    return {f.EXACT: exact, f.PARTS: parts}
+    text = f"{title}\n{teaser}"
+    return {f.EXACT: text, f.PARTS: compound_terms(text)}
 
 
 def _stored_to_fields(stored: dict) -> dict:

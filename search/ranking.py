@@ -37,8 +37,9 @@ FIELD_BOOSTS = {
     f.PARTS: 0.4,
 }
 
-# Fields without positions: phrases are matched in the others only.
-POSITIONLESS = frozenset({f.EXACT, f.PARTS})
+# The text again, analysed otherwise than the stemmed fields: a word is asked there on its own.
+# Quoted phrases are matched in EXACT (surface forms, stop words kept), as the words are written.
+ANALYSED_APART = frozenset({f.EXACT, f.PARTS})
 
 # Each word is scored once over the text fields together (``CombinedTerm``, BM25F), except in the
 # headline, which is scored on its own and added: one headline word outranks an article that only

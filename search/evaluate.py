@@ -91,6 +91,20 @@ def evaluate(searcher, q: wq.Query) -> Matches:
     return Matches(docs, scores[docs])
 
 
+def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where an analysed term stands in each of ``docs`` (ascending global numbers) that holds it:
+    (index into ``docs``, position) pairs as two arrays, from the same cached arrays phrases use."""
+    reader = searcher.reader()
+    evaluation = _Evaluation(searcher, _states.get(reader, lambda: _State(reader)), searcher.weighting)
+    btext = searcher.schema[fieldname].to_bytes(text)
+    ids, _ = evaluation.postings(fieldname, btext)
+    holding = np.flatnonzero(np.isin(docs, ids, assume_unique=True))
+    if not len(holding):
+        return holding, holding
+    owners, at = evaluation.positions_in(fieldname, btext, docs[holding])
+    return holding[owners], at
+
+
 def published(reader) -> np.ndarray:
     """Each document's publication time as Whoosh's microsecond number; 0 where it has none."""
     return _states.get(reader, lambda: _State(reader)).published(reader)

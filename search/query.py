@@ -34,6 +34,7 @@ from search.ranking import (
     recency_factor,
     weighting,
 )
+from search.proximity import ranked_matches
 from search.results import SearchResult
 from search.suggest import suggest_query
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
@@ -139,7 +140,7 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     if request.sort == "date" or parsed.tree is None:
         ranked = matched.by_key(published(searcher.reader()), limit)
     else:
-        ranked = matched.ranked(limit)
+        ranked = ranked_matches(searcher, parsed.tree, matched, limit)
     page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
     return _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
                    messages, notice)
@@ -207,6 +208,16 @@ def parse_query(searcher: Searcher, text: str, any_words: bool = False,
     if any_words:
         tree = any_words_tree(tree)
     return to_whoosh(tree, searcher.schema, boosts)
+
+
+def search_ranked(searcher: Searcher, text: str, limit: int, any_words: bool = False,
+                  boosts: dict[str, float] | None = None, proximity: bool = True) -> list[tuple[int, float]]:
+    """The best ``limit`` (document number, score) for a query string, ranked as ``run_query``
+    ranks them, without filters (the quality script asks this; ``boosts`` and ``proximity``
+    switch features off for its ablation rows)."""
+    tree = parse_user_query(text).tree
+    matches = evaluate(searcher, to_whoosh(any_words_tree(tree) if any_words else tree, searcher.schema, boosts))
+    return ranked_matches(searcher, tree, matches, limit, boosts) if proximity else matches.ranked(limit)
 
 
 def any_words_tree(tree):

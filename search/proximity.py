@@ -89,7 +89,11 @@ def ranked_matches(searcher, tree, matches: Matches, limit: int,
                    boosts: dict[str, float] | None = None) -> list[tuple[int, float]]:
     """The best ``limit`` matches by score, the best ``RERANK_DEPTH`` of them re-ranked by how
     close the query's words stand in them (``search/proximity.py``)."""
-    fields = {name: weight for name, weight in (boosts or FIELD_BOOSTS).items() if name not in ANALYSED_APART}
+    # Fields no document of the index has (FANG: topics, subheadings, captions) would cost their
+    # position lookups for nothing.
+    reader = searcher.reader()
+    fields = {name: weight for name, weight in (boosts or FIELD_BOOSTS).items()
+              if name not in ANALYSED_APART and reader.field_length(name)}
     ranked = matches.ranked(max(limit, RERANK_DEPTH))
     return reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, limit)
 

@@ -20,14 +20,16 @@ questions and headlines are not keyword lists: requiring every word would find a
 newsearch
     ``indexer.write.index_articles`` into a temporary directory (an empty index, so the bulk
     writer builds it), searched through ``search.query.open_searcher`` with the query
-    ``search.query.parse_query(any_words=True)`` builds: every field of ``FIELD_BOOSTS`` with its
-    weight, each word one BM25F term over the text fields (``search/ranking.py``), the words
-    OR-ed and a quoted span asked for as its words plus the phrase.
+    ``search.query.search_ranked(any_words=True)`` ranks as the product does: every field of
+    ``FIELD_BOOSTS`` with its weight, each word one BM25F term over the text fields
+    (``search/ranking.py``), the words OR-ed and a quoted span asked for as its words plus the
+    phrase, the best 100 re-ranked by term proximity (``search/proximity.py``).
 baseline
     Stock Whoosh: the article's text fields (title, topics, lead, subheadings, body, captions),
     each ``TEXT(analyzer=LanguageAnalyzer("de"))``, default ``BM25F``, a ``MultifieldParser`` over
-    them with ``OrGroup`` and no boosts. This is the one schema outside ``indexer/schema.py``, on
-    purpose: it is what we measure against.
+    them with ``OrGroup`` and no boosts, asked the sanitised query (``sanitised``: ``\\w+`` words,
+    lower-cased, OR-ed), as the anchor rows of issue 17 were. This is the one schema outside
+    ``indexer/schema.py``, on purpose: it is what we measure against.
 
 The baseline is built by Whoosh's own writer (``indexer.write.WRITER_LIMIT_MB`` of memory, one
 process), newsearch by the bulk writer (two processes), so their build times on stderr measure
@@ -52,7 +54,6 @@ from dataclasses import dataclass, replace  # noqa: E402
 
 import click  # noqa: E402
 from whoosh import fields, index, scoring  # noqa: E402
-from whoosh import query as wq  # noqa: E402
 from whoosh.analysis import LanguageAnalyzer  # noqa: E402
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParserError  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
@@ -63,8 +64,8 @@ from indexer.jsonl import article_from_record, open_jsonl, parse_jsonl  # noqa: 
 from indexer.model import Article  # noqa: E402
 from indexer.store import open_for_reading  # noqa: E402
 from indexer.write import WRITER_LIMIT_MB, article_document, index_articles  # noqa: E402
-from search.query import open_searcher, parse_query  # noqa: E402
-from search.ranking import FIELD_BOOSTS, POSITIONLESS  # noqa: E402
+from search.query import open_searcher, search_ranked  # noqa: E402
+from search.ranking import FIELD_BOOSTS, ANALYSED_APART  # noqa: E402
 
 DEPTH = 100  # hits fetched per query: the deepest cut-off reported (recall@100)
 # The article's own text fields. newsearch also searches copies of the same text analysed
@@ -278,41 +279,40 @@ def _cut_corpus(articles: list[Article], answer_ids: dict, judgements: dict, lim
 # --- The two systems ---
 
 
-def ablation_boosts() -> dict[str, dict[str, float]]:
-    """Query-time variants over one index, each adding one feature (all fields are indexed anyway).
+def ablation_variants() -> dict[str, tuple[dict[str, float] | None, bool]]:
+    """Query-time variants over one index, each adding one feature (all fields are indexed anyway),
+    as (field weights, term proximity).
 
     stemming: the stemmed text fields alone, equal weights (PyStemmer Snowball, which also folds
     umlauts and reads ae/oe/ue, our stop list and hyphen parts; with equal weights the BM25F term
     is BM25 over the article's text); +exact: surface forms ranked, so the spelling and word form
     as typed come first (Müller above Mueller); +compounds: compound parts; +weights: the
-    product's field weights (``FIELD_BOOSTS``), which is ``newsearch`` itself.
+    product's field weights (``FIELD_BOOSTS``); ``newsearch`` itself adds term proximity
+    (``search/proximity.py``).
     """
-    stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in POSITIONLESS}
+    stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in ANALYSED_APART}
     return {
-        "newsearch:stemming": stemmed,
-        "newsearch:+exact": {**stemmed, f.EXACT: FIELD_BOOSTS[f.EXACT]},
-        "newsearch:+compounds": {**stemmed, f.EXACT: FIELD_BOOSTS[f.EXACT], f.PARTS: FIELD_BOOSTS[f.PARTS]},
+        "newsearch:stemming": (stemmed, False),
+        "newsearch:+exact": ({**stemmed, f.EXACT: FIELD_BOOSTS[f.EXACT]}, False),
+        "newsearch:+compounds": ({**stemmed, f.EXACT: FIELD_BOOSTS[f.EXACT], f.PARTS: FIELD_BOOSTS[f.PARTS]}, False),
+        "newsearch:+weights": (None, False),
     }
 
 
 def rank_newsearch(articles: Sequence[Article], queries: Mapping[str, str], ablations: bool = False) -> dict:
-    """Index with index_articles, search with open_searcher and parse_query's query, OR-ed."""
+    """Index with index_articles, rank as the product does (``search.query.search_ranked``), words OR-ed."""
     with tempfile.TemporaryDirectory(prefix="quality-newsearch-") as index_dir:
         started = time.perf_counter()
         index_articles(articles, index_dir)
         _log(f"newsearch: {len(articles)} Artikel indexiert in {time.perf_counter() - started:.1f} s")
         with open_searcher(open_for_reading(index_dir)) as searcher:
-            runs = {"newsearch": _search_all("newsearch", searcher, lambda text: newsearch_or_query(searcher, text),
-                                             queries)}
-            for name, boosts in (ablation_boosts().items() if ablations else ()):
-                runs[name] = _search_all(name, searcher, lambda text, b=boosts: newsearch_or_query(searcher, text, b),
-                                         queries)
+            runs = {}
+            variants = {"newsearch": (None, True), **(ablation_variants() if ablations else {})}
+            for name, (boosts, proximity) in variants.items():
+                runs[name] = _search_all(name, searcher, queries, lambda text, b=boosts, p=proximity: [
+                    searcher.stored_fields(doc)[f.ID]
+                    for doc, _ in search_ranked(searcher, text, DEPTH, any_words=True, boosts=b, proximity=p)])
             return runs
-
-
-def newsearch_or_query(searcher: Searcher, text: str, boosts: dict[str, float] | None = None) -> wq.Query:
-    """The product's query with its words OR-ed (``search.query.parse_query(any_words=True)``)."""
-    return parse_query(searcher, text, any_words=True, boosts=boosts)
 
 
 def baseline_schema() -> fields.Schema:
@@ -323,13 +323,13 @@ def baseline_schema() -> fields.Schema:
     )
 
 
-def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str], ablations: bool = False) -> dict:
+def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str]) -> dict:
     """Index the same field texts into the stock schema, search with default BM25F and OrGroup.
 
-    With ``ablations`` also ``baseline:no-wildcards``: the same, with ``?`` and ``*`` taken out of
-    the query text first. Whoosh's parser reads a word ending in ``?`` as a wildcard that matches
-    nothing (nearly every xquad question ends in one), so this shows how much of a lead comes from
-    that alone. It is a diagnostic, not the baseline the targets are set against.
+    The query is sanitised as for the anchor rows of issue 17 (Lucene, tantivy, Whoosh): its
+    ``\\w+`` words, lower-cased, OR-ed, no wildcards (``sanitised``). Whoosh's parser would read
+    a word ending in ``?`` as a wildcard that matches nothing (nearly every xquad question ends in
+    one), so a baseline asked the raw text is no baseline at all.
     """
     with tempfile.TemporaryDirectory(prefix="quality-baseline-") as index_dir:
         started = time.perf_counter()
@@ -338,7 +338,7 @@ def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str], ablat
         try:
             for article in articles:
                 # article_document gives the exact texts newsearch indexes for each field; as text
-                # (counted_as_text) it skips deriving the exact/parts terms the baseline has no use for.
+                # (counted_as_text) it skips deriving the parts terms the baseline has no use for.
                 doc = article_document(article, counted_as_text=True)
                 writer.add_document(**{f.ID: article.id}, **{name: doc[name] for name in BASELINE_FIELDS})
             writer.commit()
@@ -348,29 +348,33 @@ def rank_baseline(articles: Sequence[Article], queries: Mapping[str, str], ablat
         _log(f"baseline: {len(articles)} Artikel indexiert in {time.perf_counter() - started:.1f} s")
         with ix.searcher(weighting=scoring.BM25F()) as searcher:
             parser = MultifieldParser(list(BASELINE_FIELDS), searcher.schema, group=OrGroup)
-            runs = {"baseline": _search_all("baseline", searcher, parser.parse, queries)}
-            if ablations:
-                runs["baseline:no-wildcards"] = _search_all(
-                    "baseline:no-wildcards", searcher, lambda text: parser.parse(_NO_WILDCARDS.sub(" ", text)), queries)
-            return runs
+            return {"baseline": _search_all("baseline", searcher, queries, lambda text: [
+                hit[f.ID] for hit in searcher.search(parser.parse(sanitised(text)), limit=DEPTH)])}
 
 
-_NO_WILDCARDS = re.compile(r"[?*]")
+def sanitised(text: str) -> str:
+    """The query's words (``\\w+``), lower-cased, space-separated: OR-ed by the parser's ``OrGroup``,
+    with nothing left that Whoosh's parser reads as an operator, a wildcard or a phrase.
+
+    >>> sanitised('Wer gewann „Die Linke“ 2021? US-Wahl*')
+    'wer gewann die linke 2021 us wahl'
+    """
+    return " ".join(_WORDS.findall(text.lower()))
 
 
-def _search_all(
-    name: str, searcher: Searcher, to_query: Callable[[str], wq.Query], queries: Mapping[str, str]
-) -> Rankings:
+_WORDS = re.compile(r"\w+")
+
+
+def _search_all(name: str, searcher: Searcher, queries: Mapping[str, str],
+                ranking: Callable[[str], list[str]]) -> Rankings:
     rankings: Rankings = {}
     started = time.perf_counter()
     for done, (qid, text) in enumerate(queries.items(), start=1):
         try:
-            query = to_query(text)
+            rankings[qid] = ranking(text)
         except (QueryParserError, QuerySyntaxError) as err:
             _log(f"{name}: Anfrage {qid} nicht lesbar ({err}), zählt als leer")
             rankings[qid] = []
-            continue
-        rankings[qid] = [hit[f.ID] for hit in searcher.search(query, limit=DEPTH)]
         if done % 200 == 0:
             _log(f"{name}: {done}/{len(queries)} Anfragen")
     elapsed = time.perf_counter() - started
@@ -383,7 +387,7 @@ def compare(collection: Collection, details: Path | None = None, ablations: bool
     _log(f"{len(collection.articles)} Artikel, {len(collection.queries)} Anfragen")
     runs = {}
     ranked = {**rank_newsearch(collection.articles, collection.queries, ablations),
-              **rank_baseline(collection.articles, collection.queries, ablations)}
+              **rank_baseline(collection.articles, collection.queries)}
     for name, rankings in ranked.items():
         runs[name] = {qid: [collection.answer_ids[doc] for doc in docs] for qid, docs in rankings.items()}
     if details:
@@ -426,8 +430,7 @@ _DETAILS = click.option(
     help="Schreibt je Anfrage eine JSON-Zeile mit Rang und Werten beider Systeme in diese Datei.",
 )
 _ABLATIONS = click.option("--ablations", is_flag=True,
-                          help="Zusätzlich newsearch mit je einem Merkmal weniger (siehe ablation_boosts) und die "
-                               "Baseline ohne ? und * in der Anfrage (siehe rank_baseline).")
+                          help="Zusätzlich newsearch mit je einem Merkmal weniger (siehe ablation_variants).")
 _FILE = dict(type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 
 

@@ -16,7 +16,8 @@ folding, because the list is spelled with umlauts) → hyphen parts → Snowball
 from __future__ import annotations
 
 import re
-from itertools import chain
+from collections.abc import Iterable
+from itertools import accumulate, chain
 from operator import itemgetter
 
 import Stemmer
@@ -29,8 +30,8 @@ from indexer.german import STOP_WORDS
 # indexes built with another version must be rebuilt, and search/ says so instead of returning
 # wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute. 4: exact forms and
 # compound parts in fields of their own. 5: author, publisher and the agency-item fields (versions).
-# 6: the ledger keeps the failures of a file.
-ANALYZER_VERSION = 6
+# 6: the ledger keeps the failures of a file. 7: exact forms with stop words and positions (quoted phrases).
+ANALYZER_VERSION = 7
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
@@ -161,20 +162,17 @@ def german_analyzer():
 
 
 def exact_analyzer():
-    """Lower-cased surface forms, neither stemmed nor folded: ``Müller`` is not ``Mueller`` here.
+    """Lower-cased surface forms with positions, stop words kept, neither stemmed nor folded.
 
-    Matches in this field are what lets an exact spelling or word form rank above one that only
-    shares the stem (``search/ranking.py`` weighs it).
+    A quoted phrase is matched here, so ``"die Linke"`` finds the words as written and not
+    ``den Linken`` (the stemmed fields drop ``die`` and read both as ``link``). Word queries use
+    it as a bonus: an exact spelling or word form ranks above one that only shares the stem
+    (``Müller`` is not ``Mueller`` here; ``search/ranking.py`` weighs it).
 
-    >>> [t.text for t in exact_analyzer()("Die Müller-Werke")]
-    ['müllerwerke', 'müller', 'werke']
+    >>> [(t.text, t.pos) for t in exact_analyzer()("Die Müller-Werke", positions=True)]
+    [('die', 0), ('müllerwerke', 1), ('müller', 1), ('werke', 2)]
     """
-    return (
-        RegexTokenizer(WORD_PATTERN)
-        | LowercaseFilter()
-        | StopFilter(stoplist=STOP_WORDS, minsize=1)
-        | HyphenPartsFilter()
-    )
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | HyphenPartsFilter()
 
 
 def compound_parts_analyzer():
@@ -195,7 +193,6 @@ def compound_parts_analyzer():
 
 _WORD = re.compile(WORD_PATTERN)
 _stem_word = Stemmer.Stemmer("german").stemWord
-_STOPPED: tuple = ((), (), (), ())
 
 
 class TokenLexicon(dict):
@@ -205,7 +202,8 @@ class TokenLexicon(dict):
     then each part that is no stop word), ``stems`` their stems (german_analyzer), ``parts`` the
     stemmed compound parts of the forms (compound_parts_analyzer), ``steps`` how far each stem's
     position is from the previous one (a hyphenated word's first part shares the whole's
-    position). All four are empty for a stop word. German news repeats its vocabulary, so after
+    position). A stop word has its form and a step of one (the exact field keeps it), and no
+    stems or parts. German news repeats its vocabulary, so after
     the first few hundred articles nearly every token is one lookup. ``make`` turns a raw
     token into its entry (``indexer.bulk`` keeps one whose entries hold term numbers).
     """
@@ -232,7 +230,7 @@ class TokenLexicon(dict):
 def lexicon_entry(raw: str) -> tuple:
     word = raw.lower()
     if word in STOP_WORDS:
-        return _STOPPED
+        return (), (word,), (), (1,)
     if _HYPHEN.search(word):
         forms = (_HYPHEN.sub("", word), *(p for p in _HYPHEN.split(word) if p and p not in STOP_WORDS))
         steps = (1, 0, *(1,) * (len(forms) - 2)) if len(forms) > 1 else (1,)
@@ -248,29 +246,43 @@ STEMS, FORMS, PARTS, STEPS = (itemgetter(k) for k in range(4))  # fields of a le
 _LEXICON = TokenLexicon(lexicon_entry, 150_000)  # entries a generation, about 50 MB
 
 
-def kept_entries(text: str, lexicon: TokenLexicon = _LEXICON) -> tuple[int, list[tuple]]:
-    """The lexicon entries of the words of ``text`` that are no stop words, and the token number
-    of the first of them (the stop filter renumbers from there)."""
-    tokens = _WORD.findall(text)
-    kept = list(filter(STEMS, map(lexicon.__getitem__, tokens)))
+def text_entries(text: str, lexicon: TokenLexicon = _LEXICON) -> list[tuple]:
+    """The lexicon entry of every word of ``text``, stop words included, in order."""
+    return list(map(lexicon.__getitem__, _WORD.findall(text)))
+
+
+def kept_entries(entries: list[tuple]) -> tuple[int, list[tuple]]:
+    """The entries of the words that are no stop words, and the token number of the first of
+    them (the stop filter renumbers from there)."""
+    kept = list(filter(STEMS, entries))
     first = 0
     if kept:
-        while not lexicon[tokens[first]][0]:
+        while not entries[first][0]:
             first += 1
     return first, kept
 
 
-def searchable_terms(text: str) -> tuple[list[str], list[str]]:
-    """The terms ``exact_analyzer()`` and ``compound_parts_analyzer()`` give for ``text``, in one pass.
+def form_positions(entries: list[tuple]) -> tuple[list, Iterable[int]]:
+    """The forms ``exact_analyzer()`` indexes for the entries of a text, and the position of each.
 
-    Indexing runs these two over all of an article's text; as Whoosh filter chains that is two
-    more full analyses per document (each generator stage costs per token), so the writer hands
-    Whoosh these ready lists instead (both fields are position-less), read off the token lexicon
-    the bulk writer uses too. Queries and snippets still use the chains;
+    >>> form_positions(text_entries("Die US-Botschaft"))
+    (['die', 'usbotschaft', 'us', 'botschaft'], [0, 1, 1, 2])
+    """
+    forms = list(chain.from_iterable(map(FORMS, entries)))
+    if len(forms) == len(entries):  # no hyphenated word with parts: one position per word
+        return forms, range(len(forms))
+    return forms, list(accumulate(chain.from_iterable(map(STEPS, entries)), initial=-1))[1:]
+
+
+def compound_terms(text: str) -> list[str]:
+    """The terms ``compound_parts_analyzer()`` gives for ``text``, read off the token lexicon.
+
+    As a Whoosh filter chain that is one more full analysis per document (each generator stage
+    costs per token), so the writer hands Whoosh this ready list (the field has no positions);
+    the bulk writer reads the same lexicon. Queries and snippets still use the chain;
     ``tests/test_analysis.py`` holds the two to the same output.
 
-    >>> searchable_terms("Der US-Botschaftsbesitz")
-    (['usbotschaftsbesitz', 'us', 'botschaftsbesitz'], ['botschaft', 'besitz'])
+    >>> compound_terms("Der US-Botschaftsbesitz")
+    ['botschaft', 'besitz']
     """
-    kept = kept_entries(text)[1]
-    return list(chain.from_iterable(map(FORMS, kept))), list(chain.from_iterable(map(PARTS, kept)))
+    return list(chain.from_iterable(map(PARTS, text_entries(text))))

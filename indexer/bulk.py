@@ -39,7 +39,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import md5
 from itertools import accumulate, chain
-from operator import itemgetter
 from pathlib import Path
 from pickle import dumps
 
@@ -58,14 +57,17 @@ from whoosh.util.numeric import length_to_byte
 from indexer import blocks
 from indexer.analysis import (
     ANALYZER_VERSION,
+    PARTS,
     STEMS,
     STEPS,
     TokenLexicon,
     compound_parts_analyzer,
     exact_analyzer,
+    form_positions,
     german_analyzer,
     kept_entries,
     lexicon_entry,
+    text_entries,
 )
 from indexer.errors import NewsearchError
 from indexer.mapped import MappedStorage
@@ -87,7 +89,7 @@ _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process 
 
 # The chains this module reproduces, and the analyzer version they were proven against: a field
 # with any other analyzer, or an index of another analyzer version, takes Whoosh's own path.
-FUSED_FOR_ANALYZER_VERSION = 6  # 5 and 6 changed only the schema, not the chains
+FUSED_FOR_ANALYZER_VERSION = 7  # 5 and 6 changed only the schema; 7 the exact chain (EXACT_CHAIN)
 STEMMED_CHAIN = german_analyzer()
 EXACT_CHAIN = exact_analyzer()
 PARTS_CHAIN = compound_parts_analyzer()
@@ -115,9 +117,9 @@ def _numbered_entry(raw: str) -> tuple:
 _NUMBERED = TokenLexicon(_numbered_entry, 150_000)  # entries a generation, about 50 MB
 
 
-def numbered_entries(text: str) -> tuple[int, list[tuple]]:
-    """``analysis.kept_entries`` of ``text``, numbered."""
-    return kept_entries(text, _NUMBERED)
+def numbered_entries(text: str) -> list[tuple]:
+    """``analysis.text_entries`` of ``text``, numbered."""
+    return text_entries(text, _NUMBERED)
 
 
 def token_positions(first: int, kept: list[tuple]) -> tuple[list[int], Iterable[int]]:
@@ -144,19 +146,32 @@ def index_positions(text: str) -> dict[str, list[int]]:
     {'usbotschaft': [1], 'us': [1], 'botschaft': [2], 'moskau': [3]}
     """
     grouped: dict[str, list[int]] = {}
-    for number, position in zip(*token_positions(*numbered_entries(text))):
+    return _grouped(*token_positions(*kept_entries(numbered_entries(text))))
+
+
+def index_forms(text: str) -> dict[str, list[int]]:
+    """Each term ``exact_analyzer()`` indexes from ``text``, with its positions, as the build sees them.
+
+    >>> index_forms("Die US-Botschaft")
+    {'die': [0], 'usbotschaft': [1], 'us': [1], 'botschaft': [2]}
+    """
+    return _grouped(*form_positions(numbered_entries(text)))
+
+
+def _grouped(numbers, positions) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for number, position in zip(numbers, positions):
         grouped.setdefault(_TERM_TEXTS[number], []).append(position)
     return grouped
 
 
-def index_counts(kept: Iterable[tuple], chain_number: int) -> Counter:
-    """Term frequencies from the numbered kept entries of a text: ``chain_number`` 1 is
-    ``exact_analyzer()``, 2 ``compound_parts_analyzer()`` (both index frequencies only).
+def index_parts(text: str) -> Counter:
+    """Term frequencies ``compound_parts_analyzer()`` indexes from ``text`` (no positions there).
 
-    >>> index_counts(numbered_entries("Die Botschaftsbesitz-Frage, die Botschaft")[1], 1)
-    Counter({'botschaftsbesitzfrage': 1, 'botschaftsbesitz': 1, 'frage': 1, 'botschaft': 1})
+    >>> index_parts("Die Botschaftsbesitz-Frage, die Botschaft")
+    Counter({'botschaft': 1, 'besitz': 1})
     """
-    return Counter(map(_TERM_TEXTS.__getitem__, chain.from_iterable(map(itemgetter(chain_number), kept))))
+    return Counter(map(_TERM_TEXTS.__getitem__, chain.from_iterable(map(PARTS, numbered_entries(text)))))
 
 
 # --- writing one segment -------------------------------------------------------------------------
@@ -165,6 +180,7 @@ _KEY_VALUE_LENGTHS = struct.Struct("!ii")  # filetables._lengths
 _HASH_POINTER = struct.Struct("!Iq")  # filetables._pointer
 _EMPTY_SLOT = _HASH_POINTER.pack(0, 0)
 _POSITIONS, _EXACT, _PARTS, _GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan
+_POSITIONAL = (_POSITIONS, _EXACT)  # plans that index positions and take a text only
 
 
 def fused_plan(field) -> int:
@@ -175,7 +191,7 @@ def fused_plan(field) -> int:
     fmt = field.format.__class__
     if fmt is Positions and field.analyzer == STEMMED_CHAIN:
         return _POSITIONS
-    if fmt is Frequency and field.analyzer == EXACT_CHAIN:
+    if fmt is Positions and field.analyzer == EXACT_CHAIN:
         return _EXACT
     if fmt is Frequency and field.analyzer == PARTS_CHAIN:
         return _PARTS
@@ -292,7 +308,7 @@ class _SegmentBuilder:
         self.docnum = 0
         self.posting_count = 0  # tokens and postings held in memory so far
         self.plans = {name: fused_plan(field) for name, field in schema.items() if field.indexed}
-        self.tokens = {name: _Tokens(plan == _POSITIONS) for name, plan in self.plans.items() if plan != _GENERIC}
+        self.tokens = {name: _Tokens(plan in _POSITIONAL) for name, plan in self.plans.items() if plan != _GENERIC}
         self.postings: dict[str, dict] = {name: {} for name, plan in self.plans.items() if plan == _GENERIC}
         # field name -> length byte of each document (0 = none), for the block length statistics
         self.length_bytes = {name: array("B") for name, field in schema.items() if field.scorable}
@@ -329,11 +345,13 @@ class _SegmentBuilder:
                         found += (docnum, (weight, vbytes))
             else:
                 tokens = self.tokens[name]
-                if plan == _POSITIONS:
-                    numbers, positions = token_positions(*analysed[value])
+                if plan in _POSITIONAL:
+                    entries = analysed[value]
+                    numbers, positions = (token_positions(*kept_entries(entries)) if plan == _POSITIONS
+                                          else form_positions(entries))
                     tokens.positions.extend(positions)
                 elif isinstance(value, str):
-                    numbers = list(chain.from_iterable(map(itemgetter(plan), analysed[value][1])))
+                    numbers = list(chain.from_iterable(map(PARTS, analysed[value])))
                 else:  # a list of terms: each one token, as Whoosh indexes a list
                     numbers = list(map(_term_number, value))
                 length = len(numbers)
@@ -356,13 +374,13 @@ class _SegmentBuilder:
     def _analyse(self, fields: dict) -> dict:
         """``numbered_entries`` of every text a fused plan indexes, each distinct text once.
 
-        A counted field's text that is the newline-join of the document's positional texts
-        (``article_document`` builds ``exact`` and ``parts`` that way) reuses their entries:
-        no word crosses a newline, and counting ignores order. A counted field given as a list
-        of terms is indexed as Whoosh indexes a list: each item one token, not analysed.
+        The text of ``exact`` and ``parts`` that is the newline-join of the document's stemmed
+        texts (``article_document`` builds it that way) reuses their entries: no word crosses
+        a newline, so the joined text's entries are theirs one after the other. ``parts`` given
+        as a list of terms is indexed as Whoosh indexes a list: each item one token, not analysed.
         """
         analysed: dict = {}
-        positional, counted = [], []
+        positional, counted = [], []  # texts of the stemmed fields; the joined texts
         for name, value in fields.items():
             plan = self.plans.get(name)
             if plan is None or plan == _GENERIC or value is None:
@@ -371,7 +389,7 @@ class _SegmentBuilder:
                 if value not in analysed:
                     (positional if plan == _POSITIONS else counted).append(value)
                     analysed[value] = None
-            elif plan == _POSITIONS or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
+            elif plan in _POSITIONAL or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
                 raise BulkWriteError(f"field {name!r} takes a string or a list of strings, not {value!r}")
         for value in positional:
             analysed[value] = numbered_entries(value)
@@ -380,7 +398,7 @@ class _SegmentBuilder:
                 continue
             texts = sorted((value.find(text), text) for text in positional if text)
             if texts and texts[0][0] >= 0 and "\n".join(text for _, text in texts) == value:
-                analysed[value] = (0, list(chain.from_iterable(analysed[text][1] for _, text in texts)))
+                analysed[value] = list(chain.from_iterable(analysed[text] for _, text in texts))
             else:
                 analysed[value] = numbered_entries(value)
         return analysed

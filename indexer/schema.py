@@ -26,9 +26,9 @@ LEAD = "lead"
 BODY = "body"
 SUBHEADINGS = "subheadings"
 CAPTIONS = "captions"
-# All searchable text again, analysed differently; not stored, no positions (no phrases here)
-EXACT = "exact"  # surface forms: an exact spelling or word form outranks a stem-only match
-PARTS = "parts"  # compound parts only: Botschaft finds Botschaftsbesitz, below a standalone match
+# All searchable text again, analysed differently; not stored
+EXACT = "exact"  # surface forms with positions: quoted phrases, and an exact form outranks a stem-only match
+PARTS = "parts"  # compound parts only, no positions: Botschaft finds Botschaftsbesitz, below a standalone match
 
 # Filters and facets: lower-cased for matching, the column keeps the spelling people read
 PUBLISHED = "published"  # naive UTC, sortable
@@ -75,7 +75,7 @@ def build_schema() -> fields.Schema:
             BODY: fields.TEXT(**text),
             SUBHEADINGS: fields.TEXT(**text),
             CAPTIONS: fields.TEXT(**text),
-            EXACT: fields.TEXT(analyzer=exact_analyzer(), phrase=False, multitoken_query="and"),
+            EXACT: fields.TEXT(analyzer=exact_analyzer(), multitoken_query="phrase"),
             PARTS: fields.TEXT(analyzer=compound_parts_analyzer(), phrase=False, multitoken_query="and"),
             PUBLISHED: fields.DATETIME(stored=True, sortable=True),
             DAY: fields.ID(stored=True, sortable=True),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import schema as f
-from indexer.analysis import searchable_terms
+from indexer.analysis import compound_terms
 from indexer.bulk import BulkWriter
 from indexer.dates import berlin_day, to_utc
 from indexer.errors import ArticleParseError, NotArticlesError
@@ -263,7 +263,9 @@ class _Run:
             return None
         fields = {k: v for k, v in stored.items() if v not in (None, "")}
         if whole:
-            fields[f.EXACT], fields[f.PARTS] = searchable_terms(_searchable_text(fields))
+            text = _searchable_text(fields)
+            fields[f.EXACT] = text
+            fields[f.PARTS] = text if self.bulk else compound_terms(text)
         return fields
 
     def _put(self, doc: dict, doc_id: str) -> None:
@@ -426,9 +428,10 @@ class _Run:
 def article_document(article: Article, counted_as_text: bool = False) -> dict:
     """The Whoosh fields of an article; absent values are left out, as Whoosh wants.
 
-    ``exact`` and ``parts`` are handed over as ready term lists (Whoosh's own writer would run two
-    more analyzer chains), or with ``counted_as_text`` as the text itself, for the bulk writer,
-    whose build processes analyse it in parallel, reusing the analysis of the other fields.
+    ``exact`` is all the text (it has positions, for quoted phrases); ``parts`` is handed over as a
+    ready term list (Whoosh's own writer would run one more analyzer chain), or with
+    ``counted_as_text`` as the text itself, for the bulk writer, whose build processes analyse it
+    in parallel, reusing the analysis of the other fields.
     """
     doc = {
         f.ID: article.id,
@@ -453,10 +456,8 @@ def article_document(article: Article, counted_as_text: bool = False) -> dict:
     if article.item_id:
         doc.update(_item_fields(article))
     searchable = _searchable_text(doc)
-    if counted_as_text:
-        doc[f.EXACT] = doc[f.PARTS] = searchable
-    else:
-        doc[f.EXACT], doc[f.PARTS] = searchable_terms(searchable)
+    doc[f.EXACT] = searchable
+    doc[f.PARTS] = searchable if counted_as_text else compound_terms(searchable)
     doc.update(_date_fields(article.published))
     return doc
 
@@ -500,8 +501,8 @@ def related_document(item: RelatedItem, parents: list[str]) -> dict:
 
 def _related_searchable(title: str, teaser: str) -> dict:
     """The unstored fields of a related item, derived from what is stored, so a rewrite keeps them."""
-    exact, parts = searchable_terms(f"{title}\n{teaser}")
-    return {f.EXACT: exact, f.PARTS: parts}
+    text = f"{title}\n{teaser}"
+    return {f.EXACT: text, f.PARTS: compound_terms(text)}
 
 
 def _stored_to_fields(stored: dict) -> dict:

@@ -22,7 +22,7 @@ from indexer.model import ARTICLE, RELATED, Caption
 from indexer.versions import versions_from_stored
 from search.evaluate import Matches, evaluate
 from search.highlight import make_snippet
-from search.ranking import FIELD_BOOSTS, POSITIONLESS
+from search.ranking import FIELD_BOOSTS, ANALYSED_APART
 from search.results import Hit, hit_to_json
 
 SIMILAR_LIMIT = 5
@@ -150,7 +150,7 @@ def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_LIMI
     :raise DocumentNotFoundError: (404) for an unknown id.
     """
     stored = _stored(searcher, doc_id)
-    fields = [name for name in FIELD_BOOSTS if name not in POSITIONLESS]
+    fields = [name for name in FIELD_BOOSTS if name not in ANALYSED_APART]
     weights: dict[str, float] = {}
     for name in fields:
         text = stored.get(name)

@@ -16,11 +16,14 @@ Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate, chain
+from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import qcore
 from whoosh.reading import TermNotFound
@@ -88,6 +91,20 @@ def evaluate(searcher, q: wq.Query) -> Matches:
     mask, scores = _Evaluation(searcher, state, weighting).node(q)
     docs = np.flatnonzero(mask & state.alive)
     return Matches(docs, scores[docs])
+
+
+def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where an analysed term stands in each of ``docs`` (ascending global numbers) that holds it:
+    (index into ``docs``, position) pairs as two arrays, from the same cached arrays phrases use."""
+    reader = searcher.reader()
+    evaluation = _Evaluation(searcher, _states.get(reader, lambda: _State(reader)), searcher.weighting)
+    btext = searcher.schema[fieldname].to_bytes(text)
+    ids, _ = evaluation.postings(fieldname, btext)
+    holding = np.flatnonzero(np.isin(docs, ids, assume_unique=True))
+    if not len(holding):
+        return holding, holding
+    owners, at = evaluation.positions_in(fieldname, btext, docs[holding])
+    return holding[owners], at
 
 
 def published(reader) -> np.ndarray:
@@ -228,8 +245,24 @@ def _segment_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
 _states = PerState()
 _postings = PerSegment(POSTINGS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
 # Positions are read only for phrases, and only kept for the words phrases use.
-_values = PerSegment(POSITIONS_CACHE_BYTES, lambda v: sum(len(b) + 40 for b in v))
+_positions_of = PerSegment(POSITIONS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
 _times = PerSegment(TIMES_CACHE_BYTES, lambda a: a.nbytes)
+
+
+def _read_positions(leaf, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
+    """A term's positions in one segment, decoded once into one array (posting after posting) and
+    where each posting's start: a phrase of common words (``"die Linke"``) checks thousands of
+    documents, and decoding them one by one per search cost more than the rest of the search."""
+    decode = _decode_positions if type(fmt) is Positions else fmt.decode_positions
+    decoded = [decode(value) for value in _read_values(leaf, fieldname, btext)]
+    begins = np.zeros(len(decoded) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in decoded], out=begins[1:])
+    return np.fromiter(chain.from_iterable(decoded), dtype=np.int32, count=int(begins[-1])), begins
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """``Positions.decode_positions`` in C: the count (4 bytes), then the pickled position deltas."""
+    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
 
 
 # --- the query tree, evaluated over all documents at once ---
@@ -368,33 +401,41 @@ class _Evaluation:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         if not len(candidates):
             return mask, scores
-        values = [self.values(fieldname, b) for b in btexts]
-        decode = field.format.decode_positions
-        rows = [np.searchsorted(ids, candidates) for ids, _ in postings]
-        found = []
-        for k, doc in enumerate(candidates.tolist()):
-            starts = set(decode(values[0][rows[0][k]]))
-            for i in range(1, len(btexts)):
-                following = decode(values[i][rows[i][k]])
-                starts = {p - i for p in following if p - i in starts}
-                if not starts:
-                    break
-            if starts:
-                found.append(doc)
-        if not found:
-            return mask, scores
-        found = np.array(found, dtype=np.int64)
+        # Each word's positions in the candidates, as keys (candidate, position - offset in the
+        # phrase): the phrase starts where the keys of all words meet.
+        keys = None
+        for i, btext in enumerate(btexts):
+            owners, at = self.positions_in(fieldname, btext, candidates)
+            word_keys = (owners << 32) | (at + len(btexts) - i)
+            keys = word_keys if keys is None else np.intersect1d(keys, word_keys, assume_unique=True)
+            if not len(keys):
+                return mask, scores
+        found = candidates[np.unique(keys >> 32)]
         mask[found] = True
         for word in words:
             scores += self.term(fieldname, word)[1]
         return mask, np.where(mask, scores, 0.0)
 
-    def values(self, fieldname: str, btext: bytes) -> list[bytes]:
-        """A term's posting values (positions) over all segments, in the order of ``postings``."""
-        out: list[bytes] = []
+    def positions_in(self, fieldname: str, btext: bytes, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term's positions in each of ``docs`` (ascending, all holding the term): the index
+        into ``docs`` of each position's document, and the position, both int64, doc by doc."""
+        ids, _ = self.postings(fieldname, btext)
+        flat, starts = self.positions(fieldname, btext, self.searcher.schema[fieldname].format)
+        rows = np.searchsorted(ids, docs)
+        first, counts = starts[rows], starts[rows + 1] - starts[rows]
+        gather = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        return np.repeat(np.arange(len(docs), dtype=np.int64), counts), flat[gather].astype(np.int64)
+
+    def positions(self, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
+        """A term's positions over all segments, posting after posting in the order of ``postings``,
+        and where each posting's positions start (one more entry than postings)."""
+        flats, starts, at = [], [np.zeros(1, dtype=np.int64)], 0
         for leaf, _ in self.leaves:
-            out += _values.get(leaf, (fieldname, btext), lambda: _read_values(leaf, fieldname, btext))
-        return out
+            flat, begins = _positions_of.get(leaf, (fieldname, btext), lambda: _read_positions(leaf, fieldname, btext, fmt))
+            flats.append(flat)
+            starts.append(begins[1:] + at)
+            at += len(flat)
+        return np.concatenate(flats), np.concatenate(starts)
 
     def by_whoosh(self, q) -> tuple[np.ndarray, np.ndarray]:
         """Phrases, prefixes and the rest: Whoosh finds and scores them, as it would inside the tree."""

@@ -24,7 +24,9 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     """The run of sentences with the most distinct query terms from ``texts``, cut to ``max_chars``.
 
     ``matchers`` pairs each analyzer with the analysed forms the query matched through it (the
-    stemmed words; the compound parts, which mark ``Botschaft`` inside ``Botschaftsbesitz``).
+    stemmed words; the compound parts, which mark ``Botschaft`` inside ``Botschaftsbesitz``); a
+    tuple among them is a phrase, marked from its first word to its last where its terms stand at
+    consecutive positions, and nowhere else.
     Earlier texts and passages win ties, so without any match the snippet is the opening of the
     first non-empty text, unmarked.
 
@@ -33,7 +35,7 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     analysed: stems and compound parts are substrings of the words they come from, once umlauts
     are folded and case is lowered.
     """
-    needles = {term for _, terms in matchers for term in terms}
+    needles = {word for _, terms in matchers for term in terms for word in _words(term)}
     best: tuple[int, str, list[tuple[int, int]]] | None = None
     for text in texts:
         if not text:
@@ -67,6 +69,10 @@ def _sentence_spans(text: str, start: int, end: int, matchers) -> list[tuple[int
     return [(start + a, start + b) for analyzer, terms in matchers for a, b in _match_spans(sentence, terms, analyzer)]
 
 
+def _words(term) -> tuple[str, ...]:
+    return term if isinstance(term, tuple) else (term,)
+
+
 def _may_match(text: str, count: int, needles: set[str]) -> list[bool]:
     """For each of the ``count`` sentences of ``text``, whether a term may occur in it.
 
@@ -92,6 +98,10 @@ def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
     """
     if not terms:
         return []
+    phrases = [t for t in terms if isinstance(t, tuple)]
+    if phrases:
+        words = {t for t in terms if not isinstance(t, tuple)}
+        return _phrase_spans(text, phrases, analyzer) + (_match_spans(text, words, analyzer) if words else [])
     known = _analysed_words(analyzer)
     rejected = _rejected_words(terms)
     spans = []
@@ -104,14 +114,49 @@ def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
             if not _may_contain(word, terms):
                 rejected.add(word)  # not analysed nor kept: most words of a matching sentence are other words
                 continue
-            found = tuple((t.startchar, t.endchar, t.text)
-                          for t in analyzer(word, chars=True, mode="index", removestops=True))
-            if len(known) >= _WORDS_PER_ANALYZER:
-                known.clear()
-            known[word] = found
-        for start, end, term in found:
+            found = _analyse_word(analyzer, word, known)
+        for _, start, end, term in found:
             if term in terms:
                 spans.append((m.start() + start, m.start() + end))
+    return spans
+
+
+def _analyse_word(analyzer, word: str, known: dict) -> tuple:
+    """(position, start, end, term) of each term the analyzer makes of ``word``, kept in ``known``."""
+    found = tuple((t.pos, t.startchar, t.endchar, t.text)
+                  for t in analyzer(word, positions=True, chars=True, mode="index", removestops=True))
+    if len(known) >= _WORDS_PER_ANALYZER:
+        known.clear()
+    known[word] = found
+    return found
+
+
+def _phrase_spans(text: str, phrases: list[tuple[str, ...]], analyzer) -> list[tuple[int, int]]:
+    """Where a phrase's terms stand at consecutive positions in ``text``: from its first word's
+    start to its last word's end.
+
+    Positions are counted as the index counts them, word by word: the phrase analyzer
+    (``exact_analyzer``) drops no word, and a hyphenated word takes one position per part.
+    """
+    lower = text.lower()
+    phrases = [phrase for phrase in phrases if all(word in lower for word in phrase)]
+    if not phrases:  # a sentence with some of the words only: most of those that get here
+        return []
+    known = _analysed_words(analyzer)
+    at: dict[int, dict[str, tuple[int, int]]] = {}
+    base = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        found = known.get(word) or _analyse_word(analyzer, word, known)
+        for pos, start, end, term in found:
+            at.setdefault(base + pos, {})[term] = (m.start() + start, m.start() + end)
+        base += 1 + found[-1][0]  # the last part of a hyphenated word has the highest position
+    spans = []
+    for phrase in phrases:
+        for pos in list(at):
+            found = [at.get(pos + i, {}).get(word) for i, word in enumerate(phrase)]
+            if all(found):
+                spans.append((found[0][0], found[-1][1]))
     return spans
 
 

@@ -20,6 +20,7 @@ from whoosh.searching import Searcher
 
 from indexer import schema as f
 from indexer.errors import QuerySyntaxError
+from indexer.german import STOP_WORDS
 from indexer.model import ARTICLE, RELATED
 from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
@@ -27,12 +28,13 @@ from search.evaluate import Matches, evaluate, published
 from search.facets import Filters, count_facets, document_columns, passing
 from search.ranking import (
     FIELD_BOOSTS,
-    POSITIONLESS,
+    ANALYSED_APART,
     SCORED_APART,
     CombinedTerm,
     recency_factor,
     weighting,
 )
+from search.proximity import ranked_matches
 from search.results import SearchResult
 from search.suggest import suggest_query
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
@@ -138,7 +140,7 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     if request.sort == "date" or parsed.tree is None:
         ranked = matched.by_key(published(searcher.reader()), limit)
     else:
-        ranked = matched.ranked(limit)
+        ranked = ranked_matches(searcher, parsed.tree, matched, limit)
     page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
     return _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
                    messages, notice)
@@ -208,6 +210,16 @@ def parse_query(searcher: Searcher, text: str, any_words: bool = False,
     return to_whoosh(tree, searcher.schema, boosts)
 
 
+def search_ranked(searcher: Searcher, text: str, limit: int, any_words: bool = False,
+                  boosts: dict[str, float] | None = None, proximity: bool = True) -> list[tuple[int, float]]:
+    """The best ``limit`` (document number, score) for a query string, ranked as ``run_query``
+    ranks them, without filters (the quality script asks this; ``boosts`` and ``proximity``
+    switch features off for its ablation rows)."""
+    tree = parse_user_query(text).tree
+    matches = evaluate(searcher, to_whoosh(any_words_tree(tree) if any_words else tree, searcher.schema, boosts))
+    return ranked_matches(searcher, tree, matches, limit, boosts) if proximity else matches.ranked(limit)
+
+
 def any_words_tree(tree):
     """The parsed tree with its top level OR-ed, each top-level phrase as its words plus the phrase."""
     if isinstance(tree, Group) and tree.op == "AND":
@@ -269,8 +281,8 @@ def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None
     alternatives = []
     if not word.prefix:
         # The stemmed text fields share one analyzer: the word is one BM25F term over all of them.
-        stemmed = {name: boost for name, boost in fields.items() if name not in POSITIONLESS | SCORED_APART}
-        fields = {name: boost for name, boost in fields.items() if name in POSITIONLESS | SCORED_APART}
+        stemmed = {name: boost for name, boost in fields.items() if name not in ANALYSED_APART | SCORED_APART}
+        fields = {name: boost for name, boost in fields.items() if name in ANALYSED_APART | SCORED_APART}
         if stemmed:
             combined = _combined_query(word.text, schema, stemmed)
             if combined is not None:
@@ -282,6 +294,8 @@ def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None
                 alternatives.append(wq.Prefix(name, prefix, boost=boost))
             continue
         tokens = list(schema[name].process_text(word.text, mode="query"))
+        if name == f.EXACT:  # it holds stop words for phrases; alone they are no search word
+            tokens = [t for t in tokens if t not in STOP_WORDS]
         if len(tokens) == 1:
             alternatives.append(wq.Term(name, tokens[0], boost=boost))
         elif tokens:
@@ -309,16 +323,30 @@ def _combined_query(text: str, schema, fields: dict[str, float]) -> wq.Query | N
 
 
 def _phrase_query(phrase: Phrase, schema, boosts: dict[str, float]) -> wq.Query | None:
+    """A quoted phrase: the words as written, in this order, stop words included (``exact``).
+
+    Only case is folded there, so ``"die Linke"`` does not find ``den Linken``, though both
+    stem to ``link`` and the stemmed fields drop ``die``. The stemmed fields' phrase (each word
+    one field, as before) adds its field weights to the score where it matches, so a phrase in
+    the headline ranks first; ``titel:"…"`` requires it in the headline.
+    """
+    text = " ".join(phrase.words)
+    exact_tokens = list(schema[f.EXACT].process_text(text, mode="query"))
+    if not exact_tokens:
+        return None
+    exact = wq.Phrase(f.EXACT, exact_tokens) if len(exact_tokens) > 1 else wq.Term(f.EXACT, exact_tokens[0])
     alternatives = []
     for name, boost in _fields_for(phrase.field, boosts).items():
-        if name in POSITIONLESS:
+        if name in ANALYSED_APART:
             continue
-        tokens = list(schema[name].process_text(" ".join(phrase.words), mode="query"))
+        tokens = list(schema[name].process_text(text, mode="query"))
         if len(tokens) > 1:
             alternatives.append(wq.Phrase(name, tokens, boost=boost))
         elif tokens:
             alternatives.append(wq.Term(name, tokens[0], boost=boost))
-    return wq.Or(alternatives) if alternatives else None
+    if phrase.field is not None:
+        return wq.And([exact, wq.Or(alternatives)]) if alternatives else None
+    return wq.AndMaybe(exact, wq.Or(alternatives)) if alternatives else exact
 
 
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
@@ -372,10 +400,13 @@ def _highlight_terms(q: wq.Query, reader) -> dict[str, set[str]]:
 
     Walks the leaves itself: Whoosh 2.7's ``Query.existing_terms`` rebinds its ``fieldname``
     argument inside the loop and so skips every field after the first. Terms under a NOT are
-    not marked.
+    not marked. A phrase in ``exact`` is marked as a whole (a tuple of its words), not word by word.
     """
-    terms: dict[str, set[str]] = {}
+    terms: dict[str, set] = {}
     for leaf in _positive_leaves(q):
+        if isinstance(leaf, wq.Phrase) and leaf.fieldname == f.EXACT:
+            terms.setdefault(f.EXACT, set()).add(tuple(leaf.words))
+            continue
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
             if fieldname in FIELD_BOOSTS:
                 terms.setdefault(fieldname, set()).add(text.decode("utf-8") if isinstance(text, bytes) else text)
@@ -385,6 +416,11 @@ def _highlight_terms(q: wq.Query, reader) -> dict[str, set[str]]:
 def _positive_leaves(q: wq.Query):
     if isinstance(q, wq.Not):
         return
+    if isinstance(q, wq.AndMaybe) and q.a.is_leaf() and q.a.field() == f.EXACT:
+        # a quoted phrase (_phrase_query): the stemmed words only add to its score, and marking
+        # them would mark "den Linken" in a hit found for "die Linke"
+        yield q.a
+        return
     if q.is_leaf():
         yield q
         return
@@ -393,10 +429,10 @@ def _positive_leaves(q: wq.Query):
 
 
 def _matchers(schema, terms: dict[str, set[str]]) -> list[tuple[object, set[str]]]:
-    """(analyzer, terms) pairs for the highlighter: stemmed words, exact forms, compound parts."""
-    stemmed = set().union(*(t for name, t in terms.items() if name not in POSITIONLESS))
+    """(analyzer, terms) pairs for the highlighter: stemmed words, exact forms and phrases, compound parts."""
+    stemmed = set().union(*(t for name, t in terms.items() if name not in ANALYSED_APART))
     pairs = [(schema[f.BODY].analyzer, stemmed)]
-    pairs += [(schema[name].analyzer, terms[name]) for name in sorted(POSITIONLESS) if terms.get(name)]
+    pairs += [(schema[name].analyzer, terms[name]) for name in sorted(ANALYSED_APART) if terms.get(name)]
     return pairs
 
 

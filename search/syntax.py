@@ -1,7 +1,7 @@
 """The query language people type, parsed into a small tree; never raises on what they type.
 
     Botschaft Moskau             both words (AND is the default)
-    "exakte Phrase"              the words in this order
+    "exakte Phrase"              the words as written, in this order (case aside)
     Ukraine ODER Russland        either; AND/OR/NOT and UND/ODER/NICHT, any case
     -Krieg  NICHT Krieg          without the word;  +Krieg: must contain it
     (Kreml ODER Moskau) Gas      grouping
@@ -251,7 +251,7 @@ class _Parser:
             return inner
         if tok.kind == "phrase":
             words = tuple(tok.text.split())
-            return Phrase(words) if len(words) > 1 else (Word(words[0]) if words else None)
+            return Phrase(words) if words else None  # one quoted word too: as written
         if tok.kind == "field":
             return self._fielded(tok)
         if tok.kind == "word":

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import compound_parts_analyzer, exact_analyzer, german_analyzer, searchable_terms
+from indexer.analysis import compound_parts_analyzer, exact_analyzer, compound_terms, german_analyzer, text_entries, form_positions
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests" / "data").glob("*.txt"))]
@@ -19,9 +19,9 @@ TEXTS += [
 
 @pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
 def test_fused_index_pass_equals_the_exact_and_parts_chains(text):
-    exact, parts = searchable_terms(text)
-    assert exact == [t.text for t in exact_analyzer()(text)]
-    assert parts == [t.text for t in compound_parts_analyzer()(text)]
+    forms, positions = form_positions(text_entries(text))
+    assert list(zip(forms, positions)) == [(t.text, t.pos) for t in exact_analyzer()(text, positions=True)]
+    assert compound_terms(text) == [t.text for t in compound_parts_analyzer()(text)]
 
 
 def test_main_analyzer_folds_stems_and_keeps_hyphen_wholes_and_parts():

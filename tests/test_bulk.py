@@ -12,8 +12,8 @@ import pytest
 from whoosh import index
 
 from indexer import schema as f
-from indexer.analysis import compound_parts_analyzer, exact_analyzer, german_analyzer, searchable_terms
-from indexer.bulk import BulkWriteError, BulkWriter, index_counts, index_positions, numbered_entries, write_documents
+from indexer.analysis import compound_parts_analyzer, exact_analyzer, compound_terms, german_analyzer
+from indexer.bulk import BulkWriteError, BulkWriter, index_forms, index_parts, index_positions, write_documents
 from indexer.formats import read_articles
 from indexer.jsonl import article_from_record
 from indexer.schema import build_schema
@@ -124,12 +124,12 @@ def test_fused_index_terms_are_what_the_chains_index():
         for term, pos, _, _ in chain_tokens("stemmed", text):
             positions.setdefault(term, []).append(pos)
         assert index_positions(text) == positions, text
-        kept = numbered_entries(text)[1]
-        assert index_counts(kept, 1) == Counter(t for t, *_ in chain_tokens("exact", text)), text
-        assert index_counts(kept, 2) == Counter(t for t, *_ in chain_tokens("parts", text)), text
-        assert (list(index_counts(kept, 1).elements()), list(index_counts(kept, 2).elements())) == tuple(
-            list(Counter(terms).elements()) for terms in searchable_terms(text)
-        ), text
+        forms: dict[str, list[int]] = {}
+        for term, pos, _, _ in chain_tokens("exact", text):
+            forms.setdefault(term, []).append(pos)
+        assert index_forms(text) == forms, text
+        assert index_parts(text) == Counter(t for t, *_ in chain_tokens("parts", text)), text
+        assert list(index_parts(text).elements()) == list(Counter(compound_terms(text)).elements()), text
 
 
 # --- whole indexes -------------------------------------------------------------------------------
@@ -318,16 +318,16 @@ def test_bulk_index_answers_queries_like_the_whoosh_built_one(built, which, quer
 
 
 def test_counted_fields_given_as_text_or_as_term_lists_index_the_same(tmp_path):
-    """``exact``/``parts`` may come as the text itself (analysed in the build processes) or as the
-    term lists ``searchable_terms`` makes (the parent analysed them): the index is the same."""
+    """``parts`` may come as the text itself (analysed in the build processes) or as the term list
+    ``compound_terms`` makes (the parent analysed it): the index is the same."""
     docs = test_documents()[:60]
     as_text = []
     for doc in docs:
         text = "\n".join(filter(None, (doc.get(n) for n in (f.TITLE, f.TOPICS, f.LEAD, f.SUBHEADINGS, f.BODY, f.CAPTIONS))))
-        if searchable_terms(text) == (doc[f.EXACT], doc[f.PARTS]):
-            doc = {**doc, f.EXACT: text, f.PARTS: text}
+        if compound_terms(text) == doc[f.PARTS]:
+            doc = {**doc, f.PARTS: text}
         as_text.append(doc)
-    assert sum(isinstance(d[f.EXACT], str) for d in as_text) > 50, "the comparison must cover documents given as text"
+    assert sum(isinstance(d[f.PARTS], str) for d in as_text) > 50, "the comparison must cover documents given as text"
     assert contents(bulk_index(tmp_path / "text", as_text, 1)) == contents(bulk_index(tmp_path / "lists", docs, 1))
 
 

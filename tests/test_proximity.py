@@ -1,0 +1,63 @@
+"""Term proximity (search/proximity.py): of two articles with the same words, the one where the
+query's words stand together ranks first, through the real index and the product's ranking."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer import schema as f
+from indexer.model import Article
+from indexer.store import open_for_reading
+from indexer.write import index_articles
+from search.proximity import ORDERED_WEIGHT, UNORDERED_WEIGHT, proximity_bonus
+from search.query import build_request, open_searcher, run_query, search_ranked
+from search.ranking import idf
+
+# Both bodies hold the same words, so BM25F scores them alike; indexed first, "fern" wins a tie.
+ARTICLES = [
+    Article("fern", "Meldung eins", body=("Trump besucht heute Berlin, Präsident Macron Paris.",)),
+    Article("nah", "Meldung zwei", body=("Präsident Trump besucht heute Berlin, Macron Paris.",)),
+    Article("weit", "Meldung drei", body=("Trump besucht Berlin und Hamburg und München und Köln und Bonn "
+                                         "und Kiel und Ulm, sagt Präsident Macron.",)),
+]
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("proximity") / "ix"
+    index_articles(ARTICLES, folder)
+    return open_for_reading(folder)
+
+
+def ranked_ids(ix, text: str) -> list[str]:
+    with open_searcher(ix) as searcher:
+        return [hit.id for hit in run_query(searcher, build_request(text)).hits]
+
+
+def test_words_next_to_each_other_in_query_order_rank_first(ix):
+    assert ranked_ids(ix, "Präsident Trump") == ["nah", "fern", "weit"]
+
+
+def test_pair_bonus_counts_bigrams_and_window_pairs_in_each_field(ix):
+    """An independent count: in "nah" the stems trump, prasident stand in query order next to each
+    other (ordered and window), in "fern" four positions apart (window only), in "weit" further
+    apart than the window (nothing). Each count saturates as c / (1 + c), times the pair's IDF."""
+    with open_searcher(ix) as searcher:
+        reader = searcher.reader()
+        docs = np.array(sorted(searcher.document_number(id=i) for i in ("fern", "nah", "weit")))
+        names = [searcher.stored_fields(int(d))["id"] for d in docs]
+        got = dict(zip(names, proximity_bonus(searcher, ["prasident", "trump"], {f.BODY: 1.0}, docs)))
+        n = reader.doc_count_all()
+        pair_idf = (idf(n, reader.doc_frequency(f.BODY, "prasident")) + idf(n, reader.doc_frequency(f.BODY, "trump"))) / 2
+    half = 1 / (1 + 1)
+    assert got == pytest.approx({
+        "nah": pair_idf * (ORDERED_WEIGHT * half + UNORDERED_WEIGHT * half),
+        "fern": pair_idf * UNORDERED_WEIGHT * half,
+        "weit": 0.0,
+    })
+
+
+def test_headline_queries_are_ranked_with_proximity_as_the_product_ranks(ix):
+    with open_searcher(ix) as searcher:
+        found = [searcher.stored_fields(doc)["id"] for doc, _ in search_ranked(searcher, "Präsident Trump", 10, any_words=True)]
+    assert found[:1] == ["nah"]

@@ -61,3 +61,25 @@ def test_headline_queries_are_ranked_with_proximity_as_the_product_ranks(ix):
     with open_searcher(ix) as searcher:
         found = [searcher.stored_fields(doc)["id"] for doc, _ in search_ranked(searcher, "Präsident Trump", 10, any_words=True)]
     assert found[:1] == ["nah"]
+
+
+def test_positions_are_read_in_the_segment_that_holds_each_document(tmp_path):
+    """Two commits, two segments: each document's pair count comes from its own segment's
+    positions, whatever its global number."""
+    folder = tmp_path / "ix"
+    index_articles(ARTICLES[:1], folder)
+    index_articles(ARTICLES[1:], folder, source="<zweiter>")
+    with open_searcher(open_for_reading(folder)) as searcher:
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) == 2
+        docs = np.array(sorted(searcher.document_number(id=i) for i in ("fern", "nah", "weit")))
+        names = [searcher.stored_fields(int(d))["id"] for d in docs]
+        once = dict(zip(names, proximity_bonus(searcher, ["prasident", "trump"], {f.BODY: 1.0}, docs)))
+        n = reader.doc_count_all()
+        pair_idf = (idf(n, reader.doc_frequency(f.BODY, "prasident")) + idf(n, reader.doc_frequency(f.BODY, "trump"))) / 2
+    half = 1 / (1 + 1)
+    assert once == pytest.approx({
+        "nah": pair_idf * (ORDERED_WEIGHT * half + UNORDERED_WEIGHT * half),
+        "fern": pair_idf * UNORDERED_WEIGHT * half,
+        "weit": 0.0,
+    })

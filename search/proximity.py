@@ -44,7 +44,7 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
     """
     bonus = np.zeros(len(docs))
     pairs = [(a, b) for a, b in zip(terms, terms[1:]) if a != b]
-    if not pairs or not len(docs):
+    if not pairs or not len(docs) or not fields:
         return bonus
     reader = searcher.reader()
     doc_count = reader.doc_count_all()
@@ -60,15 +60,15 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
             groups.append((w * len(fields) + n) * len(docs) + owners)
             positions.append(at)
     group, at = np.concatenate(groups), np.concatenate(positions)
-    # Keys of one (word, field, document) lie in [group * span + WINDOW, group * span + span - WINDOW):
-    # a window around a key never reaches into the next cell.
     if not len(at):
         return bonus
+    # Keys of one (word, field, document) lie in [group * span + WINDOW, group * span + span - WINDOW):
+    # a window around a key never reaches into the next cell.
     span = int(at.max()) + 2 * WINDOW + 1
     keys = np.sort(group * span + at + WINDOW)
     group = keys // span
     word_of = group // cells
-    first, cell_of, pair_of = [], [], []
+    first, cell_of = [], []
     for p, (a, b) in enumerate(pairs):
         wa, wb = words.index(a), words.index(b)
         mine = np.flatnonzero(word_of == wa)

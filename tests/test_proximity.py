@@ -81,3 +81,10 @@ def test_positions_are_read_in_the_segment_that_holds_each_document(tmp_path):
         assert len(searcher.reader().leaf_readers()) == 2
     got, expected = bonus_and_independent_count(ix)
     assert got == pytest.approx(expected)
+
+
+def test_no_fields_or_no_positions_give_no_bonus(ix):
+    with open_searcher(ix) as searcher:
+        docs = np.array(sorted(searcher.document_number(id=i) for i in ("fern", "nah", "weit")))
+        assert proximity_bonus(searcher, ["prasident", "trump"], {}, docs).tolist() == [0.0, 0.0, 0.0]
+        assert proximity_bonus(searcher, ["gibtsnicht", "trump"], {f.BODY: 1.0}, docs).tolist() == [0.0, 0.0, 0.0]

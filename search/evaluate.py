@@ -93,18 +93,37 @@ def evaluate(searcher, q: wq.Query) -> Matches:
     return Matches(docs, scores[docs])
 
 
-def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Where an analysed term stands in each of ``docs`` (ascending global numbers) that holds it:
-    (index into ``docs``, position) pairs as two arrays, from the same cached arrays phrases use."""
+    (index into ``docs``, position) pairs as two arrays, and the term's document frequency (as
+    ``reader.doc_frequency``), from the same cached arrays phrases use.
+
+    Segment by segment, and only from segments where one of ``docs`` holds the term: joining a
+    common word's positions over all segments first cost more than the proximity counts themselves.
+    """
     reader = searcher.reader()
-    evaluation = _Evaluation(searcher, _states.get(reader, lambda: _State(reader)), searcher.weighting)
     btext = searcher.schema[fieldname].to_bytes(text)
-    ids, _ = evaluation.postings(fieldname, btext)
-    holding = np.flatnonzero(np.isin(docs, ids, assume_unique=True))
-    if not len(holding):
-        return holding, holding
-    owners, at = evaluation.positions_in(fieldname, btext, docs[holding])
-    return holding[owners], at
+    fmt = searcher.schema[fieldname].format
+    owners, at, frequency = [], [], 0
+    for leaf, offset in segment_leaves(reader):
+        ids, _ = _segment_postings(leaf, fieldname, btext)
+        frequency += len(ids)
+        if not len(ids):
+            continue
+        local = docs - offset
+        rows = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+        holding = np.flatnonzero(ids[rows] == local)
+        if not len(holding):
+            continue
+        flat, begins = _positions_of.get(leaf, (fieldname, btext), lambda: _read_positions(leaf, fieldname, btext, fmt))
+        rows = rows[holding]
+        first, counts = begins[rows], begins[rows + 1] - begins[rows]
+        gather = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        owners.append(np.repeat(holding, counts))
+        at.append(flat[gather].astype(np.int64))
+    if not owners:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), frequency
+    return np.concatenate(owners), np.concatenate(at), frequency
 
 
 def published(reader) -> np.ndarray:

@@ -31,41 +31,67 @@ UNORDERED_WEIGHT = 1.5  # both words within WINDOW positions, in any order
 WINDOW = 8  # Metzler & Croft's #uw8
 SATURATION = 1.0  # k of count / (k + count): the first co-occurrence counts most
 RERANK_DEPTH = 100
-_SPAN = 1 << 32  # positions are below this; a document's positions are keyed above it
 
 
 def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: np.ndarray) -> np.ndarray:
     """The proximity score of each of ``docs`` (ascending global numbers) for the query's stemmed
-    ``terms`` in query order, over the stemmed ``fields`` with their weights."""
+    ``terms`` in query order, over the stemmed ``fields`` with their weights.
+
+    All pairs and fields are counted in one pass: each position becomes a key (word, field,
+    document, position), sorted once, and each pair asks where its first word's keys, moved to
+    the second word, meet the second word's. Counting pair by pair and field by field took two
+    thirds of a re-rank in numpy calls on small arrays (bench/README.md, "Issue 17").
+    """
     bonus = np.zeros(len(docs))
     pairs = [(a, b) for a, b in zip(terms, terms[1:]) if a != b]
-    if not pairs or not len(docs):
+    if not pairs or not len(docs) or not fields:
         return bonus
     reader = searcher.reader()
     doc_count = reader.doc_count_all()
-    keys: dict[tuple[str, str], np.ndarray] = {}
-    df: dict[str, int] = {}
-    for term in dict.fromkeys(terms):
-        for name in fields:
-            owners, at = term_positions(searcher, name, term, docs)
-            keys[name, term] = np.sort(owners * _SPAN + at + WINDOW)
-            df[term] = max(df.get(term, 0), reader.doc_frequency(name, term))
-    for a, b in pairs:
-        ordered, unordered = np.zeros(len(docs)), np.zeros(len(docs))
-        for name, weight in fields.items():
-            first, second = keys[name, a], keys[name, b]
-            if not len(first) or not len(second):
-                continue
-            next_to = np.isin(first + 1, second, assume_unique=True)
-            ordered += weight * np.bincount(first[next_to] // _SPAN, minlength=len(docs))
-            # the nearest occurrence of b at or after a - WINDOW + 1: within the window if below a + WINDOW
-            nearest = np.searchsorted(second, first - (WINDOW - 1))
-            near = nearest < len(second)
-            near[near] = second[nearest[near]] <= first[near] + (WINDOW - 1)
-            unordered += weight * np.bincount(first[near] // _SPAN, minlength=len(docs))
-        pair_idf = (idf(doc_count, df[a]) + idf(doc_count, df[b])) / 2
-        bonus += pair_idf * (ORDERED_WEIGHT * ordered / (SATURATION + ordered)
-                             + UNORDERED_WEIGHT * unordered / (SATURATION + unordered))
+    words = list(dict.fromkeys(word for pair in pairs for word in pair))
+    weights = list(fields.values())
+    cells = len(fields) * len(docs)  # (field, document) cells of one word
+    df = dict.fromkeys(words, 0)
+    groups, positions = [], []
+    for w, word in enumerate(words):
+        for n, name in enumerate(fields):
+            owners, at, frequency = term_positions(searcher, name, word, docs)
+            df[word] = max(df[word], frequency)
+            groups.append((w * len(fields) + n) * len(docs) + owners)
+            positions.append(at)
+    group, at = np.concatenate(groups), np.concatenate(positions)
+    if not len(at):
+        return bonus
+    # Keys of one (word, field, document) lie in [group * span + WINDOW, group * span + span - WINDOW):
+    # a window around a key never reaches into the next cell.
+    span = int(at.max()) + 2 * WINDOW + 1
+    keys = np.sort(group * span + at + WINDOW)
+    group = keys // span
+    word_of = group // cells
+    first, cell_of = [], []
+    for p, (a, b) in enumerate(pairs):
+        wa, wb = words.index(a), words.index(b)
+        mine = np.flatnonzero(word_of == wa)
+        first.append(keys[mine] + (wb - wa) * cells * span)
+        cell_of.append(p * cells + group[mine] % cells)
+    first, cell_of = np.concatenate(first), np.concatenate(cell_of)
+    # the bigram: b at a + 1; the window: the nearest b at or after a - WINDOW + 1 is below a + WINDOW
+    at_next = np.minimum(np.searchsorted(keys, first + 1), len(keys) - 1)
+    next_to = keys[at_next] == first + 1
+    nearest = np.minimum(np.searchsorted(keys, first - (WINDOW - 1)), len(keys) - 1)
+    near = (keys[nearest] >= first - (WINDOW - 1)) & (keys[nearest] <= first + (WINDOW - 1))
+    shape = (len(pairs), len(fields), len(docs))
+    next_counts = np.bincount(cell_of[next_to], minlength=len(pairs) * cells).reshape(shape)
+    near_counts = np.bincount(cell_of[near], minlength=len(pairs) * cells).reshape(shape)
+    ordered, unordered = np.zeros((len(pairs), len(docs))), np.zeros((len(pairs), len(docs)))
+    for n, weight in enumerate(weights):  # field by field, so the sums are the same floats as one pair at a time
+        ordered += weight * next_counts[:, n]
+        unordered += weight * near_counts[:, n]
+    pair_idf = np.array([(idf(doc_count, df[a]) + idf(doc_count, df[b])) / 2 for a, b in pairs])
+    each = pair_idf[:, None] * (ORDERED_WEIGHT * ordered / (SATURATION + ordered)
+                                + UNORDERED_WEIGHT * unordered / (SATURATION + unordered))
+    for row in each:  # pair by pair, in query order
+        bonus += row
     return bonus
 
 

@@ -42,6 +42,13 @@ def test_pair_bonus_counts_bigrams_and_window_pairs_in_each_field(ix):
     """An independent count: in "nah" the stems trump, prasident stand in query order next to each
     other (ordered and window), in "fern" four positions apart (window only), in "weit" further
     apart than the window (nothing). Each count saturates as c / (1 + c), times the pair's IDF."""
+    got, expected = bonus_and_independent_count(ix)
+    assert got == pytest.approx(expected)
+
+
+def bonus_and_independent_count(ix) -> tuple[dict[str, float], dict[str, float]]:
+    """``proximity_bonus`` for "Präsident Trump" in the body of the three articles, by id, and
+    what it must be by the count in the test above."""
     with open_searcher(ix) as searcher:
         reader = searcher.reader()
         docs = np.array(sorted(searcher.document_number(id=i) for i in ("fern", "nah", "weit")))
@@ -50,14 +57,34 @@ def test_pair_bonus_counts_bigrams_and_window_pairs_in_each_field(ix):
         n = reader.doc_count_all()
         pair_idf = (idf(n, reader.doc_frequency(f.BODY, "prasident")) + idf(n, reader.doc_frequency(f.BODY, "trump"))) / 2
     half = 1 / (1 + 1)
-    assert got == pytest.approx({
+    return got, {
         "nah": pair_idf * (ORDERED_WEIGHT * half + UNORDERED_WEIGHT * half),
         "fern": pair_idf * UNORDERED_WEIGHT * half,
         "weit": 0.0,
-    })
+    }
 
 
 def test_headline_queries_are_ranked_with_proximity_as_the_product_ranks(ix):
     with open_searcher(ix) as searcher:
         found = [searcher.stored_fields(doc)["id"] for doc, _ in search_ranked(searcher, "Präsident Trump", 10, any_words=True)]
     assert found[:1] == ["nah"]
+
+
+def test_positions_are_read_in_the_segment_that_holds_each_document(tmp_path):
+    """Two commits, two segments: each document's pair count comes from its own segment's
+    positions, whatever its global number."""
+    folder = tmp_path / "ix"
+    index_articles(ARTICLES[:1], folder)
+    index_articles(ARTICLES[1:], folder, source="<zweiter>")
+    ix = open_for_reading(folder)
+    with open_searcher(ix) as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+    got, expected = bonus_and_independent_count(ix)
+    assert got == pytest.approx(expected)
+
+
+def test_no_fields_or_no_positions_give_no_bonus(ix):
+    with open_searcher(ix) as searcher:
+        docs = np.array(sorted(searcher.document_number(id=i) for i in ("fern", "nah", "weit")))
+        assert proximity_bonus(searcher, ["prasident", "trump"], {}, docs).tolist() == [0.0, 0.0, 0.0]
+        assert proximity_bonus(searcher, ["gibtsnicht", "trump"], {f.BODY: 1.0}, docs).tolist() == [0.0, 0.0, 0.0]

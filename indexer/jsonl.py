@@ -14,8 +14,9 @@ optional except that a line needs a ``title`` or a ``text``; keys not listed her
     (``2020-04-24T20:17:56+02:00``, ``...Z``) keeps its offset; a time without one
     (``2020-12-25 16:31:15``, ``2005-08-20``, ``27.02.2025 - 11:57``) is Europe/Berlin time.
 ``source``
-    Where the record came from (``zeit.de``). Only used to keep record ids of different sources
-    apart; without it the file's name stands in.
+    Where the record came from (``zeit.de``): the outlet (``publisher``) when the record names no
+    ``publisher``, and what keeps record ids of different sources apart (without it the file's
+    name stands in).
 ``section``, or ``category``
     The section (``wissen``, ``Sport``).
 ``title``
@@ -43,7 +44,7 @@ optional except that a line needs a ``title`` or a ``text``; keys not listed her
     A byline string (``"Von Anna Weber und Jonas Klein"``) or a list of names. An agency named
     there (``"dpa"``) becomes the ``agency`` when the record gives none (``indexer.bylines``).
 ``publisher``
-    The paper or site that published the article (``ZEIT ONLINE``).
+    The paper or site that published the article (``ZEIT ONLINE``); ``source`` stands in for it.
 ``related``
     A list of objects ``{"title", "teaser", "section", "date", "url"}``; each needs a ``title``.
 
@@ -201,7 +202,7 @@ def _article(record, source_path: str, fallback_source: str) -> Article:
         source_path=source_path,
         related=tuple(_related(record.get("related"))),
         author=byline.author,
-        publisher=_string(record, "publisher"),
+        publisher=_string(record, "publisher") or _string(record, "source"),
     )
 
 

@@ -27,7 +27,8 @@ from newsearch.messages import speak_german
 from newsearch.text import print_document, print_result, print_similar
 from search.display import counted, format_count
 from search.documents import SIMILAR_LIMIT, document_to_json, get_document, similar_documents, similar_to_json
-from search.query import DEFAULT_PER_PAGE, SORTS, build_request, open_searcher, run_query
+from search.facets import KEYWORD_FACETS
+from search.query import DEFAULT_PER_PAGE, SORT_ALIASES, SORTS, build_request, open_searcher, run_query
 from search.results import result_to_json
 
 speak_german()  # before the commands are declared: click looks some help texts up as they are
@@ -217,32 +218,39 @@ def _progress_bar():
             bar.__exit__(None, None, None)
 
 
+def facet_options(command):
+    """``--section``, ``--topic``, ``--agency``, ``--source``: one option per keyword facet of the registry."""
+    for facet in reversed(KEYWORD_FACETS):
+        command = click.option(f"--{facet.name}", facet.name, metavar=facet.title.upper(), multiple=True,
+                               help=f"{facet.title}, z. B. {facet.example} (mehrfach: eines davon).")(command)
+    return command
+
+
 @cli.command()
 @click.argument("text", required=False, default="")
 @click.option("--from", "date_from", metavar="DATUM", help="Frühestes Datum, z. B. 2026-01-24 oder 24.01.2026.")
 @click.option("--to", "date_to", metavar="DATUM", help="Spätestes Datum (einschließlich).")
-@click.option("--section", metavar="RESSORT", multiple=True, help="Nur dieses Ressort, z. B. Ausland (mehrfach: eines davon).")
-@click.option("--topic", metavar="THEMA", multiple=True, help="Nur dieses Thema, z. B. USA.")
-@click.option("--agency", metavar="AGENTUR", multiple=True, help="Nur diese Agentur, z. B. dpa.")
+@facet_options
 @click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
-              help="Nach Relevanz oder nach Datum, neueste zuerst.")
+@click.option("--sort", type=click.Choice([*SORTS, *SORT_ALIASES]), default="relevance", show_default=True,
+              help="Nach Relevanz, neueste zuerst (newest, auch date) oder älteste zuerst (oldest).")
 @click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, metavar="ZAHL",
               help="Treffer pro Seite.")
 @click.option("--page", type=int, default=1, show_default=True, metavar="ZAHL", help="Welche Seite der Treffer.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, section, topic, agency, recency, sort, limit, page, as_json) -> None:
+def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_json, **chosen) -> None:
     """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
     \b
     Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; ODER, NICHT, -wort, +wort, (Klammern);
-    titel:, ressort:, thema:, agentur:, datum:gestern; Präfix mit Botschaft*.
+    titel:, autor:Weber, autor:"Anna Weber", ressort:, thema:, agentur:, quelle:zeit.de, datum:gestern;
+    Präfix mit Botschaft*.
     Datumsangaben: 2026-01-24, 24.01.2026, Januar 2026, 2026-01, heute, gestern, letzte Woche,
     letzten Monat, seit Montag, vor 3 Tagen.
     """
-    request = build_request(text, date_from, date_to, section, topic, sort, page, limit, agency, recency)
+    request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency, **chosen)
     answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json, result_to_json, print_result)
 
 

@@ -44,8 +44,9 @@ def print_similar(doc_id: str, hits: list[Hit], color: bool) -> None:
 
 
 def print_hit(rank: int, hit: Hit, color: bool) -> None:
-    meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), _when(hit.published), hit.section, hit.agency)
-                      if x)
+    by = f"von {', '.join(hit.author)}" if hit.author else ""
+    meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), _when(hit.published), hit.section,
+                                  hit.publisher, hit.agency, by) if x)
     click.echo(f"{rank:>3}. {_bold(hit.title, color)}")
     click.echo(f"     {meta}  [{hit.id}]")
     snippet = "".join(

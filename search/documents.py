@@ -280,6 +280,7 @@ def stored_hit(stored: dict, score: float, matchers=()) -> Hit:
         topics=_split(stored.get(f.TOPIC), ","),
         agency=stored.get(f.AGENCY) or "",
         author=_split(stored.get(f.AUTHOR), ","),
+        publisher=stored.get(f.PUBLISHER) or "",
         snippet=make_snippet([stored.get(f.LEAD) or "", stored.get(f.BODY) or ""], list(matchers)),
         score=score,
         parent_id=parents[0] if parents else None,

@@ -12,7 +12,7 @@ filters: they show where the hits shown lie in time.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -25,16 +25,43 @@ MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "Augu
              "November", "Dezember")  # fmt: skip
 
 MAX_VALUES = 50  # per keyword facet: a sidebar, not a dump of the vocabulary
-COLUMNS_CACHE_BYTES = 64 * 1024 * 1024  # value indexes of 4 columns: ~20 bytes a document
+COLUMNS_CACHE_BYTES = 64 * 1024 * 1024  # value indexes of 5 columns: ~24 bytes a document
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordFacet:
+    """A facet whose values people choose: the one place that names it.
+
+    ``name`` is at once the query-string and API parameter, the facet's key in results and in
+    ``Filters.chosen``; ``words`` are what people type before ``:`` in a query (``quelle:zeit.de``).
+    The page, the API, the OpenAPI document, the CLI and the query language all read this tuple.
+    """
+
+    name: str
+    field: str  # the sortable schema column holding each document's value
+    title: str  # the German heading on the page and in the active-filter chips
+    words: tuple[str, ...]  # typed before ":"; the second, German, is the one help texts name
+    example: str  # a value, for the API description
+    listed: bool = False  # the column holds a comma-joined list (topics)
+
+
+KEYWORD_FACETS = (
+    KeywordFacet("section", f.SECTION, "Ressort", ("section", "ressort", "rubrik"), "Ausland"),
+    KeywordFacet("topic", f.TOPIC, "Thema", ("topic", "thema", "topics", "themen"), "Russland", listed=True),
+    KeywordFacet("agency", f.AGENCY, "Agentur", ("agency", "agentur"), "dpa"),
+    KeywordFacet("source", f.PUBLISHER, "Quelle", ("source", "quelle", "medium"), "tagesspiegel.de"),
+)
+KEYWORD_NAMES = tuple(facet.name for facet in KEYWORD_FACETS)
 
 
 @dataclass(frozen=True, slots=True)
 class Filters:
     start: str | None = None  # Berlin day, YYYY-MM-DD, inclusive
     end: str | None = None
-    sections: frozenset[str] = frozenset()  # casefolded; several mean any of them
-    topics: frozenset[str] = frozenset()
-    agencies: frozenset[str] = frozenset()
+    chosen: dict[str, frozenset[str]] = field(default_factory=dict)  # facet name -> casefolded values (any of)
+
+    def any(self) -> bool:
+        return bool(self.start or self.end or any(self.chosen.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +102,10 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """The facet columns of every document of an index state: Berlin day, section, topics, agency."""
+    """The facet columns of every document of an index state: the Berlin day and each keyword facet's."""
 
     day: Column
-    section: Column
-    topics: Column
-    agency: Column
+    keywords: dict[str, Column]  # by KeywordFacet.name
 
 
 _states = PerState()
@@ -96,7 +121,8 @@ def document_columns(reader) -> Columns:
 
     def join() -> Columns:
         parts = [_segment_columns(leaf) for leaf, _ in segment_leaves(reader)]
-        return Columns(**{name: _join([p[name] for p in parts]) for name in ("day", "section", "topics", "agency")})
+        return Columns(_join([p["day"] for p in parts]),
+                       {name: _join([p[name] for p in parts]) for name in KEYWORD_NAMES})
 
     return _states.get(reader, join)
 
@@ -105,12 +131,12 @@ def _segment_columns(leaf) -> dict[str, tuple]:
     """One segment's facet columns as (values, codes[, starts]), read once."""
 
     def read() -> dict[str, tuple]:
-        return {
-            "day": _coded(list(leaf.column_reader(f.DAY))),
-            "section": _coded(list(leaf.column_reader(f.SECTION))),
-            "agency": _coded(list(leaf.column_reader(f.AGENCY))),
-            "topics": _coded_lists([[t for t in v.split(",") if t] for v in leaf.column_reader(f.TOPIC)]),
-        }
+        found = {"day": _coded(list(leaf.column_reader(f.DAY)))}
+        for facet in KEYWORD_FACETS:
+            values = leaf.column_reader(facet.field)
+            found[facet.name] = (_coded_lists([[t for t in v.split(",") if t] for v in values]) if facet.listed
+                                 else _coded(list(values)))
+        return found
 
     return _segments.get(leaf, "facets", read)
 
@@ -153,9 +179,9 @@ def passing(columns: Columns, docs: np.ndarray, filters: Filters, skip: str = ""
         if filters.end:
             wanted &= days <= filters.end
         ok &= columns.day.having(docs, wanted)
-    for name, selected in (("section", filters.sections), ("topic", filters.topics), ("agency", filters.agencies)):
+    for name, selected in filters.chosen.items():
         if selected and skip != name:
-            column = columns.topics if name == "topic" else getattr(columns, name)
+            column = columns.keywords[name]
             wanted = np.array([str(v).casefold() in selected for v in column.values], dtype=bool)
             ok &= column.having(docs, wanted)
     return ok
@@ -170,12 +196,9 @@ def count_facets(columns: Columns, docs: np.ndarray, filters: Filters) -> dict[s
     docs = np.asarray(docs, dtype=np.int64)
     return {
         **date_facets(columns.day.per_value(docs[passing(columns, docs, filters)])),
-        "section": keyword_facet(columns.section.per_value(docs[passing(columns, docs, filters, "section")]),
-                                 filters.sections),
-        "topic": keyword_facet(columns.topics.per_value(docs[passing(columns, docs, filters, "topic")]),
-                               filters.topics),
-        "agency": keyword_facet(columns.agency.per_value(docs[passing(columns, docs, filters, "agency")]),
-                                filters.agencies),
+        **{name: keyword_facet(columns.keywords[name].per_value(docs[passing(columns, docs, filters, name)]),
+                               filters.chosen.get(name, frozenset()))
+           for name in KEYWORD_NAMES},
     }
 
 

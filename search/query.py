@@ -5,7 +5,7 @@ The CLI and the web build a ``SearchRequest`` from what the person typed with ``
 to ``run_query``. Problems inside the query text itself never raise: they come back as messages
 beside the best-effort results. Page and API views differ only in how they render the result.
 
-Filters (dates, sections, topics, agencies) are not Whoosh queries: they are checked against the
+Filters (dates and the keyword facets of ``search/facets.KEYWORD_FACETS``) are not Whoosh queries: they are checked against the
 per-document columns of the documents the words matched (see ``search/facets.py``). A date range
 as a query costs ~130 ms whatever it matches (WHOOSH-NOTES); reading the columns of the matches
 is what facet counting needs anyway, so filtering there is nearly free.
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -22,10 +23,11 @@ from indexer import schema as f
 from indexer.errors import QuerySyntaxError
 from indexer.german import STOP_WORDS
 from indexer.model import ARTICLE, RELATED
+from search.authors import any_word, author_query, is_author, without_authors
 from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
 from search.evaluate import Matches, evaluate, published
-from search.facets import Filters, count_facets, document_columns, passing
+from search.facets import KEYWORD_NAMES, Filters, count_facets, document_columns, passing
 from search.ranking import (
     FIELD_BOOSTS,
     ANALYSED_APART,
@@ -39,7 +41,8 @@ from search.results import SearchResult
 from search.suggest import suggest_query
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "newest", "oldest")
+SORT_ALIASES = {"date": "newest"}  # the name before "oldest" existed: old links and feeds keep working
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -53,9 +56,7 @@ class SearchRequest:
     text: str = ""
     date_from: date | None = None
     date_to: date | None = None
-    sections: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    agencies: tuple[str, ...] = ()
+    chosen: dict[str, tuple[str, ...]] = field(default_factory=dict)  # keyword facet name -> values (any of)
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -70,34 +71,36 @@ def build_request(
     text: str | None = "",
     date_from: str | None = None,
     date_to: str | None = None,
-    section: str | list[str] | tuple[str, ...] | None = None,
-    topic: str | list[str] | tuple[str, ...] | None = None,
+    *,
     sort: str | None = None,
     page: str | int | None = None,
     per_page: str | int | None = None,
-    agency: str | list[str] | tuple[str, ...] | None = None,
     recency: bool | str | None = False,
     now: datetime | None = None,
+    **chosen: str | list[str] | tuple[str, ...] | None,
 ) -> SearchRequest:
     """A ``SearchRequest`` from the strings a person typed; raises ``QuerySyntaxError`` naming the bad value.
 
     ``date_from``/``date_to`` take every expression of ``search/dates.py``: the start of the
-    ``from`` range and the end of the ``to`` range count.
+    ``from`` range and the end of the ``to`` range count. ``chosen`` holds the values of the
+    keyword facets by their names (``section="Ausland"``, ``source=["zeit.de", "sueddeutsche.de"]``).
     """
+    unknown = set(chosen) - set(KEYWORD_NAMES)
+    if unknown:
+        raise TypeError(f"unknown facets {sorted(unknown)}; known: {KEYWORD_NAMES}")
     start = _day(date_from, "Von-Datum", now)[0] if date_from else None
     end = _day(date_to, "Bis-Datum", now)[1] if date_to else None
     if start and end and start > end:
         raise QuerySyntaxError(f"Das Von-Datum {start:%d.%m.%Y} liegt nach dem Bis-Datum {end:%d.%m.%Y}.")
     sort = (sort or "relevance").strip().lower()
+    sort = SORT_ALIASES.get(sort, sort)
     if sort not in SORTS:
         raise QuerySyntaxError(f"Unbekannte Sortierung {sort!r}: erlaubt sind {', '.join(SORTS)}.")
     return SearchRequest(
         text=(text or "").strip(),
         date_from=start,
         date_to=end,
-        sections=_values(section),
-        topics=_values(topic),
-        agencies=_values(agency),
+        chosen={name: _values(values) for name, values in chosen.items() if _values(values)},
         sort=sort,
         page=_number(page, "Seite", 1, 1, MAX_PAGE),
         per_page=_number(per_page, "Treffer pro Seite", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
@@ -131,19 +134,26 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     matched = _passing(base, columns, filters)
     notice = None
     if not len(matched) and _can_fall_back_to_or(parsed):
-        q = to_whoosh(Group("OR", parsed.tree.children), schema)
+        q = to_whoosh(any_word(parsed.tree), schema)
         base = _scored(searcher, q, request)
         matched = _passing(base, columns, filters)
         notice = OR_FALLBACK_NOTICE if len(matched) else None
 
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
-    if request.sort == "date" or parsed.tree is None:
+    if request.sort == "oldest":
+        ranked = matched.by_key(_oldest_first(published(searcher.reader())), limit)
+    elif request.sort == "newest" or parsed.tree is None:
         ranked = matched.by_key(published(searcher.reader()), limit)
     else:
-        ranked = ranked_matches(searcher, parsed.tree, matched, limit)
+        ranked = ranked_matches(searcher, without_authors(parsed.tree), matched, limit)
     page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
     return _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
                    messages, notice)
+
+
+def _oldest_first(times: np.ndarray) -> np.ndarray:
+    """Keys whose descending order is the oldest first; documents without a date last, as for newest."""
+    return np.where(times > 0, -times, np.iinfo(np.int64).min)
 
 
 def _scored(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Matches:
@@ -155,13 +165,9 @@ def _scored(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Matches:
 
 
 def _passing(matches: Matches, columns, filters: Filters) -> Matches:
-    if not _any_filter(filters):
+    if not filters.any():
         return matches
     return matches.keep(passing(columns, matches.docs, filters))
-
-
-def _any_filter(filters: Filters) -> bool:
-    return bool(filters.start or filters.end or filters.sections or filters.topics or filters.agencies)
 
 
 def _result(searcher, request, text, q, page_hits, base, total, columns, filters, messages, notice):
@@ -243,6 +249,8 @@ def _everything() -> wq.Query:
 
 
 def _build(node, schema, boosts: dict[str, float]) -> wq.Query | None:
+    if is_author(node):
+        return author_query(node)
     if isinstance(node, Word):
         return _word_query(node, schema, boosts)
     if isinstance(node, Phrase):
@@ -368,15 +376,15 @@ def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:
             continue
         start = max(start, first) if start else first
         end = min(end, last) if end else last
-    extra = {"section": [], "topic": [], "agency": []}
+    chosen: dict[str, set[str]] = {}
+    for name, values in request.chosen.items():
+        chosen.setdefault(name, set()).update(v.casefold() for v in values)
     for name, value in parsed.filters:
-        extra[name].append(value)
+        chosen.setdefault(name, set()).add(value.casefold())
     return Filters(
         start=start.isoformat() if start else None,
         end=end.isoformat() if end else None,
-        sections=frozenset(v.casefold() for v in (*request.sections, *extra["section"])),
-        topics=frozenset(v.casefold() for v in (*request.topics, *extra["topic"])),
-        agencies=frozenset(v.casefold() for v in (*request.agencies, *extra["agency"])),
+        chosen={name: frozenset(values) for name, values in chosen.items()},
     )
 
 
@@ -391,8 +399,9 @@ def _can_fall_back_to_or(parsed) -> bool:
         not parsed.explicit_operators
         and isinstance(tree, Group)
         and tree.op == "AND"
-        and sum(isinstance(c, (Word, Phrase)) for c in tree.children) >= 2
+        and sum(isinstance(c, (Word, Phrase)) and not is_author(c) for c in tree.children) >= 2
     )
+
 
 
 def _highlight_terms(q: wq.Query, reader) -> dict[str, set[str]]:

@@ -35,6 +35,7 @@ class Hit:
     topics: tuple[str, ...]
     agency: str
     author: tuple[str, ...]
+    publisher: str  # the outlet, as the source writes it ("tagesspiegel.de")
     snippet: Snippet
     score: float
     parent_id: str | None
@@ -83,6 +84,7 @@ def hit_to_json(hit: Hit) -> dict:
         "section": hit.section or None,
         "topics": list(hit.topics),
         "author": list(hit.author),
+        "publisher": hit.publisher or None,
         "snippet": hit.snippet.html(),
         "score": round(hit.score, 4),
         "parent_id": hit.parent_id,

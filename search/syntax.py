@@ -5,7 +5,8 @@
     Ukraine ODER Russland        either; AND/OR/NOT and UND/ODER/NICHT, any case
     -Krieg  NICHT Krieg          without the word;  +Krieg: must contain it
     (Kreml ODER Moskau) Gas      grouping
-    titel:Botschaft              title:, section:/ressort:, topic:/thema:, agency:/agentur:
+    titel:Botschaft              title:, section:/ressort:, topic:/thema:, agency:/agentur:, quelle:/source:
+    autor:Weber  autor:"Anna Weber"   an author: a surname, a first name or the whole name
     Botschaft*                   prefix
     datum:gestern  date:2026-01  a date filter (search/dates.py reads the expression)
 
@@ -18,14 +19,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Field names a searcher may type, German and English, mapped to what they mean.
+from search.facets import KEYWORD_FACETS, KEYWORD_NAMES
+
+# Field names a searcher may type, German and English, mapped to what they mean; the keyword
+# facets' words come from their registry (search/facets.py).
+AUTHOR = "author"  # autor: searches the bylines (search/query.py turns it into a filter)
 FIELD_ALIASES = {
     "title": "title", "titel": "title", "überschrift": "title",
-    "section": "section", "ressort": "section", "rubrik": "section",
-    "topic": "topic", "thema": "topic", "topics": "topic", "themen": "topic",
-    "agency": "agency", "agentur": "agency", "quelle": "agency",
+    "author": AUTHOR, "autor": AUTHOR, "autorin": AUTHOR,
     "date": "date", "datum": "date", "zeit": "date",
+    **{word: facet.name for facet in KEYWORD_FACETS for word in facet.words},
 }  # fmt: skip
+KNOWN_FIELDS = "titel:, autor:, " + ", ".join(f"{facet.words[1]}:" for facet in KEYWORD_FACETS) + ", datum:"
 OPERATORS = {"and": "AND", "und": "AND", "or": "OR", "oder": "OR", "not": "NOT", "nicht": "NOT"}
 
 
@@ -73,7 +78,7 @@ class ParsedQuery:
     messages: tuple[str, ...] = ()
     explicit_operators: bool = False  # the searcher wrote AND/OR/NOT or parentheses themselves
     dates: tuple[str, ...] = ()  # datum:… expressions, in order
-    filters: tuple[tuple[str, str], ...] = ()  # (field, value) for section/topic/agency
+    filters: tuple[tuple[str, str], ...] = ()  # (keyword facet name, value)
 
 
 _TOKEN = re.compile(
@@ -85,6 +90,9 @@ _TOKEN = re.compile(
       | (?P<word>[^\s()"„“”]+)""",
     re.X,
 )
+
+
+_SIGNED_FIELD = re.compile(r"([^\W\d_][\w-]*):(.*)")
 
 
 @dataclass
@@ -227,12 +235,26 @@ class _Parser:
             return _negate(child) if child is not None else None
         if tok.kind == "word" and len(tok.text) > 1 and tok.text[0] in "-+" and tok.text[1] not in "-+":
             sign, rest = tok.text[0], tok.text[1:]
-            self.tokens[self.i] = _Tok("word", rest, tok.pos + 1)
+            self.tokens[self.i : self.i + 1] = self._signed(rest, tok.pos + 1)
             child = self._unary()
             if child is None:
                 return None
             return _negate(child) if sign == "-" else Required(child)
         return self._primary()
+
+    def _signed(self, rest: str, pos: int) -> list[_Tok]:
+        """What follows a sign: ``-autor:Weber`` and ``-autor:"Anna Weber"`` are a field and its value.
+
+        Only the searched fields (title, author): a filter (``quelle:``, ``datum:``) cannot be
+        negated, and read as one it would keep what the sign asks to leave out.
+        """
+        m = _SIGNED_FIELD.fullmatch(rest)
+        after = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
+        searched = m is not None and FIELD_ALIASES.get(m.group(1).lower()) in ("title", AUTHOR)
+        if searched and (m.group(2) or after is not None and after.kind in ("phrase", "lpar")):
+            value = [_Tok("word", m.group(2), pos + m.start(2))] if m.group(2) else []
+            return [_Tok("field", m.group(1), pos), *value]
+        return [_Tok("word", rest, pos)]
 
     def _primary(self):
         tok = self.tokens[self.i]
@@ -264,8 +286,7 @@ class _Parser:
         value_tok = self._peek()
         if target is None:
             self.state.messages.append(
-                f"Unbekanntes Feld „{tok.text}:“ – gesucht wird im ganzen Text. Bekannte Felder: "
-                f"titel:, ressort:, thema:, agentur:, datum:."
+                f"Unbekanntes Feld „{tok.text}:“ – gesucht wird im ganzen Text. Bekannte Felder: {KNOWN_FIELDS}."
             )
             return _word(tok.text, None)
         if value_tok is None:
@@ -276,13 +297,13 @@ class _Parser:
             if value:
                 self.state.dates.append(value)
             return None
-        if target in ("section", "topic", "agency"):
+        if target in KEYWORD_NAMES:
             self.i += 1
             value = value_tok.text.strip()
             if value:
                 self.state.filters.append((target, value))
             return None
-        # title: a word, a phrase or a parenthesised group, searched in the title only
+        # title, author: a word, a phrase or a parenthesised group, searched in that field only
         node = self._primary() if value_tok.kind in ("word", "phrase", "lpar") else None
         return _in_field(node, target)
 

@@ -78,7 +78,7 @@ def test_help_is_german(runner, command):
     (["query", "x", "--limit", "zehn"], "newsearch query [OPTIONEN] [TEXT]",
      "Ungültiger Wert für '--limit': 'zehn' ist keine gültige Zahl."),
     (["query", "x", "--sort", "klicks"], "newsearch query [OPTIONEN] [TEXT]",
-     "Ungültiger Wert für '--sort': 'klicks' ist keiner der Werte 'relevance', 'date'."),
+     "Ungültiger Wert für '--sort': 'klicks' ist keiner der Werte 'relevance', 'newest', 'oldest', 'date'."),
     (["index", "--nice", "30", "."], "newsearch index [OPTIONEN] PFAD...",
      "Ungültiger Wert für '--nice': 30 liegt nicht im Bereich 0<=x<=19."),
 ])

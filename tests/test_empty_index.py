@@ -10,7 +10,7 @@ from tests.conftest import fetch, run_cli
 
 NOT_FOUND = ("Ein Dokument mit der Kennung 'x' gibt es im Index nicht (mehr). "
              "Suchen Sie nach seinem Titel, um es wiederzufinden.")
-NO_FACETS = {"year": [], "month": [], "day": [], "section": [], "topic": [], "agency": []}
+NO_FACETS = {"year": [], "month": [], "day": [], "section": [], "topic": [], "agency": [], "source": []}
 
 
 def empty_search(query: str, per_page: int = 10) -> dict:

@@ -136,7 +136,7 @@ def test_facets_and_filters_over_segments_agree_with_the_stored_fields(searcher)
     reader = searcher.reader()
     matches = evaluate(searcher, to_whoosh(parse_user_query("NICHT wortdasesnichtgibt").tree, searcher.schema))
     stored = {d: fields for d, fields in reader.iter_docs()}
-    filters = Filters(start="2020-03-01", end="2020-08-31", sections=frozenset({"politik"}))
+    filters = Filters(start="2020-03-01", end="2020-08-31", chosen={"section": frozenset({"politik"})})
     facets = count_facets(document_columns(reader), matches.docs, filters)
 
     def within(fields):

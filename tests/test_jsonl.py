@@ -42,6 +42,7 @@ FANG_ARTICLE_FIELDS = dict(
     ),
     published=datetime(2020, 4, 24, 20, 17, 56, tzinfo=timezone(timedelta(hours=2))),
     section="wissen",
+    publisher="zeit.de",  # FANG names the outlet in "source"
 )
 
 

@@ -5,7 +5,9 @@ test checks that every ``/api`` route is described and that real answers have th
 """
 from __future__ import annotations
 
-from search.query import MAX_PAGE, MAX_PER_PAGE, SORTS
+from search.facets import KEYWORD_FACETS, KEYWORD_NAMES
+from search.query import MAX_PAGE, MAX_PER_PAGE, SORT_ALIASES, SORTS
+from search.syntax import KNOWN_FIELDS
 
 EXAMPLE_ID = "669fac5b321b2b3a"
 
@@ -70,17 +72,16 @@ def _multi(name: str, description: str, example: str) -> dict:
 
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "description": "Suchanfrage: Wörter (alle müssen vorkommen), \"Phrasen\", "
-     "ODER, NICHT/-Wort, titel:, ressort:, thema:, agentur:, datum:, Präfix*.",
+     f"ODER, NICHT/-Wort, {KNOWN_FIELDS}, Präfix*.",
      "schema": {"type": "string"}, "example": "Abu Dhabi"},
     {"name": "from", "in": "query", "description": "Frühester Tag (Europe/Berlin): 24.01.2026, 2026-01-24, Januar 2026, "
      "gestern, letzte Woche …; bei einem Zeitraum zählt sein erster Tag.", "schema": {"type": "string"}},
     {"name": "to", "in": "query", "description": "Letzter Tag, Schreibweisen wie `from`; bei einem Zeitraum zählt sein "
      "letzter Tag.", "schema": {"type": "string"}},
-    _multi("section", "Ressort, Groß-/Kleinschreibung egal.", "Ausland"),
-    _multi("topic", "Thema.", "Russland"),
-    _multi("agency", "Agentur.", "dpa"),
-    {"name": "sort", "in": "query", "description": "Reihenfolge: nach Relevanz oder neueste zuerst.",
-     "schema": {"type": "string", "enum": list(SORTS), "default": SORTS[0]}},
+    *(_multi(facet.name, f"{facet.title}, Groß-/Kleinschreibung egal.", facet.example) for facet in KEYWORD_FACETS),
+    {"name": "sort", "in": "query", "description": "Reihenfolge: `relevance`, `newest` (neueste zuerst) oder "
+     "`oldest` (älteste zuerst); Dokumente ohne Datum zuletzt. `date` ist der alte Name für `newest`.",
+     "schema": {"type": "string", "enum": [*SORTS, *SORT_ALIASES], "default": SORTS[0]}},
     {"name": "recency", "in": "query", "description": "`1`: bei Sortierung nach Relevanz wiegen neuere Dokumente mehr.",
      "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
     {"name": "page", "in": "query", "description": "Seite, ab 1.",
@@ -104,12 +105,14 @@ SCHEMAS = {
         "section": _nullable("string", "Ressort."),
         "topics": _list({"type": "string"}, "Themen, wie die Redaktion sie vergeben hat."),
         "author": _list({"type": "string"}, "Autorinnen und Autoren, wenn bekannt."),
+        "publisher": _nullable("string", "Quelle: Zeitung, Sender oder Website (`tagesspiegel.de`)."),
         "snippet": _text("Bester Textausschnitt als HTML: Text maskiert, Treffer in `<mark>`."),
         "score": {"type": "number", "description": "Relevanz (BM25F); nur innerhalb einer Antwort vergleichbar."},
         "parent_id": _nullable("string", "Bei Meldungen: der Artikel, unter dem sie stand."),
     }),
     "FacetValue": _object("Ein Wert einer Facette mit der Zahl seiner Treffer.", {
-        "value": _text("Wert: Ressort, Thema, Agentur, oder Jahr `2026`, Monat `2026-01`, Tag `2026-01-24`."),
+        "value": _text(f"Wert: {', '.join(facet.title for facet in KEYWORD_FACETS)}, oder Jahr `2026`, "
+                       "Monat `2026-01`, Tag `2026-01-24`."),
         "count": {"type": "integer", "minimum": 0},
     }),
     "SearchResult": _object("Eine Seite Treffer mit Facetten über alle Treffer.", {
@@ -120,8 +123,8 @@ SCHEMAS = {
         "hits": _list(_ref("Hit"), "Die Treffer dieser Seite."),
         "facets": {
             "type": "object",
-            "description": "Zählungen je Facette über alle Treffer: year, month, day (ältester zuerst), section, "
-                           "topic, agency (häufigster zuerst).",
+            "description": "Zählungen je Facette über alle Treffer: year, month, day (ältester zuerst), "
+                           f"{', '.join(KEYWORD_NAMES)} (häufigster zuerst).",
             "additionalProperties": _list(_ref("FacetValue"), "Werte der Facette."),
         },
         "suggestion": _nullable("string", "„Meinten Sie …?“: eine Schreibweise mit mehr Treffern."),

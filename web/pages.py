@@ -15,8 +15,8 @@ from markupsafe import Markup, escape
 
 from search.display import format_count
 from search.documents import get_document, similar_documents
-from search.facets import MONTHS_DE
-from search.query import build_request, run_query
+from search.facets import KEYWORD_FACETS, KEYWORD_NAMES, MONTHS_DE
+from search.query import SORTS, build_request, run_query
 from web import get_searcher
 from web.histogram import build_histogram
 from web.openapi import EXAMPLE_ID, openapi_document, type_label
@@ -24,12 +24,16 @@ from web.openapi import EXAMPLE_ID, openapi_document, type_label
 bp = Blueprint("pages", __name__)
 
 # The query-string arguments that make up a search's state, in the order links write them.
-STATE_ARGS = ("q", "from", "to", "section", "topic", "agency", "sort", "recency", "per_page")
-MULTI_ARGS = ("section", "topic", "agency")  # facet choices: several values mean any of them
+STATE_ARGS = ("q", "from", "to", *KEYWORD_NAMES, "sort", "recency", "per_page")
+MULTI_ARGS = KEYWORD_NAMES  # facet choices: several values mean any of them
+FILTER_ARGS = ("from", "to", *MULTI_ARGS, "recency")  # what "Alle Filter entfernen" drops
 # Arguments that ask for a result list; with none of them the start page shows the newest documents.
-# ``sort`` alone lists every document (``/?sort=date``: all, newest first).
+# ``sort`` alone lists every document (``/?sort=newest``: all, newest first).
 RESULT_ARGS = ("q", "from", "to", *MULTI_ARGS, "sort")
-FACET_TITLES = {"year": "Jahr", "section": "Ressort", "topic": "Thema", "agency": "Agentur"}
+FACET_TITLES = {"year": "Jahr", **{facet.name: facet.title for facet in KEYWORD_FACETS}}
+SORT_LABELS = {"relevance": "Relevanz", "newest": "Neueste zuerst", "oldest": "Älteste zuerst"}
+assert tuple(SORT_LABELS) == SORTS, "every sort needs its German label"
+PER_PAGE_CHOICES = (10, 25, 50, 100)  # the page offers these; the API takes any number up to its limit
 KIND_LABELS = {"article": "Artikel", "related": "Meldung"}
 NEWEST_ON_START = 5
 
@@ -40,13 +44,11 @@ def request_from_args(args):
         args.get("q", ""),
         args.get("from"),
         args.get("to"),
-        args.getlist("section"),
-        args.getlist("topic"),
-        args.get("sort"),
-        args.get("page"),
-        args.get("per_page") or current_app.config["PER_PAGE"],
-        agency=args.getlist("agency"),
+        sort=args.get("sort"),
+        page=args.get("page"),
+        per_page=args.get("per_page") or current_app.config["PER_PAGE"],
         recency=args.get("recency"),
+        **{name: args.getlist(name) for name in MULTI_ARGS},
     )
 
 
@@ -70,7 +72,7 @@ def search():
         granularity, buckets = result.histogram
         histogram = build_histogram(granularity, buckets, (search_request.date_from, search_request.date_to))
     else:
-        newest = run_query(get_searcher(), build_request(sort="date", per_page=NEWEST_ON_START))
+        newest = run_query(get_searcher(), build_request(sort="newest", per_page=NEWEST_ON_START))
     took = time.perf_counter() - started
     return render_template(
         "search.html",
@@ -82,6 +84,8 @@ def search():
         chips=active_filters(search_request),
         took=took,
         facet_titles=FACET_TITLES,
+        sort_labels=SORT_LABELS,
+        per_page_choices=PER_PAGE_CHOICES,
         pages=page_window(result.page, result.pages) if result else [],
     )
 
@@ -99,7 +103,7 @@ def document(doc_id: str):
 def feed():
     """The search as an Atom feed: the same filters, newest matches first."""
     args = request.args.copy()
-    args.setlist("sort", ["date"])
+    args.setlist("sort", ["newest"])
     args.setlist("page", ["1"])
     args.setlist("per_page", [str(current_app.config["FEED_ENTRIES"])])
     result = run_query(get_searcher(), request_from_args(args))
@@ -158,6 +162,11 @@ def toggle_url(name: str, value: str) -> str:
 def period_url(start, end) -> str:
     """The search limited to the days ``start`` to ``end``, written as people write dates."""
     return search_url(**{"from": f"{start:%d.%m.%Y}", "to": f"{end:%d.%m.%Y}"})
+
+
+def without_filters_url() -> str:
+    """The search with its words and sorting, without any filter."""
+    return search_url(**{name: None for name in FILTER_ARGS})
 
 
 def feed_url() -> str:
@@ -254,5 +263,7 @@ def link_helpers() -> dict:
         "toggle_url": toggle_url,
         "period_url": period_url,
         "feed_url": feed_url,
+        "without_filters_url": without_filters_url,
+        "state_args": STATE_ARGS,
         "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
     }

@@ -76,9 +76,10 @@ from indexer.mapped import MappedStorage
 MIN_DOCS_PER_PROC = 200
 # A build process closes its segment at this many tokens (12 bytes each while held, ~70 more per
 # token of the largest field while the segment is written), so two processes stay under 1 GB
-# together on any corpus: measured at most 441 MB each on the FANG articles (~1,300 tokens an
-# article, so ~3,000 articles a segment). Larger segments save per-term work and query time.
-MAX_SEGMENT_POSTINGS = 4_000_000
+# together on any corpus. At 4M the exact field's positions and stop words (ANALYZER_VERSION 7)
+# took the FANG build's process tree to 1,045-1,054 MB (bench/bench_paths.py); 3M keeps it below
+# 1 GB. Larger segments save per-term work and query time.
+MAX_SEGMENT_POSTINGS = 3_000_000
 # Spooled documents handed to a build process at a time while the caller still reads: about
 # 2,700 FANG articles (~15 KB each pickled), ~3.5M tokens, so a chunk is one segment. Smaller
 # chunks start the processes sooner but leave more, smaller segments.

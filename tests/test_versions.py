@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -174,6 +175,9 @@ def test_watch_applies_new_versions_as_they_land_and_ignores_late_old_ones(tmp_p
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "newsearch", "--index-dir", str(ix), "watch", str(inbox)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    lines: list[str] = []  # read as they come: a pass commits before it prints its line
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
         until(lambda: stored_version(ix) == (1, TITLES[1], [1]), "version 1 indexed")
         deliver(inbox, 3)
@@ -181,11 +185,14 @@ def test_watch_applies_new_versions_as_they_land_and_ignores_late_old_ones(tmp_p
         deliver(inbox, 2)
         until(lambda: stored_version(ix)[2] == [1, 2, 3], "late version 2 listed")
         assert stored_version(ix) == (3, TITLES[3], [1, 2, 3])
+        until(lambda: any("ältere Fassungen ignoriert" in line for line in lines), "the late version's pass printed")
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        reader.join(timeout=5)  # stdout is the reader's alone, so no line is split between two readers
+        err = proc.stderr.read()
     # How file events fall into passes depends on timing; what each version did does not.
-    passes = [line.split(" ", 1)[1] for line in out.splitlines()]
+    passes = [line.rstrip("\n").split(" ", 1)[1] for line in lines]
     assert passes[0] == "neu: 1, aktualisiert: 0, gelöscht: 0, unverändert: 0, fehlerhaft: 0", err
     assert [p for p in passes if "aktualisiert: 1" in p] != [], passes
     assert passes[-1].endswith("fehlerhaft: 0, ältere Fassungen ignoriert: 1"), passes

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from indexer.errors import ArticleParseError
 from indexer.feeds import parse_feed_bytes
+from indexer.german import format_count
 from indexer.html import parse_html, read_source
 from indexer.jsonl import GZIP_MAGIC, located_records
 from indexer.model import Article
@@ -166,7 +167,7 @@ def located_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX
     except OSError as err:
         raise ArticleParseError(path, f"nicht lesbar ({err.strerror or err})") from err
     if size > max_bytes and key not in LINE_FORMATS:
-        raise ArticleParseError(path, f"zu groß ({_german(size)} Bytes, erlaubt sind {_german(max_bytes)})")
+        raise ArticleParseError(path, f"zu groß ({format_count(size)} Bytes, erlaubt sind {format_count(max_bytes)})")
     if size == 0:
         raise ArticleParseError(path, "die Datei ist leer")
     try:
@@ -190,8 +191,3 @@ def content_size(path: Path) -> int:
         return size
     except OSError:
         return 0  # the read that follows reports it
-
-
-def _german(number: int) -> str:
-    """12.345.678: German thousands separators."""
-    return f"{number:_}".replace("_", ".")

@@ -1,4 +1,4 @@
-"""German word lists, kept apart from Whoosh so the parser can use them too.
+"""German word lists and number format, kept apart from Whoosh so the parser can use them too.
 
 ``STOP_WORDS`` is the Snowball project's German stop list (snowballstem.org, BSD licence) with the
 post-1996 spelling ``dass`` added beside ``daß``; deliberately no English words, so ``US``, ``IT``
@@ -37,3 +37,9 @@ SENTENCE_OPENERS = (STOP_WORDS - {"weg", "sein", "machen", "hab", "ander", "ande
     obwohl während nach vor beim
     """.split()
 )
+
+
+def format_count(number: int) -> str:
+    """``27149`` as ``27.149``: German groups thousands with a point, Python's ``,`` option gives
+    the English comma. The one place for it, so messages, pages and the terminal agree."""
+    return f"{number:,}".replace(",", ".")

@@ -70,6 +70,7 @@ from typing import BinaryIO
 from indexer.bylines import read_bylines
 from indexer.dates import DateError, parse_datetime
 from indexer.errors import ArticleParseError
+from indexer.german import format_count
 from indexer.model import Article, Caption, RelatedItem
 from indexer.paragraphs import split_paragraphs
 from indexer.parse import document_id, split_title_teaser
@@ -125,7 +126,7 @@ def located_records(
                     continue
                 where = f"{name}:{line_no}"
                 if max_line_bytes is not None and len(raw) > max_line_bytes:
-                    fail(where, f"Zeile zu groß ({len(raw):_} Bytes, erlaubt sind {max_line_bytes:_})".replace("_", "."))
+                    fail(where, f"Zeile zu groß ({format_count(len(raw))} Bytes, erlaubt sind {format_count(max_line_bytes)})")
                     continue
                 try:
                     article = _article(_decode(raw), name, fallback_source)

@@ -1,14 +1,13 @@
 """How counts read for a German reader, on the pages and on the command line alike.
 
-German groups thousands with a point (``27.149 Treffer``); Python's ``,`` option gives the
-English comma. One function, so the page, the feed and the terminal cannot disagree.
+The number format itself (``27.149``) is ``indexer.german.format_count``, so the indexer's
+messages use it too; this module adds the noun that agrees with the count.
 """
 from __future__ import annotations
 
+from indexer.german import format_count
 
-def format_count(number: int) -> str:
-    """``27149`` as ``27.149``."""
-    return f"{number:,}".replace(",", ".")
+__all__ = ["counted", "format_count"]
 
 
 def counted(number: int, singular: str, plural: str) -> str:

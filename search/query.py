@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 
 from indexer import schema as f
 from indexer.errors import QuerySyntaxError
-from indexer.german import STOP_WORDS
+from indexer.german import STOP_WORDS, fold
 from indexer.model import ARTICLE, RELATED
 from search.authors import any_word, author_query, is_author, without_authors
 from search.dates import EXAMPLES, parse_date_range
@@ -357,13 +357,10 @@ def _phrase_query(phrase: Phrase, schema, boosts: dict[str, float]) -> wq.Query 
     return wq.AndMaybe(exact, wq.Or(alternatives)) if alternatives else exact
 
 
-_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-
-
 def _prefix_form(text: str, folded: bool) -> str:
-    """A prefix as the index spells terms: lower-case, and umlaut-folded for the stemmed fields."""
-    lower = text.lower()
-    return lower.translate(_FOLD) if folded else lower
+    """A prefix as the index spells terms: lower-case, and for the stemmed fields folded as the
+    stemmer folds (``Praesid*`` and ``Präsid*`` both ``prasid``)."""
+    return fold(text) if folded else text.lower()
 
 
 def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:

@@ -18,12 +18,11 @@ from rapidfuzz.distance import OSA
 
 from indexer import schema as f
 from indexer.compounds import split_compound
-from indexer.german import STOP_WORDS
+from indexer.german import DIGRAPHS, STOP_WORDS
 from search.cache import PerSegment, segment_leaves
 from search.syntax import FIELD_ALIASES, OPERATORS
 
 _WORD = re.compile(r"[^\W\d_][\w-]*")
-_DIGRAPHS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß"))
 MAX_VARIANTS = 16
 # The words of one first letter per segment, kept for correcting: all letters of the 28k FANG
 # index would take ~80 MB; common letters stay, rare ones are read again (~70 ms for 't').
@@ -80,7 +79,7 @@ def _is_syntax(text: str, m: re.Match) -> bool:
 
 
 def _restored_umlauts(word: str, known: Callable[[str], bool]) -> str | None:
-    spots = [(i, pair) for pair in _DIGRAPHS for i in _find_all(word, pair[0])]
+    spots = [(i, pair) for pair in DIGRAPHS for i in _find_all(word, pair[0])]
     if not spots:
         return None
     for size in range(1, len(spots) + 1):

@@ -1,13 +1,17 @@
 """German matching rules, each on small documents written for the rule."""
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+import Stemmer
+
+from indexer.german import fold
 from indexer.parse import parse_article
 from indexer.store import open_for_reading
 from indexer.write import index_files
 from search.query import build_request, open_searcher, run_query
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, run_cli
 from tests.pages import write_page
 
 
@@ -136,3 +140,34 @@ def test_did_you_mean_prefers_one_edit_unless_two_edits_are_far_more_common(tmp_
         assert run_query(searcher, build_request("Tite")).suggestion == "Titel"  # 1 edit; "Tage" is 2
         assert run_query(searcher, build_request("Tege")).suggestion == "Tage"
         assert run_query(searcher, build_request("Tx" * 30)).suggestion is None  # a paste, not a misspelling
+
+
+@pytest.mark.parametrize("spelling", ["Praesident", "Präsident*", "Praesident*", "Praesid*"])
+def test_every_spelling_of_a_word_and_of_its_prefix_finds_the_sample_article(index_dir, spelling):
+    """Three folds disagreed: ``Praesident`` and ``Präsident*`` found the article, ``Praesident*`` nothing."""
+    result = run_cli("query", spelling, "--json", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert [h["id"] for h in json.loads(result.stdout)["hits"]] == [parse_article(SAMPLE).id]
+
+
+def test_the_other_spellings_find_it_too(index_dir):
+    spellings = ["Präsident", "Prasident", "PRÄSIDENT", "PRAESIDENT", "Prasident*", "Präsid*", "PRAESID*", "präs*"]
+    assert {s: titles_for(index_dir, s) for s in spellings} == {s: [parse_article(SAMPLE).title] for s in spellings}
+
+
+# Words where Snowball's reading of ae/oe/ue turns on its exceptions: a u or y between vowels,
+# "qu", an umlaut before e, runs of vowels; and plain news words.
+TRICKY = ["Präsident", "Praesident", "Feuer", "neue", "Steuererklärung", "Quelle", "Aquaeduct", "Bayern",
+          "Maeuse", "Mäuse", "aktuell", "Israel", "Poesie", "Boeing", "Straße", "STRASSE", "Groesse", "äe",
+          "auue", "aueuek", "auaua", "Treue", "Bauer", "Uebel", "Oeffentlichkeit", "Müller", "Mueller"]
+
+
+@pytest.mark.parametrize("word", TRICKY)
+def test_every_stem_is_a_prefix_of_the_fold_of_its_word(word):
+    """What lets a prefix query and the snippet finder spell words as the stemmer does."""
+    assert fold(word).startswith(Stemmer.Stemmer("german").stemWord(word.lower()))
+
+
+def test_fold_reads_digraphs_as_the_stemmer_does():
+    assert [fold(w) for w in ("Praesident", "Feuer", "Quelle", "aueuek", "Maeuse", "äe")] == [
+        "prasident", "feuer", "quelle", "aueuek", "mause", "ae"]

@@ -56,3 +56,7 @@ class DocumentNotFoundError(NewsearchError):
     """No searchable document has the id asked for (a mistyped link, or one since removed)."""
 
     status = 404
+
+
+class BulkWriteError(NewsearchError):
+    """A bulk build cannot start or failed; the message says why (a worker's traceback included)."""

@@ -13,7 +13,8 @@ from whoosh import index
 
 from indexer import schema as f
 from indexer.analysis import compound_parts_analyzer, exact_analyzer, compound_terms, german_analyzer
-from indexer.bulk import BulkWriteError, BulkWriter, index_forms, index_parts, index_positions, write_documents
+from indexer.bulk import BulkWriteError, BulkWriter, write_documents
+from indexer.fused import index_forms, index_parts, index_positions
 from indexer.formats import read_articles
 from indexer.jsonl import article_from_record
 from indexer.schema import build_schema

@@ -1,0 +1,135 @@
+"""The fused analyzers of a full build: what ``german_analyzer()``, ``exact_analyzer()`` and
+``compound_parts_analyzer()`` index, computed in a few passes that run in C.
+
+Text fields analysed with exactly the chain of ``indexer.analysis.german_analyzer()`` go through
+``token_positions``, one fused function doing what the tokenizer and its four filters do; any
+other analyzer falls back to Whoosh's own ``field.index`` (``fused_plan`` decides).
+``tests/test_bulk.py`` proves the fused functions give the same terms and positions as the chains.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from itertools import accumulate, chain
+
+from whoosh.formats import Frequency, Positions
+
+from indexer.analysis import (
+    ANALYZER_VERSION,
+    PARTS,
+    STEMS,
+    STEPS,
+    TokenLexicon,
+    compound_parts_analyzer,
+    exact_analyzer,
+    form_positions,
+    german_analyzer,
+    kept_entries,
+    lexicon_entry,
+    text_entries,
+)
+
+# The chains this module reproduces, and the analyzer version they were proven against: a field
+# with any other analyzer, or an index of another analyzer version, takes Whoosh's own path.
+FUSED_FOR_ANALYZER_VERSION = 7  # 5 and 6 changed only the schema; 7 the exact chain (EXACT_CHAIN)
+STEMMED_CHAIN = german_analyzer()
+EXACT_CHAIN = exact_analyzer()
+PARTS_CHAIN = compound_parts_analyzer()
+
+# Every term a build process meets gets a number, for the whole life of the process: tokens are
+# kept as arrays of numbers, and the texts are looked up once per segment, when it is written.
+_TERM_TEXTS: list[str] = []
+_TERM_NUMBERS: dict[str, int] = {}
+
+
+def _term_number(term: str) -> int:
+    number = _TERM_NUMBERS.get(term)
+    if number is None:
+        number = _TERM_NUMBERS[term] = len(_TERM_TEXTS)
+        _TERM_TEXTS.append(term)
+    return number
+
+
+def _numbered_entry(raw: str) -> tuple:
+    """``analysis.lexicon_entry`` with term numbers in place of the stems, forms and parts."""
+    stems, forms, parts, steps = lexicon_entry(raw)
+    return tuple(map(_term_number, stems)), tuple(map(_term_number, forms)), tuple(map(_term_number, parts)), steps
+
+
+_NUMBERED = TokenLexicon(_numbered_entry, 150_000)  # entries a generation, about 50 MB
+
+
+def numbered_entries(text: str) -> list[tuple]:
+    """``analysis.text_entries`` of ``text``, numbered."""
+    return text_entries(text, _NUMBERED)
+
+
+def token_positions(first: int, kept: list[tuple]) -> tuple[list[int], Iterable[int]]:
+    """The term numbers ``german_analyzer()`` indexes for the kept entries of a text, token by
+    token, and the position of each.
+
+    Does the work of RegexTokenizer → LowercaseFilter → StopFilter (renumbering) →
+    HyphenPartsFilter → GermanStemFilter in a few passes that run in C: the first kept word keeps
+    its token number and each later one follows it; a hyphenated word gives its joined stem at
+    its position and its parts at consecutive positions, pushing later words back.
+    """
+    numbers = list(chain.from_iterable(map(STEMS, kept)))
+    if len(numbers) == len(kept):  # no hyphenated word with parts: one position per word
+        return numbers, range(first, first + len(numbers))
+    positions = accumulate(chain.from_iterable(map(STEPS, kept)), initial=first - 1)
+    next(positions)
+    return numbers, positions
+
+
+def index_positions(text: str) -> dict[str, list[int]]:
+    """Each term ``german_analyzer()`` indexes from ``text``, with its positions, as the build sees them.
+
+    >>> index_positions("Die US-Botschaft in Moskau")
+    {'usbotschaft': [1], 'us': [1], 'botschaft': [2], 'moskau': [3]}
+    """
+    grouped: dict[str, list[int]] = {}
+    return _grouped(*token_positions(*kept_entries(numbered_entries(text))))
+
+
+def index_forms(text: str) -> dict[str, list[int]]:
+    """Each term ``exact_analyzer()`` indexes from ``text``, with its positions, as the build sees them.
+
+    >>> index_forms("Die US-Botschaft")
+    {'die': [0], 'usbotschaft': [1], 'us': [1], 'botschaft': [2]}
+    """
+    return _grouped(*form_positions(numbered_entries(text)))
+
+
+def _grouped(numbers, positions) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for number, position in zip(numbers, positions):
+        grouped.setdefault(_TERM_TEXTS[number], []).append(position)
+    return grouped
+
+
+def index_parts(text: str) -> Counter:
+    """Term frequencies ``compound_parts_analyzer()`` indexes from ``text`` (no positions there).
+
+    >>> index_parts("Die Botschaftsbesitz-Frage, die Botschaft")
+    Counter({'botschaft': 1, 'besitz': 1})
+    """
+    return Counter(map(_TERM_TEXTS.__getitem__, chain.from_iterable(map(PARTS, numbered_entries(text)))))
+
+
+_POSITIONS, _EXACT, _PARTS, _GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan
+_POSITIONAL = (_POSITIONS, _EXACT)  # plans that index positions and take a text only
+
+
+def fused_plan(field) -> int:
+    """How ``field`` is analysed here: a fused function that indexes it exactly as its own
+    analyzer would, or ``_GENERIC`` (Whoosh's ``field.index``)."""
+    if not field.indexed or ANALYZER_VERSION != FUSED_FOR_ANALYZER_VERSION or field.format.field_boost != 1.0:
+        return _GENERIC
+    fmt = field.format.__class__
+    if fmt is Positions and field.analyzer == STEMMED_CHAIN:
+        return _POSITIONS
+    if fmt is Positions and field.analyzer == EXACT_CHAIN:
+        return _EXACT
+    if fmt is Frequency and field.analyzer == PARTS_CHAIN:
+        return _PARTS
+    return _GENERIC

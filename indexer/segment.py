@@ -1,0 +1,376 @@
+"""Writing one segment from documents added in order: Whoosh's ``SegmentWriter`` without its pool.
+
+Whoosh's ``SegmentWriter`` spends most of a full build on bookkeeping, not on analysis: every
+posting becomes a tuple in a pool that is sorted (spilling to temporary files) at commit, then fed
+one by one through ``W3FieldWriter``, which looks up the document's field length again for each
+posting. Here the postings of each term are collected in memory as the documents are analysed and
+written in one go per term, in exactly the whoosh3 block format (128 postings a block, pickled and
+zlib-compressed as ``W3PostingsWriter`` does); stored fields, length and sort columns still go
+through Whoosh's own ``W3PerDocWriter``. The result is an ordinary Whoosh index: same schema (the
+index's own), same terms, same postings, same stored values.
+
+Term postings are kept as numpy arrays of tokens (``indexer.fused``) and written by ``indexer.blocks``.
+"""
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+from array import array
+from hashlib import md5
+from itertools import chain
+from pickle import dumps
+
+import numpy as np
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.system import pack_int, pack_ushort
+from whoosh.util.numeric import length_to_byte
+
+from indexer import blocks
+from indexer.analysis import PARTS, form_positions, kept_entries
+from indexer.errors import BulkWriteError
+from indexer.fused import (
+    _GENERIC,
+    _POSITIONAL,
+    _POSITIONS,
+    _TERM_TEXTS,
+    _term_number,
+    fused_plan,
+    numbered_entries,
+    token_positions,
+)
+
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")  # filetables._lengths
+_HASH_POINTER = struct.Struct("!Iq")  # filetables._pointer
+_EMPTY_SLOT = _HASH_POINTER.pack(0, 0)
+
+
+class _TermTable(OrderedHashWriter):
+    """Whoosh's ordered term hash file, filled a whole field at a time (same bytes on disk)."""
+
+    def add_sorted(self, keys: list[bytes], values: list[bytes]) -> None:
+        if keys[0] <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
+        pos = self.dbfile.tell()
+        index_append = self.index.append
+        buckets = self.buckets
+        pack = _KEY_VALUE_LENGTHS.pack
+        chunks = []
+        for key, value in zip(keys, values):
+            index_append(pos)
+            h = int.from_bytes(md5(key).digest()[12:], "big")  # filetables.md5_hash
+            buckets[h & 255].append((h, pos))
+            chunks += (pack(len(key), len(value)), key, value)
+            pos += 8 + len(key) + len(value)
+        self.dbfile.write(b"".join(chunks))
+        self.lastkey = keys[-1]
+
+    def _write_hashes(self):
+        # HashWriter._write_hashes, writing each table in one piece
+        dbfile = self.dbfile
+        pack = _HASH_POINTER.pack
+        for entries in self.buckets:
+            numslots = 2 * len(entries)
+            self.directory.append((dbfile.tell(), numslots))
+            table = [_EMPTY_SLOT] * numslots
+            for hashval, position in entries:
+                slot = (hashval >> 8) % numslots
+                while table[slot] is not _EMPTY_SLOT:
+                    slot = (slot + 1) % numslots
+                table[slot] = pack(hashval, position)
+            dbfile.write(b"".join(table))
+
+
+class _Tokens:
+    """One fused field's tokens in a segment, in document order: term numbers, positions (for a
+    positions field) and how many tokens each document gave. About 12 bytes a token."""
+
+    __slots__ = ("numbers", "positions", "docs", "counts")
+
+    def __init__(self, positional: bool):
+        self.numbers = array("I")
+        self.positions = array("I") if positional else None
+        self.docs = array("I")
+        self.counts = array("I")
+
+    def postings(self, prefix: bytes) -> blocks.FieldPostings | None:
+        """The tokens grouped into postings, in term order (terms sorted as Whoosh sorts keys:
+        UTF-8 bytes, which is code point order)."""
+        numbers = np.frombuffer(self.numbers, np.uint32)
+        if not len(numbers):
+            return None
+        seen = np.zeros(len(_TERM_TEXTS), bool)
+        seen[numbers] = True
+        present = np.flatnonzero(seen)
+        texts = [_TERM_TEXTS[n] for n in present.tolist()]
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        rank = np.zeros(len(_TERM_TEXTS), np.int32)
+        rank[present[order]] = np.arange(len(order), dtype=np.int32)
+        keys = rank[numbers]
+        del seen, rank
+        # Stable: within a term, tokens stay in document and position order
+        tokens = np.argsort(keys, kind="stable")
+        keys = keys[tokens]
+        docs = np.repeat(np.frombuffer(self.docs, np.uint32), np.frombuffer(self.counts, np.uint32))[tokens]
+        new_posting = np.ones(len(keys), bool)
+        new_posting[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        posting_starts = np.flatnonzero(new_posting).astype(np.int32)
+        del new_posting
+        freqs = np.diff(posting_starts, append=np.int32(len(keys)))
+        new_term = np.ones(len(posting_starts), bool)
+        new_term[1:] = keys[posting_starts[1:]] != keys[posting_starts[:-1]]
+        term_starts = np.append(np.flatnonzero(new_term), len(posting_starts))
+        values = None
+        if self.positions is not None:
+            positions = np.frombuffer(self.positions, np.uint32)[tokens]
+            del tokens
+            values = blocks.pickled_position_values(positions, posting_starts, freqs)
+        return blocks.FieldPostings(
+            terms=[prefix + texts[i].encode("utf-8") for i in order],
+            term_starts=term_starts,
+            docs=docs[posting_starts].astype(np.int64),
+            freqs=freqs,
+            values=values,
+        )
+
+
+class _SegmentBuilder:
+    """Writes one segment from documents added in order: ``SegmentWriter`` without its pool.
+
+    The fused fields (see ``fused_plan``) keep their tokens as arrays (``_Tokens``), written by
+    ``indexer.blocks`` at the end. Any other indexed field keeps Whoosh's postings per term as
+    a flat list ``[doc, (weight, value), ...]``: those are the few keyword fields.
+    """
+
+    def __init__(self, schema, storage: FileStorage, indexname: str):
+        self.schema = schema
+        self.storage = storage
+        codec = default_codec()
+        if not isinstance(codec, W3Codec):
+            raise BulkWriteError(f"bulk writing knows the whoosh3 codec only, not {codec!r}")
+        if codec._blocklimit != blocks.BLOCK_LIMIT:
+            raise BulkWriteError(f"bulk writing writes blocks of {blocks.BLOCK_LIMIT}, not {codec._blocklimit}")
+        self.segment = codec.new_segment(storage, indexname)
+        self.perdoc = codec.per_document_writer(storage, self.segment)
+        self.docnum = 0
+        self.posting_count = 0  # tokens and postings held in memory so far
+        self.plans = {name: fused_plan(field) for name, field in schema.items() if field.indexed}
+        self.tokens = {name: _Tokens(plan in _POSITIONAL) for name, plan in self.plans.items() if plan != _GENERIC}
+        self.postings: dict[str, dict] = {name: {} for name, plan in self.plans.items() if plan == _GENERIC}
+        # field name -> length byte of each document (0 = none), for the block length statistics
+        self.length_bytes = {name: array("B") for name, field in schema.items() if field.scorable}
+        for name, field in schema.items():
+            if field.vector or field.separate_spelling():
+                raise BulkWriteError(f"bulk writing writes no vectors or spelling words (field {name!r})")
+
+    def add_document(self, fields: dict) -> None:
+        schema = self.schema
+        docnum = self.docnum
+        perdoc = self.perdoc
+        perdoc.start_doc(docnum)
+        analysed = self._analyse(fields)
+        for name in sorted(fields):
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            plan = self.plans.get(name)
+            if plan is None:
+                pass
+            elif plan == _GENERIC:
+                terms = self.postings[name]
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    self.posting_count += 1
+                    if scorable:
+                        length += freq
+                    found = terms.get(tbytes)
+                    if found is None:
+                        terms[tbytes] = [docnum, (weight, vbytes)]
+                    else:
+                        found += (docnum, (weight, vbytes))
+            else:
+                tokens = self.tokens[name]
+                if plan in _POSITIONAL:
+                    entries = analysed[value]
+                    numbers, positions = (token_positions(*kept_entries(entries)) if plan == _POSITIONS
+                                          else form_positions(entries))
+                    tokens.positions.extend(positions)
+                elif isinstance(value, str):
+                    numbers = list(chain.from_iterable(map(PARTS, analysed[value])))
+                else:  # a list of terms: each one token, as Whoosh indexes a list
+                    numbers = list(map(_term_number, value))
+                length = len(numbers)
+                if length:
+                    tokens.numbers.extend(numbers)
+                    tokens.docs.append(docnum)
+                    tokens.counts.append(length)
+                    self.posting_count += length
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.scorable:
+                lengths = self.length_bytes[name]
+                if len(lengths) < docnum:
+                    lengths.frombytes(bytes(docnum - len(lengths)))  # documents without this field
+                lengths.append(length_to_byte(length) if length else 0)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.docnum += 1
+
+    def _analyse(self, fields: dict) -> dict:
+        """``numbered_entries`` of every text a fused plan indexes, each distinct text once.
+
+        The text of ``exact`` and ``parts`` that is the newline-join of the document's stemmed
+        texts (``article_document`` builds it that way) reuses their entries: no word crosses
+        a newline, so the joined text's entries are theirs one after the other. ``parts`` given
+        as a list of terms is indexed as Whoosh indexes a list: each item one token, not analysed.
+        """
+        analysed: dict = {}
+        positional, counted = [], []  # texts of the stemmed fields; the joined texts
+        for name, value in fields.items():
+            plan = self.plans.get(name)
+            if plan is None or plan == _GENERIC or value is None:
+                continue
+            if isinstance(value, str):
+                if value not in analysed:
+                    (positional if plan == _POSITIONS else counted).append(value)
+                    analysed[value] = None
+            elif plan in _POSITIONAL or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
+                raise BulkWriteError(f"field {name!r} takes a string or a list of strings, not {value!r}")
+        for value in positional:
+            analysed[value] = numbered_entries(value)
+        for value in counted:
+            if analysed[value] is not None:
+                continue
+            texts = sorted((value.find(text), text) for text in positional if text)
+            if texts and texts[0][0] >= 0 and "\n".join(text for _, text in texts) == value:
+                analysed[value] = list(chain.from_iterable(analysed[text] for _, text in texts))
+            else:
+                analysed[value] = numbered_entries(value)
+        return analysed
+
+    def _lengths(self, name: str) -> array | None:
+        """The field's length byte of every document of the segment."""
+        length_bytes = self.length_bytes.get(name)
+        if length_bytes is not None and len(length_bytes) < self.docnum:
+            length_bytes.frombytes(bytes(self.docnum - len(length_bytes)))
+        return length_bytes
+
+    def finish(self):
+        """Write the postings and the term table, assemble the segment file; returns the segment."""
+        self.perdoc.close()
+        segment = self.segment
+        table = _TermTable(segment.create_file(self.storage, W3Codec.TERMS_EXT))
+        fieldmap = table.extras["fieldmap"] = {}
+        postfile = segment.create_file(self.storage, W3Codec.POSTS_EXT)
+        for name in sorted(self.plans):
+            if name in self.tokens:
+                prefix = pack_ushort(len(fieldmap))
+                postings = self.tokens.pop(name).postings(prefix)
+                if postings is None:
+                    continue
+                fieldmap[name] = len(fieldmap)
+                lengths = np.frombuffer(self._lengths(name), np.uint8)
+                table.add_sorted(postings.terms, blocks.write_field(postings, lengths, prefix, postfile))
+                del postings
+            elif self.postings[name]:
+                fieldmap[name] = len(fieldmap)
+                self._write_generic_field(name, self.postings.pop(name), table, postfile)
+        table.close()
+        postfile.close()
+        segment.set_doc_count(self.docnum)
+        segment.create_compound_file(self.storage)
+        return segment
+
+    def _write_generic_field(self, name: str, terms: dict, table: _TermTable, postfile) -> None:
+        """All terms of a field Whoosh analysed, in key order, as ``W3FieldWriter`` and
+        ``W3PostingsWriter`` write them (the block data pickled with protocol 3, not 2, which
+        ``W3LeafMatcher`` reads alike; small blocks uncompressed: see ``indexer.blocks``)."""
+        fixedsize = self.schema[name].format.fixed_value_size()
+        value_kind = "list" if fixedsize is None or fixedsize < 0 else ("none" if fixedsize == 0 else "joined")
+        length_bytes = self._lengths(name)
+        lookup_length = length_bytes.__getitem__ if length_bytes is not None else None
+        prefix = pack_ushort(table.extras["fieldmap"][name])
+        limit = blocks.BLOCK_LIMIT
+        pack_terminfo = blocks.TERMINFO_EXTENT.pack
+        offset = postfile.tell()
+        keys, infos, chunks = [], [], []
+        for term in sorted(terms):
+            flat = terms.pop(term)  # frees the postings as they are written
+            keys.append(prefix + term)
+            ids, pairs = flat[0::2], flat[1::2]
+            weights = list(array("f", [w for w, _ in pairs]))  # the float32 block array's values
+            values = [v for _, v in pairs]
+            count = len(ids)
+            start_offset = offset
+            chunks.append(blocks.MAGIC)
+            offset += 4
+            total_weight = 0.0
+            min_byte = max_byte = 0
+            max_weight = 0
+            for start in range(0, count, limit):
+                block_ids = ids[start:start + limit]
+                block_weights = weights[start:start + limit]
+                block_values = values[start:start + limit]
+                n = len(block_ids)
+                first = block_weights[0]
+                deltas = [block_ids[0]]
+                deltas += [b - a for a, b in zip(block_ids, block_ids[1:])]
+                block_max_weight = max(block_weights)
+                if block_weights.count(first) == n:
+                    mini_weights = None if first == 1.0 else first
+                else:
+                    mini_weights = tuple(block_weights)
+                if lookup_length:
+                    lens = bytes(map(lookup_length, block_ids))
+                    block_min, block_max = min(lens), max(lens)
+                else:
+                    block_min = block_max = 0
+                if not block_max_weight > 0:
+                    block_max_weight = 0
+                if value_kind == "list":
+                    mini_values = tuple(block_values) if all(block_values) else tuple([v for v in block_values if v])
+                elif value_kind == "none":
+                    mini_values = None
+                else:
+                    mini_values = b"".join(block_values)
+                data = _pickle_block((tuple(deltas), mini_weights, mini_values))
+                comp = 0
+                if len(data) >= blocks.COMPRESS_FROM_BYTES:
+                    data = blocks.compress(data)
+                    comp = blocks.COMPRESSION_LEVEL
+                info = dumps((n, block_ids[-1], block_max_weight, comp, block_min, block_max), 2)
+                blocklength = len(info) + len(data)
+                chunks += (pack_int(-blocklength if start + limit >= count else blocklength), info, data)
+                offset += 4 + blocklength
+                # The term's statistics, as W3TermInfo.add_block keeps them
+                total_weight += sum(block_weights)
+                if start == 0:
+                    min_byte = block_min
+                elif block_min and (not min_byte or block_min < min_byte):
+                    min_byte = block_min
+                if block_max > max_byte:
+                    max_byte = block_max
+                if block_max_weight > max_weight:
+                    max_weight = block_max_weight
+            infos.append(pack_terminfo(False, total_weight, count, min_byte, max_byte, max_weight, ids[0], ids[-1],
+                                       start_offset, offset - start_offset))
+        postfile.write(b"".join(chunks))
+        table.add_sorted(keys, infos)
+
+
+def _pickle_block(data: tuple) -> bytes:
+    """``pickle.dumps(data, 3)`` without the memo (the block holds no shared objects that need it)."""
+    _BLOCK_BUFFER.seek(0)
+    _BLOCK_BUFFER.truncate()
+    _BLOCK_PICKLER.dump(data)
+    return _BLOCK_BUFFER.getvalue()
+
+
+_BLOCK_BUFFER = io.BytesIO()
+_BLOCK_PICKLER = pickle.Pickler(_BLOCK_BUFFER, 3)
+_BLOCK_PICKLER.fast = True

@@ -1,4 +1,4 @@
-"""A whole field's whoosh3 posting blocks, built from numpy arrays of tokens.
+"""A whole field's whoosh3 posting blocks, built from numpy arrays: the one posting-block writer.
 
 A full build holds millions of postings. As Python objects (a term's list, a float and a bytes
 value per posting) each costs about 90 bytes and a microsecond or two to make, group, encode and
@@ -10,7 +10,9 @@ document order), and the bytes Whoosh's reader expects are computed for all post
 - the pickle of each block ``(doc deltas, weights, values)``, which ``W3LeafMatcher`` unpickles,
   assembled from slices of byte arrays that hold each item's pickle opcodes.
 
-Only a loop over the blocks (most terms have one) is left in Python. ``tests/test_bulk.py``
+Only a loop over the blocks (most terms have one) is left in Python. The fields Whoosh analyses
+itself (keywords, dates, ids) come here too, their postings turned into the same arrays
+(``indexer.segment``). ``tests/test_bulk.py``
 checks every posting, statistic and length against what Whoosh's own writer makes, and
 ``tests/test_blocks.py`` the bytes against ``pickle``.
 """
@@ -150,20 +152,34 @@ def pickled_position_values(positions: np.ndarray, posting_starts: np.ndarray, f
     return buf.tobytes(), starts
 
 
+def pickled_byte_items(values: list[bytes]) -> tuple[bytes, np.ndarray]:
+    """Each value as a pickled bytes item of a block (opcode, length, the bytes), one after
+    another, and where each starts (plus the end): for values Whoosh's format encoded itself."""
+    items = [(b"C" + bytes((len(v),)) if len(v) < 256 else b"B" + len(v).to_bytes(4, "little")) + v for v in values]
+    return b"".join(items), _offsets(np.fromiter(map(len, items), np.int64, len(items)))
+
+
 @dataclass(frozen=True, slots=True)
 class FieldPostings:
     """One field's postings in term order, ready to write.
 
     ``terms`` are the field's terms as encoded keys in sorted order; ``term_starts`` the index of
-    each term's first posting (plus the end); per posting ``docs``, ``freqs`` and, for a
-    positions field, the pickled value items from ``pickled_position_values``.
+    each term's first posting (plus the end); per posting ``docs`` and ``weights`` (the token
+    count in a field of ours, whatever Whoosh's format gave otherwise, as the float32 its block
+    array holds). ``values``, as the field's format has them:
+
+    - ``(items, starts)``: each posting's value as a pickled bytes item, as
+      ``pickled_position_values`` makes them (``Positions``; a block holds a tuple of them);
+    - ``bytes``: every posting's value of one fixed size, one after another (``Frequency``'s
+      packed count; a block holds its postings' share as one bytes object);
+    - ``None``: no values (``Existence``: ids, dates, keywords without counts).
     """
 
     terms: list[bytes]
     term_starts: np.ndarray
     docs: np.ndarray
-    freqs: np.ndarray
-    values: tuple[bytes, np.ndarray] | None  # None: Frequency values (the packed counts)
+    weights: np.ndarray
+    values: tuple[bytes, np.ndarray] | bytes | None
 
 
 def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes, postfile) -> list[bytes]:
@@ -173,8 +189,10 @@ def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes
     Block data is the pickle (protocol 3, no memo) of ``(doc deltas, weights, values)``: weights
     ``None`` when all are 1, one float when all are equal, else a tuple. Blocks of at least
     ``COMPRESS_FROM_BYTES`` are zlib-compressed, as the block info records.
+    ``length_bytes`` holds each document's length byte of the field (zeros for a field without
+    lengths).
     """
-    docs, freqs = postings.docs, postings.freqs
+    docs, weights = postings.docs, postings.weights
     term_starts = postings.term_starts
     counts = np.diff(term_starts)
     blocks_per_term = (counts + BLOCK_LIMIT - 1) // BLOCK_LIMIT
@@ -187,24 +205,26 @@ def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes
     deltas[1:] -= docs[:-1]
     deltas[block_starts] = docs[block_starts]
     id_bytes, id_at = pickled_ints(deltas)
-    weight_items = np.empty((len(freqs), 9), np.uint8)
+    weight_items = np.empty((len(weights), 9), np.uint8)
     weight_items[:, 0] = _BINFLOAT
-    weight_items[:, 1:] = freqs.astype(">f8").view(np.uint8).reshape(-1, 8)
+    weight_items[:, 1:] = weights.astype(">f8").view(np.uint8).reshape(-1, 8)
     weight_bytes = weight_items.tobytes()
-    if postings.values is None:
-        value_bytes, value_at = freqs.astype(">u4").tobytes(), None
-    else:
+    value_bytes, value_at, value_size = b"", None, 0
+    if isinstance(postings.values, tuple):
         value_bytes, value_at = postings.values
+    elif postings.values is not None:
+        value_bytes = postings.values
+        value_size = len(value_bytes) // max(1, len(docs))
     lengths = length_bytes[docs]
     per_block = [
-        np.maximum.reduceat(freqs, block_starts), np.minimum.reduceat(freqs, block_starts),
+        np.maximum.reduceat(weights, block_starts), np.minimum.reduceat(weights, block_starts),
         np.minimum.reduceat(lengths, block_starts), np.maximum.reduceat(lengths, block_starts),
         docs[block_ends - 1], block_starts, block_ends, id_at[block_starts], id_at[block_ends],
     ]
     if value_at is not None:
         per_block += [value_at[block_starts], value_at[block_ends]]
     per_term = [
-        np.add.reduceat(freqs, term_starts[:-1]), np.maximum.reduceat(freqs, term_starts[:-1]),
+        np.add.reduceat(weights, term_starts[:-1]), np.maximum.reduceat(weights, term_starts[:-1]),
         np.minimum.reduceat(lengths, term_starts[:-1]), np.maximum.reduceat(lengths, term_starts[:-1]),
         docs[term_starts[:-1]], docs[term_starts[1:] - 1], counts,
     ]
@@ -243,12 +263,14 @@ def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes
                     weights = b"N"
                 else:
                     weights = weight_bytes[9 * s:9 * s + 9]
-                if value_at is None:
-                    size = 4 * n
-                    values = (b"C" + bytes((size,)) if size < 256 else b"B" + size.to_bytes(4, "little")) + value_bytes[4 * s:4 * e]
-                else:
+                if value_at is not None:
                     values = value_bytes[value_from[b]:value_to[b]]
                     values = b"(" + values + b"t" if n > 3 else values + tuple_end[n]
+                elif value_size:
+                    size = value_size * n
+                    values = (b"C" + bytes((size,)) if size < 256 else b"B" + size.to_bytes(4, "little")) + value_bytes[value_size * s:value_size * e]
+                else:
+                    values = b"N"
                 if n > 3:
                     data = b"".join((b"\x80\x03(", ids, b"t", weights, values, b"\x87."))
                 else:
@@ -257,7 +279,8 @@ def write_field(postings: FieldPostings, length_bytes: np.ndarray, prefix: bytes
                 if len(data) >= COMPRESS_FROM_BYTES:
                     data = compress(data)
                     comp = COMPRESSION_LEVEL
-                info = dumps((n, block_last[b], float(top), comp, block_len_min[b], block_len_max[b]), 2)
+                # W3LeafMatcher's block max weight; Whoosh writes 0 for a block without a positive weight
+                info = dumps((n, block_last[b], float(top) if top > 0 else 0, comp, block_len_min[b], block_len_max[b]), 2)
                 size = len(info) + len(data)
                 chunks += (pack_int(-size if b == last_block else size), info, data)
                 offset += 4 + size

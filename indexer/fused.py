@@ -87,7 +87,6 @@ def index_positions(text: str) -> dict[str, list[int]]:
     >>> index_positions("Die US-Botschaft in Moskau")
     {'usbotschaft': [1], 'us': [1], 'botschaft': [2], 'moskau': [3]}
     """
-    grouped: dict[str, list[int]] = {}
     return _grouped(*token_positions(*kept_entries(numbered_entries(text))))
 
 
@@ -111,7 +110,7 @@ def index_parts(text: str) -> Counter:
     """Term frequencies ``compound_parts_analyzer()`` indexes from ``text`` (no positions there).
 
     >>> index_parts("Die Botschaftsbesitz-Frage, die Botschaft")
-    Counter({'botschaft': 1, 'besitz': 1})
+    Counter({'botschaft': 2, 'besitz': 2, 'frag': 1})
     """
     return Counter(map(_TERM_TEXTS.__getitem__, chain.from_iterable(map(PARTS, numbered_entries(text)))))
 

@@ -13,20 +13,17 @@ Term postings are kept as numpy arrays of tokens (``indexer.fused``) and written
 """
 from __future__ import annotations
 
-import io
-import pickle
 import struct
 from array import array
 from hashlib import md5
 from itertools import chain
-from pickle import dumps
 
 import numpy as np
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashWriter
-from whoosh.system import pack_int, pack_ushort
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from indexer import blocks
@@ -132,17 +129,18 @@ class _Tokens:
             terms=[prefix + texts[i].encode("utf-8") for i in order],
             term_starts=term_starts,
             docs=docs[posting_starts].astype(np.int64),
-            freqs=freqs,
-            values=values,
+            weights=freqs,
+            values=values if values is not None else freqs.astype(">u4").tobytes(),  # Frequency's packed counts
         )
 
 
 class _SegmentBuilder:
     """Writes one segment from documents added in order: ``SegmentWriter`` without its pool.
 
-    The fused fields (see ``fused_plan``) keep their tokens as arrays (``_Tokens``), written by
-    ``indexer.blocks`` at the end. Any other indexed field keeps Whoosh's postings per term as
-    a flat list ``[doc, (weight, value), ...]``: those are the few keyword fields.
+    The fused fields (see ``fused_plan``) keep their tokens as arrays (``_Tokens``). Any other
+    indexed field keeps Whoosh's postings per term as a flat list ``[doc, (weight, value), ...]``:
+    those are the few keyword fields. At the end both become arrays for ``indexer.blocks``, the
+    one writer of posting blocks.
     """
 
     def __init__(self, schema, storage: FileStorage, indexname: str):
@@ -268,109 +266,42 @@ class _SegmentBuilder:
         fieldmap = table.extras["fieldmap"] = {}
         postfile = segment.create_file(self.storage, W3Codec.POSTS_EXT)
         for name in sorted(self.plans):
+            prefix = pack_ushort(len(fieldmap))
             if name in self.tokens:
-                prefix = pack_ushort(len(fieldmap))
                 postings = self.tokens.pop(name).postings(prefix)
-                if postings is None:
-                    continue
-                fieldmap[name] = len(fieldmap)
-                lengths = np.frombuffer(self._lengths(name), np.uint8)
-                table.add_sorted(postings.terms, blocks.write_field(postings, lengths, prefix, postfile))
-                del postings
-            elif self.postings[name]:
-                fieldmap[name] = len(fieldmap)
-                self._write_generic_field(name, self.postings.pop(name), table, postfile)
+            else:
+                postings = self._generic_postings(name, self.postings.pop(name), prefix)
+            if postings is None:
+                continue
+            fieldmap[name] = len(fieldmap)
+            length_bytes = self._lengths(name)
+            lengths = np.frombuffer(length_bytes, np.uint8) if length_bytes is not None else np.zeros(self.docnum, np.uint8)
+            table.add_sorted(postings.terms, blocks.write_field(postings, lengths, prefix, postfile))
+            del postings
         table.close()
         postfile.close()
         segment.set_doc_count(self.docnum)
         segment.create_compound_file(self.storage)
         return segment
 
-    def _write_generic_field(self, name: str, terms: dict, table: _TermTable, postfile) -> None:
-        """All terms of a field Whoosh analysed, in key order, as ``W3FieldWriter`` and
-        ``W3PostingsWriter`` write them (the block data pickled with protocol 3, not 2, which
-        ``W3LeafMatcher`` reads alike; small blocks uncompressed: see ``indexer.blocks``)."""
-        fixedsize = self.schema[name].format.fixed_value_size()
-        value_kind = "list" if fixedsize is None or fixedsize < 0 else ("none" if fixedsize == 0 else "joined")
-        length_bytes = self._lengths(name)
-        lookup_length = length_bytes.__getitem__ if length_bytes is not None else None
-        prefix = pack_ushort(table.extras["fieldmap"][name])
-        limit = blocks.BLOCK_LIMIT
-        pack_terminfo = blocks.TERMINFO_EXTENT.pack
-        offset = postfile.tell()
-        keys, infos, chunks = [], [], []
+    def _generic_postings(self, name: str, terms: dict, prefix: bytes) -> blocks.FieldPostings | None:
+        """The postings of a field Whoosh analysed, in key order, as arrays for ``indexer.blocks``:
+        the weights as the float32 Whoosh's block array holds, the values as its format encoded them."""
+        if not terms:
+            return None
+        keys, docs, weights, values, starts = [], [], [], [], [0]
         for term in sorted(terms):
-            flat = terms.pop(term)  # frees the postings as they are written
+            flat = terms.pop(term)  # frees the postings as they are copied
             keys.append(prefix + term)
-            ids, pairs = flat[0::2], flat[1::2]
-            weights = list(array("f", [w for w, _ in pairs]))  # the float32 block array's values
-            values = [v for _, v in pairs]
-            count = len(ids)
-            start_offset = offset
-            chunks.append(blocks.MAGIC)
-            offset += 4
-            total_weight = 0.0
-            min_byte = max_byte = 0
-            max_weight = 0
-            for start in range(0, count, limit):
-                block_ids = ids[start:start + limit]
-                block_weights = weights[start:start + limit]
-                block_values = values[start:start + limit]
-                n = len(block_ids)
-                first = block_weights[0]
-                deltas = [block_ids[0]]
-                deltas += [b - a for a, b in zip(block_ids, block_ids[1:])]
-                block_max_weight = max(block_weights)
-                if block_weights.count(first) == n:
-                    mini_weights = None if first == 1.0 else first
-                else:
-                    mini_weights = tuple(block_weights)
-                if lookup_length:
-                    lens = bytes(map(lookup_length, block_ids))
-                    block_min, block_max = min(lens), max(lens)
-                else:
-                    block_min = block_max = 0
-                if not block_max_weight > 0:
-                    block_max_weight = 0
-                if value_kind == "list":
-                    mini_values = tuple(block_values) if all(block_values) else tuple([v for v in block_values if v])
-                elif value_kind == "none":
-                    mini_values = None
-                else:
-                    mini_values = b"".join(block_values)
-                data = _pickle_block((tuple(deltas), mini_weights, mini_values))
-                comp = 0
-                if len(data) >= blocks.COMPRESS_FROM_BYTES:
-                    data = blocks.compress(data)
-                    comp = blocks.COMPRESSION_LEVEL
-                info = dumps((n, block_ids[-1], block_max_weight, comp, block_min, block_max), 2)
-                blocklength = len(info) + len(data)
-                chunks += (pack_int(-blocklength if start + limit >= count else blocklength), info, data)
-                offset += 4 + blocklength
-                # The term's statistics, as W3TermInfo.add_block keeps them
-                total_weight += sum(block_weights)
-                if start == 0:
-                    min_byte = block_min
-                elif block_min and (not min_byte or block_min < min_byte):
-                    min_byte = block_min
-                if block_max > max_byte:
-                    max_byte = block_max
-                if block_max_weight > max_weight:
-                    max_weight = block_max_weight
-            infos.append(pack_terminfo(False, total_weight, count, min_byte, max_byte, max_weight, ids[0], ids[-1],
-                                       start_offset, offset - start_offset))
-        postfile.write(b"".join(chunks))
-        table.add_sorted(keys, infos)
-
-
-def _pickle_block(data: tuple) -> bytes:
-    """``pickle.dumps(data, 3)`` without the memo (the block holds no shared objects that need it)."""
-    _BLOCK_BUFFER.seek(0)
-    _BLOCK_BUFFER.truncate()
-    _BLOCK_PICKLER.dump(data)
-    return _BLOCK_BUFFER.getvalue()
-
-
-_BLOCK_BUFFER = io.BytesIO()
-_BLOCK_PICKLER = pickle.Pickler(_BLOCK_BUFFER, 3)
-_BLOCK_PICKLER.fast = True
+            docs += flat[0::2]
+            for weight, value in flat[1::2]:
+                weights.append(weight)
+                values.append(value)
+            starts.append(len(docs))
+        fixedsize = self.schema[name].format.fixed_value_size()
+        if fixedsize is None or fixedsize < 0:
+            encoded = blocks.pickled_byte_items(values)
+        else:
+            encoded = b"".join(values) if fixedsize else None
+        return blocks.FieldPostings(terms=keys, term_starts=np.array(starts, np.int64), docs=np.array(docs, np.int64),
+                                    weights=np.array(weights, np.float32).astype(np.float64), values=encoded)

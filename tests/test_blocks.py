@@ -72,7 +72,12 @@ def test_blocks_hold_the_ids_weights_and_values_pickle_would():
     docs_a, freqs_a = np.array(docs, np.int64), np.array(freqs, np.int64)
     term_starts = np.cumsum([0, *counts])
     lengths = np.array([rng.randrange(1, 256) for _ in range(200_000)], np.uint8)
-    postings_freq = blocks.FieldPostings(terms, term_starts, docs_a, freqs_a, None)
+    postings_freq = blocks.FieldPostings(terms, term_starts, docs_a, freqs_a, freqs_a.astype(">u4").tobytes())
+    # an Existence field (ids, dates): weights as they come, no values
+    postings_none = blocks.FieldPostings(terms, term_starts, docs_a, freqs_a, None)
+    # values Whoosh's format encoded itself, of any length (over 255 bytes: BINBYTES)
+    encoded = [bytes([k % 256]) * rng.choice([1, 7, 300]) for k in range(len(docs))]
+    postings_items = blocks.FieldPostings(terms, term_starts, docs_a, freqs_a, blocks.pickled_byte_items(encoded))
     positions = random_postings(rng, freqs)
     flat = np.array([p for posting in positions for p in posting], np.int64)
     values = blocks.pickled_position_values(flat, np.cumsum([0, *freqs[:-1]]), freqs_a)
@@ -80,6 +85,8 @@ def test_blocks_hold_the_ids_weights_and_values_pickle_would():
     for postings, value_of in [
         (postings_freq, lambda k: freqs[k].to_bytes(4, "big")),
         (postings_pos, lambda k: Positions().encode([int(p) for p in positions[k]])),
+        (postings_none, None),
+        (postings_items, encoded.__getitem__),
     ]:
         out = io.BytesIO()
         out.write(b"head")
@@ -104,5 +111,8 @@ def test_blocks_hold_the_ids_weights_and_values_pickle_would():
                     assert weights == tuple(block_freqs)
                 else:
                     assert weights == (None if block_freqs[0] == 1 else block_freqs[0])
+                if value_of is None:
+                    assert vals is None
+                    continue
                 expected = [value_of(j) for j in range(s, e)]
-                assert vals == (b"".join(expected) if postings.values is None else tuple(expected))
+                assert vals == (b"".join(expected) if isinstance(postings.values, bytes) else tuple(expected))

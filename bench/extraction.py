@@ -15,7 +15,7 @@ title, date
 
 Strings match as substrings after folding whitespace runs to one space and removing soft hyphens
 and zero-width spaces (the README's rule); titles compare after the same folding, case-insensitively.
-newsearch's searchable text is what ``indexer/write.py`` indexes: title, topics, lead, subheadings,
+newsearch's searchable text is what ``indexer/documents.py`` indexes: title, topics, lead, subheadings,
 body and captions (not the photo credits). trafilatura's is its title and main text from
 ``bare_extraction(with_metadata=True)``, its date the day htmldate found.
 

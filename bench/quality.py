@@ -31,7 +31,7 @@ baseline
     lower-cased, OR-ed), as the anchor rows of issue 17 were. This is the one schema outside
     ``indexer/schema.py``, on purpose: it is what we measure against.
 
-The baseline is built by Whoosh's own writer (``indexer.write.WRITER_LIMIT_MB`` of memory, one
+The baseline is built by Whoosh's own writer (``indexer.run.WRITER_LIMIT_MB`` of memory, one
 process), newsearch by the bulk writer (two processes), so their build times on stderr measure
 the writers as much as the analysis.
 """
@@ -63,7 +63,9 @@ from indexer.errors import ArticleParseError, QuerySyntaxError  # noqa: E402
 from indexer.jsonl import article_from_record, open_jsonl, parse_jsonl  # noqa: E402
 from indexer.model import Article  # noqa: E402
 from indexer.store import open_for_reading  # noqa: E402
-from indexer.write import WRITER_LIMIT_MB, article_document, index_articles  # noqa: E402
+from indexer.documents import article_document  # noqa: E402
+from indexer.run import WRITER_LIMIT_MB  # noqa: E402
+from indexer.write import index_articles  # noqa: E402
 from search.query import open_searcher, search_ranked  # noqa: E402
 from search.ranking import FIELD_BOOSTS, ANALYSED_APART  # noqa: E402
 

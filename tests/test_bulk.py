@@ -18,7 +18,7 @@ from indexer.fused import index_forms, index_parts, index_positions
 from indexer.formats import read_articles
 from indexer.jsonl import article_from_record
 from indexer.schema import build_schema
-from indexer.write import article_document, related_document
+from indexer.documents import article_document, related_document
 from search.query import build_request, open_searcher, run_query
 from search.results import result_to_json
 from tests.conftest import ROOT, SAMPLE

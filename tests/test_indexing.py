@@ -377,27 +377,21 @@ def _api_articles(prefix: str) -> list:
     ]
 
 
-def test_index_articles_into_empty_and_non_empty_index_gives_the_same_documents(tmp_path, monkeypatch):
+def test_index_articles_into_empty_and_non_empty_index_gives_the_same_documents(tmp_path):
     """index_articles uses the bulk writer when the index is empty (it commits once either way)
     and Whoosh's writer when it is not; both must leave the same documents, found the same way."""
-    from indexer import write
     from indexer.write import index_articles
     from search.query import build_request, open_searcher, run_query
     from search.results import result_to_json
 
-    bulk_writers = []
-    real_bulk = write.BulkWriter
-    monkeypatch.setattr(write, "BulkWriter", lambda *a, **kw: bulk_writers.append(1) or real_bulk(*a, **kw))
-
     report = index_articles(_api_articles("a"), tmp_path / "empty")
-    assert len(bulk_writers) == 1
+    assert report.bulk
     assert (report.articles, report.related, report.added) == (4, 1, 3)
 
     # The same articles into an index that already holds one: Whoosh's writer.
-    index_articles([_api_articles("x")[1]], tmp_path / "filled", source="<other>")
-    assert len(bulk_writers) == 2
+    assert index_articles([_api_articles("x")[1]], tmp_path / "filled", source="<other>").bulk
     report = index_articles(_api_articles("a"), tmp_path / "filled")
-    assert len(bulk_writers) == 2, "a non-empty index must not get the bulk writer"
+    assert not report.bulk, "a non-empty index must not get the bulk writer"
     assert (report.articles, report.related, report.added) == (4, 1, 3)
 
     bulk_docs = documents(tmp_path / "empty")
@@ -418,8 +412,7 @@ def test_index_articles_into_empty_and_non_empty_index_gives_the_same_documents(
     assert {q: [i for i in ids if not i.startswith("x-")] for q, ids in answers(tmp_path / "filled").items()} == found
 
     # A second call into the bulk-built index adds with Whoosh's writer and keeps the rest.
-    index_articles(_api_articles("b")[:2], tmp_path / "empty", source="<more>")
-    assert len(bulk_writers) == 2
+    assert not index_articles(_api_articles("b")[:2], tmp_path / "empty", source="<more>").bulk
     assert set(documents(tmp_path / "empty")) == {"a-1", "a-2", "a-3", "a-rel", "b-1", "b-2", "b-rel"}
 
 

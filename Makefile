@@ -2,9 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INDEX ?= var/index
-HOST ?= 127.0.0.1
-PORT ?= 5000
+# INDEX, HOST and PORT: unset, newsearch's own defaults apply (indexer/settings.py)
+INDEX_OPT = $(if $(INDEX),--index-dir $(INDEX))
 
 .PHONY: run test install install-test chromium index clean
 
@@ -25,10 +24,10 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 index: install
-	$(BIN)/newsearch --index-dir $(INDEX) index sample_data/
+	$(BIN)/newsearch $(INDEX_OPT) index sample_data/
 
 run: index
-	$(BIN)/newsearch --index-dir $(INDEX) serve --host $(HOST) --port $(PORT)
+	$(BIN)/newsearch $(INDEX_OPT) serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: install-test chromium
 	$(BIN)/python -m pytest

@@ -28,8 +28,7 @@ from indexer.model import Article
 from indexer.newsml import NEWSML_ROOTS, parse_newsml_bytes
 from indexer.ninjs import parse_ninjs_bytes
 from indexer.parse import parse_article
-
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+from indexer.settings import MAX_FILE_BYTES
 
 OnError = Callable[[str, str], None]
 
@@ -136,7 +135,7 @@ def find_article_files(paths: Iterable[str | Path]) -> FoundFiles:
     return FoundFiles(tuple(files), tuple(skipped))
 
 
-def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
+def read_articles(path: Path, on_error: OnError, max_bytes: int = MAX_FILE_BYTES) -> list[Article]:
     """All articles in one file. Raises ``ArticleParseError`` for a file that yields none.
 
     ``on_error(where, reason)`` hears about parts of a file that failed while the rest was read,
@@ -147,12 +146,12 @@ def read_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BY
     return list(stream_articles(path, on_error, max_bytes))
 
 
-def stream_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article]:
+def stream_articles(path: Path, on_error: OnError, max_bytes: int = MAX_FILE_BYTES) -> Iterator[Article]:
     """``read_articles`` one article at a time; a JSON Lines file is read as the articles are taken."""
     return (article for _, article in located_articles(path, on_error, max_bytes))
 
 
-def located_articles(path: Path, on_error: OnError, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[tuple[str, Article]]:
+def located_articles(path: Path, on_error: OnError, max_bytes: int = MAX_FILE_BYTES) -> Iterator[tuple[str, Article]]:
     """``stream_articles`` with where each article came from: ``path:line`` in a JSON Lines file,
     else the path, for naming an article that fails later (while it is written).
 

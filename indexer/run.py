@@ -22,13 +22,10 @@ from indexer.formats import located_articles
 from indexer.ledger import Ledger, fingerprint, ledger_document, ledger_id, read_ledger
 from indexer.mapped import MappedStorage
 from indexer.model import ARTICLE, RELATED, Article, Failure, IndexReport
+from indexer.settings import BULK_PROCESSES, COMMIT_EVERY_SECONDS
 from indexer.versions import Arrival, arrival, version_of, with_version
 
-# Commit at least this often during long runs, so a crash loses minutes of work, not hours.
-# Intermediate commits skip merging (Whoosh's merge is the slow part of a commit).
-COMMIT_EVERY_SECONDS = 60.0
 WRITER_LIMIT_MB = 256
-BULK_PROCESSES = 2  # the machines this runs on have two cores; more processes only add memory
 
 
 @dataclass

@@ -34,10 +34,10 @@ from indexer.analysis import ANALYZER_VERSION
 from indexer.errors import IndexLockedError, IndexMissingError, SchemaMismatchError
 from indexer.mapped import MappedStorage
 from indexer.schema import build_schema
+from indexer.settings import LOCK_TIMEOUT
 
 META_FILE = "newsearch.json"
 LOCK_FILE = "write.lock"
-DEFAULT_LOCK_TIMEOUT = 10.0
 
 
 def read_meta(index_dir: str | Path) -> dict:
@@ -71,7 +71,7 @@ def open_for_reading(index_dir: str | Path) -> Index:
 
 
 @contextmanager
-def write_lock(index_dir: str | Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+def write_lock(index_dir: str | Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the index's one writer lock, waiting up to ``timeout`` seconds for another writer.
 
     Raises ``IndexLockedError`` naming the process that holds it.

@@ -13,11 +13,12 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from indexer.formats import DEFAULT_MAX_BYTES, content_size, find_article_files
+from indexer.formats import content_size, find_article_files
 from indexer.ledger import fingerprint
 from indexer.model import Article, Failure, IndexReport
-from indexer.run import COMMIT_EVERY_SECONDS, IndexRun
-from indexer.store import DEFAULT_LOCK_TIMEOUT, activate_generation, create_generation, open_for_writing, write_lock
+from indexer.run import IndexRun
+from indexer.settings import COMMIT_EVERY_SECONDS, LOCK_TIMEOUT, MAX_FILE_BYTES
+from indexer.store import activate_generation, create_generation, open_for_writing, write_lock
 
 # A batch with at least this much article text to read goes to the bulk writer (indexer/bulk.py),
 # into an empty index or beside what the index holds: several times faster than Whoosh's writer
@@ -36,8 +37,8 @@ def index_files(
     *,
     full: bool = False,
     progress: Progress | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    max_bytes: int = MAX_FILE_BYTES,
+    lock_timeout: float = LOCK_TIMEOUT,
     commit_every: float = COMMIT_EVERY_SECONDS,
 ) -> IndexReport:
     """Bring the index up to date with the article files under ``paths``.

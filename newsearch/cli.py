@@ -19,21 +19,23 @@ import time
 import click
 
 from indexer.errors import NewsearchError, QuerySyntaxError
-from indexer.formats import DEFAULT_MAX_BYTES
-from indexer.store import DEFAULT_LOCK_TIMEOUT, open_for_reading
+from indexer.settings import (
+    COMMIT_EVERY_SECONDS, HOST, INDEX_DIR, LOCK_TIMEOUT, MAX_FILE_BYTES, NICE, PER_PAGE, PORT, SERVE_PROCESSES,
+    SERVE_THREADS, SIMILAR_COUNT,
+)
+from indexer.store import open_for_reading
 from indexer.watch import watch_directory
-from indexer.write import COMMIT_EVERY_SECONDS, index_files
+from indexer.write import index_files
 from newsearch.messages import speak_german
 from newsearch.text import print_document, print_result, print_similar
 from search.display import counted, format_count
-from search.documents import SIMILAR_LIMIT, document_to_json, get_document, similar_documents, similar_to_json
+from search.documents import document_to_json, get_document, similar_documents, similar_to_json
 from search.facets import KEYWORD_FACETS
-from search.query import DEFAULT_PER_PAGE, SORT_ALIASES, SORTS, build_request, open_searcher, run_query
+from search.query import SORT_ALIASES, SORTS, build_request, open_searcher, run_query
 from search.results import result_to_json
 
 speak_german()  # before the commands are declared: click looks some help texts up as they are
 
-DEFAULT_INDEX = "./var/index"
 
 
 def translate_errors(command):
@@ -112,7 +114,7 @@ class Group(click.Group):
 @click.option(
     "--index-dir",
     envvar="NEWSEARCH_INDEX",
-    default=DEFAULT_INDEX,
+    default=INDEX_DIR,
     show_default=True,
     type=click.Path(file_okay=False),
     metavar="VERZEICHNIS",
@@ -126,13 +128,8 @@ def cli(ctx: click.Context, index_dir: str) -> None:
     ctx.obj["index_dir"] = index_dir
 
 
-# Indexing is batch work and searching is someone waiting: on a machine that does both, the
-# indexer (and its build processes, which inherit it) runs at a lower CPU priority, so a running
-# `serve` answers first. On an idle machine it changes nothing. Measured with wrk, 16 clients,
-# while 1,000 articles were indexed: p95 319 ms at nice 0 (docs/reliability.md).
-DEFAULT_NICE = 10
 NICE_OPTION = click.option(
-    "--nice", type=click.IntRange(0, 19), default=DEFAULT_NICE, show_default=True, metavar="ZAHL",
+    "--nice", type=click.IntRange(0, 19), default=NICE, show_default=True, metavar="ZAHL",
     help="CPU-Priorität des Indexierens senken (wie nice), damit Suchanfragen Vorrang haben; 0 = unverändert.")
 
 
@@ -148,9 +145,9 @@ def yield_cpu(nice: int) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PFAD...")
 @click.option("--full", is_flag=True, help="Neu aufbauen und erst am Ende atomar austauschen.")
-@click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES",
+@click.option("--max-file-size", type=int, default=MAX_FILE_BYTES, show_default=True, metavar="BYTES",
               help="Größere Dateien (bei JSON Lines: größere Zeilen) werden als fehlerhaft gemeldet statt gelesen.")
-@click.option("--wait", type=float, default=DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="SEKUNDEN",
+@click.option("--wait", type=float, default=LOCK_TIMEOUT, show_default=True, metavar="SEKUNDEN",
               help="So lange auf einen anderen Schreibvorgang warten.")
 @click.option("--commit-every", type=float, default=COMMIT_EVERY_SECONDS, show_default=True, metavar="SEKUNDEN",
               help="Zwischendurch so oft festschreiben: ein Abbruch verliert höchstens so viel Arbeit.")
@@ -234,7 +231,7 @@ def facet_options(command):
 @click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
 @click.option("--sort", type=click.Choice([*SORTS, *SORT_ALIASES]), default="relevance", show_default=True,
               help="Nach Relevanz, neueste zuerst (newest, auch date) oder älteste zuerst (oldest).")
-@click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, metavar="ZAHL",
+@click.option("--limit", type=int, default=PER_PAGE, show_default=True, metavar="ZAHL",
               help="Treffer pro Seite.")
 @click.option("--page", type=int, default=1, show_default=True, metavar="ZAHL", help="Welche Seite der Treffer.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
@@ -267,7 +264,7 @@ def show(obj: dict, doc_id: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("doc_id", metavar="ID")
-@click.option("--limit", type=int, default=SIMILAR_LIMIT, show_default=True, metavar="ZAHL",
+@click.option("--limit", type=int, default=SIMILAR_COUNT, show_default=True, metavar="ZAHL",
               help="Höchstens so viele ähnliche Dokumente.")
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (wie /api/similar/ID).")
 @click.pass_obj
@@ -291,7 +288,7 @@ def answer(index_dir: str, ask, as_json: bool, to_json, to_text) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False), metavar="VERZEICHNIS")
-@click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True, metavar="BYTES",
+@click.option("--max-file-size", type=int, default=MAX_FILE_BYTES, show_default=True, metavar="BYTES",
               help="Größere Dateien werden als fehlerhaft gemeldet statt gelesen.")
 @NICE_OPTION
 @click.pass_obj
@@ -311,11 +308,11 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
+@click.option("--host", default=HOST, show_default=True, metavar="ADRESSE",
               help="Auf dieser Adresse lauschen (0.0.0.0: auf allen).")
-@click.option("--port", default=5000, show_default=True, type=int, metavar="ZAHL", help="Auf diesem Port lauschen.")
+@click.option("--port", default=PORT, show_default=True, type=int, metavar="ZAHL", help="Auf diesem Port lauschen.")
 @click.option("--threads", default=None, type=click.IntRange(1, 256), metavar="ZAHL",
-              help="App-Threads je Serverprozess (Vorgabe: 2; mehr verlängern unter Last die langsamen Anfragen).")
+              help=f"App-Threads je Serverprozess (Vorgabe: {SERVE_THREADS}; mehr verlängern unter Last die langsamen Anfragen).")
 @click.option("--processes", default=None, type=click.IntRange(1, 64), metavar="ZAHL",
               help="Serverprozesse auf demselben Port (Vorgabe: einer je Kern, höchstens 4), denn ein Prozess "
                    "sucht auf einem Kern.")
@@ -324,7 +321,7 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
 def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
-    from web.serving import DEFAULT_PROCESSES, DEFAULT_THREADS, listen
+    from web.serving import listen
     from web.serving import serve as serve_app
 
     def create():
@@ -344,7 +341,7 @@ def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: 
             listener.close()  # Flask binds the port itself, at once, with SO_REUSEADDR as we did
         create().run(host=host, port=port, debug=True)
     else:
-        serve_app(create, listener, threads or DEFAULT_THREADS, processes or DEFAULT_PROCESSES)
+        serve_app(create, listener, threads or SERVE_THREADS, processes or SERVE_PROCESSES)
 
 
 # Why a server could not listen, and what to do, as a person can act on it. Other errors (an

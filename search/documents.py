@@ -19,13 +19,13 @@ from indexer import schema as f
 from indexer.dates import from_utc
 from indexer.errors import DocumentNotFoundError
 from indexer.model import ARTICLE, RELATED, Caption
+from indexer.settings import SIMILAR_COUNT
 from indexer.versions import versions_from_stored
 from search.evaluate import Matches, evaluate
 from search.highlight import make_snippet
 from search.ranking import FIELD_BOOSTS, ANALYSED_APART
 from search.results import Hit, hit_to_json
 
-SIMILAR_LIMIT = 5
 # Key terms per field and in the final query: enough that an article shares some with a short
 # related item, few enough that one shared common word does not make everything "similar".
 KEY_TERMS = 20
@@ -137,7 +137,7 @@ def _item_fields(stored: dict) -> dict:
     }
 
 
-def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_LIMIT) -> list[Hit]:
+def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_COUNT) -> list[Hit]:
     """The documents most like ``doc_id``, best first, without the document itself.
 
     Whoosh's more-like-this, spread over every stemmed text field: each field proposes key terms

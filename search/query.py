@@ -23,6 +23,7 @@ from indexer import schema as f
 from indexer.errors import QuerySyntaxError
 from indexer.german import STOP_WORDS, fold
 from indexer.model import ARTICLE, RELATED
+from indexer.settings import MAX_PER_PAGE, PER_PAGE
 from search.authors import any_word, author_query, is_author, without_authors
 from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
@@ -43,8 +44,6 @@ from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 
 SORTS = ("relevance", "newest", "oldest")
 SORT_ALIASES = {"date": "newest"}  # the name before "oldest" existed: old links and feeds keep working
-DEFAULT_PER_PAGE = 10
-MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_QUERY_CHARS = 1000  # longer input is cut, with a message: nobody types more, scrapers paste more
 
@@ -59,7 +58,7 @@ class SearchRequest:
     chosen: dict[str, tuple[str, ...]] = field(default_factory=dict)  # keyword facet name -> values (any of)
     sort: str = "relevance"
     page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
+    per_page: int = PER_PAGE
     recency: bool = False
     now: datetime | None = field(default=None, compare=False)  # "today" for datum:gestern; None: now
     # Always on for people; the query benchmark switches them off to time each part alone.
@@ -103,7 +102,7 @@ def build_request(
         chosen={name: _values(values) for name, values in chosen.items() if _values(values)},
         sort=sort,
         page=_number(page, "Seite", 1, 1, MAX_PAGE),
-        per_page=_number(per_page, "Treffer pro Seite", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        per_page=_number(per_page, "Treffer pro Seite", PER_PAGE, 1, MAX_PER_PAGE),
         recency=str(recency).lower() in ("1", "true", "ja", "on") if isinstance(recency, str) else bool(recency),
         now=now,
     )

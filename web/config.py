@@ -1,7 +1,10 @@
-"""Every setting of the web app, declared once with its default and a help line."""
+"""Every setting of the web app with its default and a help line; defaults the command line
+shares come from ``indexer/settings.py``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from indexer.settings import INDEX_DIR, PER_PAGE, SIMILAR_COUNT
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,11 +15,11 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("INDEX_DIR", "./var/index", "Directory of the Whoosh index the app reads (it never writes)."),
-    Setting("PER_PAGE", 10, "Hits per result page."),
+    Setting("INDEX_DIR", INDEX_DIR, "Directory of the Whoosh index the app reads (it never writes)."),
+    Setting("PER_PAGE", PER_PAGE, "Hits per result page."),
     Setting("SITE_NAME", "newsearch", "Name shown in the page header and titles."),
     Setting("FEED_ENTRIES", 20, "Newest matches listed in a saved search's Atom feed (/feed.atom)."),
-    Setting("SIMILAR_COUNT", 5, "Entries of an article page's \"Ähnliche Artikel\" list."),
+    Setting("SIMILAR_COUNT", SIMILAR_COUNT, "Entries of an article page's \"Ähnliche Artikel\" list."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

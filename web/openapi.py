@@ -6,7 +6,8 @@ test checks that every ``/api`` route is described and that real answers have th
 from __future__ import annotations
 
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES
-from search.query import MAX_PAGE, MAX_PER_PAGE, SORT_ALIASES, SORTS
+from indexer.settings import MAX_PER_PAGE, PER_PAGE
+from search.query import MAX_PAGE, SORT_ALIASES, SORTS
 from search.syntax import KNOWN_FIELDS
 
 EXAMPLE_ID = "669fac5b321b2b3a"
@@ -87,7 +88,7 @@ SEARCH_PARAMETERS = [
     {"name": "page", "in": "query", "description": "Seite, ab 1.",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
     {"name": "per_page", "in": "query", "description": "Treffer pro Seite.",
-     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}},
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": PER_PAGE}},
 ]  # fmt: skip
 
 PUBLISHED = _nullable("string", "Veröffentlicht, Europe/Berlin mit Versatz (RFC 3339); null ohne Datum.",

@@ -18,23 +18,6 @@ from flask import Flask
 from waitress import serve as waitress_serve
 
 
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))  # the cores this process may run on (containers, taskset)
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-# One process per core, up to four: each process keeps its own caches (up to ~250 MB at 28k articles).
-DEFAULT_PROCESSES = max(1, min(4, usable_cores()))
-# Two app threads per process: one searches while the other waits on the page cache. More threads
-# share the GIL among more requests at once, so the slow ones (common words, long titles) are
-# slowed further by the fast ones: with 8 the load test's p95 was 381 ms idle and 436 ms while
-# indexing, with 2 it was 257 and 244 ms at higher throughput (docs/reliability.md). Waitress
-# reads and writes sockets in its own thread, so a slow client holds no app thread.
-DEFAULT_THREADS = 2
-
-
 def listen(host: str, port: int) -> socket.socket:
     """The listening socket for ``host:port``: bound before anything says the server is up, so a
     busy port (``OSError`` EADDRINUSE) is known while the caller can still say so."""

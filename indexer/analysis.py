@@ -205,7 +205,7 @@ class TokenLexicon(dict):
     position). A stop word has its form and a step of one (the exact field keeps it), and no
     stems or parts. German news repeats its vocabulary, so after
     the first few hundred articles nearly every token is one lookup. ``make`` turns a raw
-    token into its entry (``indexer.bulk`` keeps one whose entries hold term numbers).
+    token into its entry (``indexer.fused.Vocabulary`` keeps one whose entries hold term numbers).
     """
 
     def __init__(self, make, limit: int):
@@ -214,12 +214,17 @@ class TokenLexicon(dict):
         self.limit = limit
         self.older: dict = {}
 
+    def clear(self) -> None:
+        """Forget both generations (``dict.clear`` alone would keep the older one)."""
+        super().clear()
+        self.older = {}
+
     def __missing__(self, raw: str):
         # Two generations bound the memory: when this one is full it becomes the older one, and
         # words still in use move back on their next lookup, so only rare words are analysed again.
         if len(self) > self.limit:
             self.older = dict(self)
-            self.clear()
+            super().clear()
         entry = self.older.pop(raw, None)
         if entry is None:
             entry = self.make(raw)
@@ -243,6 +248,9 @@ def lexicon_entry(raw: str) -> tuple:
 
 
 STEMS, FORMS, PARTS, STEPS = (itemgetter(k) for k in range(4))  # fields of a lexicon entry
+# Module-level on purpose: an entry depends on the word and the analyzer version only, never on an
+# index, so every writer of the process shares it; bounded (two generations, about 50 MB each)
+# and emptied by ``_LEXICON.clear()``. A build's numbered lexicon is owned by the build (indexer.fused).
 _LEXICON = TokenLexicon(lexicon_entry, 150_000)  # entries a generation, about 50 MB
 
 

@@ -24,6 +24,7 @@ from whoosh.codec.whoosh3 import W3Segment
 from whoosh.filedb.filestore import FileStorage
 
 from indexer.errors import BulkWriteError
+from indexer.fused import Vocabulary
 from indexer.segment import _SegmentBuilder
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process imports indexer from
@@ -59,6 +60,7 @@ class _SegmentBuilds:
         self.numbers: list[int] = []
         self.scratch: Path | None = None
         self.folder: str | None = None
+        self.vocabulary = Vocabulary()  # terms numbered once for all segments of this build
 
     def add(self, job: _Job) -> None:
         self.folder = job.folder
@@ -70,7 +72,8 @@ class _SegmentBuilds:
                     continue
                 if self.builder is None:
                     self.scratch = Path(job.folder) / f"bulk-{os.getpid()}-{number}.tmp"
-                    self.builder = _SegmentBuilder(job.schema, FileStorage(str(self.scratch)).create(), job.indexname)
+                    self.builder = _SegmentBuilder(job.schema, FileStorage(str(self.scratch)).create(), job.indexname,
+                                                   self.vocabulary)
                 self.builder.add_document(fields)
                 self.numbers.append(number)
                 if self.builder.posting_count >= job.max_postings:

@@ -102,7 +102,9 @@ def _part_vocabulary() -> dict[str, float]:
 _parts: dict[str, float] | None = None
 
 
-@lru_cache(maxsize=20_000)  # about 7 MB; a build caches whole analysed tokens anyway (indexer.analysis)
+# Module-level on purpose: a pure function of the word, bounded (about 7 MB), emptied by
+# ``_best_split.cache_clear()``; a build caches whole analysed tokens anyway (indexer.analysis).
+@lru_cache(maxsize=20_000)
 def _best_split(word: str) -> tuple[tuple[int, int], ...]:
     """Koehn & Knight's search over two and three parts, without recursion (this runs for every
     distinct long word a build meets): first parts in order of their end, each linking element,

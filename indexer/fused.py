@@ -36,32 +36,48 @@ STEMMED_CHAIN = german_analyzer()
 EXACT_CHAIN = exact_analyzer()
 PARTS_CHAIN = compound_parts_analyzer()
 
-# Every term a build process meets gets a number, for the whole life of the process: tokens are
-# kept as arrays of numbers, and the texts are looked up once per segment, when it is written.
-_TERM_TEXTS: list[str] = []
-_TERM_NUMBERS: dict[str, int] = {}
+LEXICON_LIMIT = 150_000  # words a lexicon generation holds, about 50 MB
 
 
-def _term_number(term: str) -> int:
-    number = _TERM_NUMBERS.get(term)
-    if number is None:
-        number = _TERM_NUMBERS[term] = len(_TERM_TEXTS)
-        _TERM_TEXTS.append(term)
-    return number
+class Vocabulary:
+    """The terms one build has met, each with a number, and the token lexicon that numbers them.
 
+    Tokens are kept as arrays of numbers, and the texts are looked up once per segment, when it
+    is written. The build that owns a vocabulary (``indexer.builds``) keeps it across its
+    segments, so each word is analysed once per build; ``len()`` is the number of terms, and
+    ``clear()`` forgets them all, which is safe only while no segment holds tokens. Owned, not
+    module-level: a second build in the same process starts from nothing instead of from every
+    term of the first.
+    """
 
-def _numbered_entry(raw: str) -> tuple:
-    """``analysis.lexicon_entry`` with term numbers in place of the stems, forms and parts."""
-    stems, forms, parts, steps = lexicon_entry(raw)
-    return tuple(map(_term_number, stems)), tuple(map(_term_number, forms)), tuple(map(_term_number, parts)), steps
+    def __init__(self, lexicon_limit: int = LEXICON_LIMIT):
+        self.lexicon_limit = lexicon_limit
+        self.clear()
 
+    def __len__(self) -> int:
+        return len(self.texts)
 
-_NUMBERED = TokenLexicon(_numbered_entry, 150_000)  # entries a generation, about 50 MB
+    def clear(self) -> None:
+        self.texts: list[str] = []
+        self._numbers: dict[str, int] = {}
+        self._lexicon = TokenLexicon(self._numbered_entry, self.lexicon_limit)
 
+    def number(self, term: str) -> int:
+        number = self._numbers.get(term)
+        if number is None:
+            number = self._numbers[term] = len(self.texts)
+            self.texts.append(term)
+        return number
 
-def numbered_entries(text: str) -> list[tuple]:
-    """``analysis.text_entries`` of ``text``, numbered."""
-    return text_entries(text, _NUMBERED)
+    def _numbered_entry(self, raw: str) -> tuple:
+        """``analysis.lexicon_entry`` with term numbers in place of the stems, forms and parts."""
+        stems, forms, parts, steps = lexicon_entry(raw)
+        number = self.number
+        return tuple(map(number, stems)), tuple(map(number, forms)), tuple(map(number, parts)), steps
+
+    def entries(self, text: str) -> list[tuple]:
+        """``analysis.text_entries`` of ``text``, numbered."""
+        return text_entries(text, self._lexicon)
 
 
 def token_positions(first: int, kept: list[tuple]) -> tuple[list[int], Iterable[int]]:
@@ -81,38 +97,41 @@ def token_positions(first: int, kept: list[tuple]) -> tuple[list[int], Iterable[
     return numbers, positions
 
 
-def index_positions(text: str) -> dict[str, list[int]]:
+def index_positions(text: str, vocabulary: Vocabulary | None = None) -> dict[str, list[int]]:
     """Each term ``german_analyzer()`` indexes from ``text``, with its positions, as the build sees them.
 
     >>> index_positions("Die US-Botschaft in Moskau")
     {'usbotschaft': [1], 'us': [1], 'botschaft': [2], 'moskau': [3]}
     """
-    return _grouped(*token_positions(*kept_entries(numbered_entries(text))))
+    vocabulary = Vocabulary() if vocabulary is None else vocabulary
+    return _grouped(vocabulary, *token_positions(*kept_entries(vocabulary.entries(text))))
 
 
-def index_forms(text: str) -> dict[str, list[int]]:
+def index_forms(text: str, vocabulary: Vocabulary | None = None) -> dict[str, list[int]]:
     """Each term ``exact_analyzer()`` indexes from ``text``, with its positions, as the build sees them.
 
     >>> index_forms("Die US-Botschaft")
     {'die': [0], 'usbotschaft': [1], 'us': [1], 'botschaft': [2]}
     """
-    return _grouped(*form_positions(numbered_entries(text)))
+    vocabulary = Vocabulary() if vocabulary is None else vocabulary
+    return _grouped(vocabulary, *form_positions(vocabulary.entries(text)))
 
 
-def _grouped(numbers, positions) -> dict[str, list[int]]:
+def _grouped(vocabulary: Vocabulary, numbers, positions) -> dict[str, list[int]]:
     grouped: dict[str, list[int]] = {}
     for number, position in zip(numbers, positions):
-        grouped.setdefault(_TERM_TEXTS[number], []).append(position)
+        grouped.setdefault(vocabulary.texts[number], []).append(position)
     return grouped
 
 
-def index_parts(text: str) -> Counter:
+def index_parts(text: str, vocabulary: Vocabulary | None = None) -> Counter:
     """Term frequencies ``compound_parts_analyzer()`` indexes from ``text`` (no positions there).
 
     >>> index_parts("Die Botschaftsbesitz-Frage, die Botschaft")
     Counter({'botschaft': 2, 'besitz': 2, 'frag': 1})
     """
-    return Counter(map(_TERM_TEXTS.__getitem__, chain.from_iterable(map(PARTS, numbered_entries(text)))))
+    vocabulary = Vocabulary() if vocabulary is None else vocabulary
+    return Counter(map(vocabulary.texts.__getitem__, chain.from_iterable(map(PARTS, vocabulary.entries(text)))))
 
 
 _POSITIONS, _EXACT, _PARTS, _GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan

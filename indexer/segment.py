@@ -33,10 +33,8 @@ from indexer.fused import (
     _GENERIC,
     _POSITIONAL,
     _POSITIONS,
-    _TERM_TEXTS,
-    _term_number,
+    Vocabulary,
     fused_plan,
-    numbered_entries,
     token_positions,
 )
 
@@ -93,18 +91,18 @@ class _Tokens:
         self.docs = array("I")
         self.counts = array("I")
 
-    def postings(self, prefix: bytes) -> blocks.FieldPostings | None:
+    def postings(self, prefix: bytes, all_texts: list[str]) -> blocks.FieldPostings | None:
         """The tokens grouped into postings, in term order (terms sorted as Whoosh sorts keys:
         UTF-8 bytes, which is code point order)."""
         numbers = np.frombuffer(self.numbers, np.uint32)
         if not len(numbers):
             return None
-        seen = np.zeros(len(_TERM_TEXTS), bool)
+        seen = np.zeros(len(all_texts), bool)
         seen[numbers] = True
         present = np.flatnonzero(seen)
-        texts = [_TERM_TEXTS[n] for n in present.tolist()]
+        rank = np.zeros(len(all_texts), np.int32)
+        texts = [all_texts[n] for n in present.tolist()]
         order = sorted(range(len(texts)), key=texts.__getitem__)
-        rank = np.zeros(len(_TERM_TEXTS), np.int32)
         rank[present[order]] = np.arange(len(order), dtype=np.int32)
         keys = rank[numbers]
         del seen, rank
@@ -143,9 +141,10 @@ class _SegmentBuilder:
     one writer of posting blocks.
     """
 
-    def __init__(self, schema, storage: FileStorage, indexname: str):
+    def __init__(self, schema, storage: FileStorage, indexname: str, vocabulary: Vocabulary):
         self.schema = schema
         self.storage = storage
+        self.vocabulary = vocabulary  # the build's, shared by its segments
         codec = default_codec()
         if not isinstance(codec, W3Codec):
             raise BulkWriteError(f"bulk writing knows the whoosh3 codec only, not {codec!r}")
@@ -201,7 +200,7 @@ class _SegmentBuilder:
                 elif isinstance(value, str):
                     numbers = list(chain.from_iterable(map(PARTS, analysed[value])))
                 else:  # a list of terms: each one token, as Whoosh indexes a list
-                    numbers = list(map(_term_number, value))
+                    numbers = list(map(self.vocabulary.number, value))
                 length = len(numbers)
                 if length:
                     tokens.numbers.extend(numbers)
@@ -220,7 +219,7 @@ class _SegmentBuilder:
         self.docnum += 1
 
     def _analyse(self, fields: dict) -> dict:
-        """``numbered_entries`` of every text a fused plan indexes, each distinct text once.
+        """``Vocabulary.entries`` of every text a fused plan indexes, each distinct text once.
 
         The text of ``exact`` and ``parts`` that is the newline-join of the document's stemmed
         texts (``article_document`` builds it that way) reuses their entries: no word crosses
@@ -239,8 +238,9 @@ class _SegmentBuilder:
                     analysed[value] = None
             elif plan in _POSITIONAL or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
                 raise BulkWriteError(f"field {name!r} takes a string or a list of strings, not {value!r}")
+        entries = self.vocabulary.entries
         for value in positional:
-            analysed[value] = numbered_entries(value)
+            analysed[value] = entries(value)
         for value in counted:
             if analysed[value] is not None:
                 continue
@@ -248,7 +248,7 @@ class _SegmentBuilder:
             if texts and texts[0][0] >= 0 and "\n".join(text for _, text in texts) == value:
                 analysed[value] = list(chain.from_iterable(analysed[text] for _, text in texts))
             else:
-                analysed[value] = numbered_entries(value)
+                analysed[value] = entries(value)
         return analysed
 
     def _lengths(self, name: str) -> array | None:
@@ -268,7 +268,7 @@ class _SegmentBuilder:
         for name in sorted(self.plans):
             prefix = pack_ushort(len(fieldmap))
             if name in self.tokens:
-                postings = self.tokens.pop(name).postings(prefix)
+                postings = self.tokens.pop(name).postings(prefix, self.vocabulary.texts)
             else:
                 postings = self._generic_postings(name, self.postings.pop(name), prefix)
             if postings is None:

@@ -5,6 +5,11 @@ one, such as a term's posting arrays or a facet column, stays valid for as long 
 exists. What is built over all segments (their arrays joined, the live documents) is valid for one
 index state: the same segments with the same deletions. ``search/evaluate.py`` and
 ``search/facets.py`` keep theirs here, so the two rules live in one place.
+
+The caches are module-level on purpose: a segment's id names the same bytes in every searcher,
+every request and every index generation of the process, so one cache serves them all. Each has a
+size (a byte budget, or a number of states) and a ``clear()``; ``clear_caches()`` empties every
+one, for an owner that wants the memory back (tests, a server dropping an index).
 """
 from __future__ import annotations
 
@@ -28,6 +33,15 @@ def state_key(reader) -> tuple:
     return tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in segment_leaves(reader))
 
 
+_CACHES: list = []  # every PerState and PerSegment made, for clear_caches()
+
+
+def clear_caches() -> None:
+    """Empty every cache of this module's kinds; they fill again as searches read."""
+    for cache in _CACHES:
+        cache.clear()
+
+
 class PerState:
     """The value built for an index state, for the last ``size`` states (the current one and a few
     that long requests may still hold)."""
@@ -36,6 +50,11 @@ class PerState:
         self._size = size
         self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = Lock()
+        _CACHES.append(self)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
     def get(self, reader, build: Callable[[], object]):
         key = state_key(reader)
@@ -60,6 +79,12 @@ class PerSegment:
         self._size = size
         self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = Lock()
+        _CACHES.append(self)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.used = 0
 
     def get(self, leaf, key: Hashable, read: Callable[[], object]):
         """The value for ``key`` in the segment of ``leaf`` (a segment reader), ``read()`` if not kept."""

@@ -4,6 +4,11 @@ Matches are found by running the field's own analyzer over the words of the stor
 match is exactly what the index matched: ``Botschaften`` for the query ``Botschaft``, and only
 ``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in ``Snippet.html()``, before marks
 are added.
+
+The words analysed (``_analysed``) and turned down (``_rejected``) are kept at module level on
+purpose: they depend on the analyzer and the query terms only, never on an index state, so every
+searcher and request shares them. Each is bounded (8 analyzers and 64 term sets, 200,000 words
+each, emptied when full), and ``clear_word_caches()`` empties both.
 """
 from __future__ import annotations
 
@@ -202,6 +207,12 @@ _WORD = re.compile(WORD_PATTERN)  # the tokenizer of every analyzer in indexer/a
 _WORDS_PER_ANALYZER = 200_000
 _analysed: dict[int, tuple[object, dict[str, tuple]]] = {}
 _rejected: dict[frozenset, set[str]] = {}
+
+
+def clear_word_caches() -> None:
+    """Forget every analysed and turned-down word; they are found again as snippets are made."""
+    _analysed.clear()
+    _rejected.clear()
 
 
 def _analysed_words(analyzer) -> dict[str, tuple]:

@@ -14,7 +14,7 @@ from whoosh import index
 from indexer import schema as f
 from indexer.analysis import compound_parts_analyzer, exact_analyzer, compound_terms, german_analyzer
 from indexer.bulk import BulkWriteError, BulkWriter, write_documents
-from indexer.fused import index_forms, index_parts, index_positions
+from indexer.fused import Vocabulary, index_forms, index_parts, index_positions
 from indexer.formats import read_articles
 from indexer.jsonl import article_from_record
 from indexer.schema import build_schema
@@ -120,17 +120,22 @@ def chain_tokens(analyzer: str, text: str) -> list[tuple[str, int, int, int]]:
 
 def test_fused_index_terms_are_what_the_chains_index():
     texts = TRICKY + sample_texts() + news_sentences(3000) + [r["text"] for r in news_records(200)]
+    vocabulary = Vocabulary(lexicon_limit=1_000)  # a small lexicon: its generations turn over here too
     for text in texts:
         positions: dict[str, list[int]] = {}
         for term, pos, _, _ in chain_tokens("stemmed", text):
             positions.setdefault(term, []).append(pos)
-        assert index_positions(text) == positions, text
+        assert index_positions(text, vocabulary) == positions, text
         forms: dict[str, list[int]] = {}
         for term, pos, _, _ in chain_tokens("exact", text):
             forms.setdefault(term, []).append(pos)
-        assert index_forms(text) == forms, text
-        assert index_parts(text) == Counter(t for t, *_ in chain_tokens("parts", text)), text
-        assert list(index_parts(text).elements()) == list(Counter(compound_terms(text)).elements()), text
+        assert index_forms(text, vocabulary) == forms, text
+        assert index_parts(text, vocabulary) == Counter(t for t, *_ in chain_tokens("parts", text)), text
+        assert list(index_parts(text, vocabulary).elements()) == list(Counter(compound_terms(text)).elements()), text
+    assert len(vocabulary) > 3_000
+    vocabulary.clear()
+    assert (len(vocabulary), index_positions("Botschaft Moskau", vocabulary), vocabulary.texts) == (
+        0, {"botschaft": [0], "moskau": [1]}, ["botschaft", "moskau"])
 
 
 # --- whole indexes -------------------------------------------------------------------------------

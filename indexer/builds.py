@@ -1,7 +1,7 @@
 """The build processes of a bulk build and the protocol between them and the writer.
 
 Each build process is a fresh interpreter that reads jobs (ranges of the spool) on its stdin and
-writes the segments they make (``indexer.segment``); see ``_BuildProcesses``.
+writes the segments they make (``indexer.segment``); see ``BuildProcesses``.
 """
 from __future__ import annotations
 
@@ -25,13 +25,13 @@ from whoosh.filedb.filestore import FileStorage
 
 from indexer.errors import BulkWriteError
 from indexer.fused import Vocabulary
-from indexer.segment import _SegmentBuilder
+from indexer.segment import SegmentBuilder
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process imports indexer from
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
+class BuildJob:
     """Segments to build: spool numbers ``start`` to ``stop`` (read from ``offset``), minus ``deleted``."""
 
     schema: object
@@ -45,7 +45,7 @@ class _Job:
     max_postings: int
 
 
-class _SegmentBuilds:
+class SegmentBuilds:
     """The segments one process builds from the jobs it is given, in the order given.
 
     Documents of consecutive jobs go into the same segment until it holds ``max_postings``
@@ -56,13 +56,13 @@ class _SegmentBuilds:
 
     def __init__(self):
         self.done: list[tuple[object, list[int]]] = []
-        self.builder: _SegmentBuilder | None = None
+        self.builder: SegmentBuilder | None = None
         self.numbers: list[int] = []
         self.scratch: Path | None = None
         self.folder: str | None = None
         self.vocabulary = Vocabulary()  # terms numbered once for all segments of this build
 
-    def add(self, job: _Job) -> None:
+    def add(self, job: BuildJob) -> None:
         self.folder = job.folder
         with open(job.spool, "rb") as spool:
             spool.seek(job.offset)
@@ -72,7 +72,7 @@ class _SegmentBuilds:
                     continue
                 if self.builder is None:
                     self.scratch = Path(job.folder) / f"bulk-{os.getpid()}-{number}.tmp"
-                    self.builder = _SegmentBuilder(job.schema, FileStorage(str(self.scratch)).create(), job.indexname,
+                    self.builder = SegmentBuilder(job.schema, FileStorage(str(self.scratch)).create(), job.indexname,
                                                    self.vocabulary)
                 self.builder.add_document(fields)
                 self.numbers.append(number)
@@ -106,11 +106,11 @@ def _remove_segment(folder: str, segment) -> None:
     (Path(folder) / segment.make_filename(W3Segment.COMPOUND_EXT)).unlink(missing_ok=True)
 
 
-def _build_segments(jobs: Iterable[_Job]) -> list[tuple[object, list[int]]]:
-    """Build ``jobs`` in this process: see ``_SegmentBuilds``."""
+def build_segments(jobs: Iterable[BuildJob]) -> list[tuple[object, list[int]]]:
+    """Build ``jobs`` in this process: see ``SegmentBuilds``."""
     enabled = gc.isenabled()
     gc.disable()  # millions of small objects: the cyclic collector would rescan them over and over
-    builds = _SegmentBuilds()
+    builds = SegmentBuilds()
     try:
         for job in jobs:
             builds.add(job)
@@ -123,7 +123,7 @@ def _build_segments(jobs: Iterable[_Job]) -> list[tuple[object, list[int]]]:
             gc.enable()
 
 
-class _BuildProcesses:
+class BuildProcesses:
     """Build processes, each a fresh interpreter, that pull jobs as they become free.
 
     A job goes down a process's stdin (pickled) when the process has nothing left to do, so all
@@ -140,10 +140,10 @@ class _BuildProcesses:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_PROJECT_ROOT), env.get("PYTHONPATH"))))
         self.procs: list[subprocess.Popen] = []
-        self.jobs: list[list[_Job]] = [[] for _ in range(count)]
+        self.jobs: list[list[BuildJob]] = [[] for _ in range(count)]
         self.busy = [0] * count  # jobs sent and not yet answered, per process
         self.out = [bytearray() for _ in range(count)]
-        self.waiting: deque[_Job] = deque()
+        self.waiting: deque[BuildJob] = deque()
         try:
             for _ in range(count):
                 self.procs.append(subprocess.Popen(
@@ -155,7 +155,7 @@ class _BuildProcesses:
             self.kill()
             raise
 
-    def send(self, job: _Job) -> None:
+    def send(self, job: BuildJob) -> None:
         self.waiting.append(job)
         self._dispatch(0)
 
@@ -237,9 +237,9 @@ def _die_with_parent() -> None:
 
 
 def worker_main() -> None:
-    """Entry point of a build process: see ``_BuildProcesses``."""
+    """Entry point of a build process: see ``BuildProcesses``."""
     try:
-        result = ("ok", _build_segments(_jobs_from_stdin()))
+        result = ("ok", build_segments(_jobs_from_stdin()))
     except BaseException:
         result = ("error", traceback.format_exc())
     sys.stdout.buffer.write(b"=" + pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

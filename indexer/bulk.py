@@ -17,7 +17,7 @@ from whoosh.fields import ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
-from indexer.builds import _build_segments, _BuildProcesses, _Job
+from indexer.builds import build_segments, BuildProcesses, BuildJob
 from indexer.errors import BulkWriteError
 from indexer.mapped import MappedStorage
 
@@ -95,7 +95,7 @@ class BulkWriter:
         self._offsets: list[int] = []  # spool offset of each document
         self._deleted: set[int] = set()  # spool numbers of documents replaced or deleted
         self._by_key: dict[tuple[str, str], int] = {}  # (unique field, value) -> spool number
-        self._processes: _BuildProcesses | None = None  # started with the first chunk
+        self._processes: BuildProcesses | None = None  # started with the first chunk
         self._sent = 0  # spool numbers below this are with a build process
         self.is_closed = False
 
@@ -145,13 +145,13 @@ class BulkWriter:
         """Hand spool numbers ``start`` to ``stop`` to the next build process."""
         self._spool.flush()
         if self._processes is None:
-            self._processes = _BuildProcesses(self.procs)
+            self._processes = BuildProcesses(self.procs)
         deleted = frozenset(n for n in self._deleted if start <= n < stop)
         self._processes.send(self._job(start, stop, deleted))
         self._sent = stop
 
-    def _job(self, start: int, stop: int, deleted: frozenset[int]) -> _Job:
-        return _Job(self.schema, str(self.folder), self.ix.indexname, str(self._spool_path), self._offsets[start],
+    def _job(self, start: int, stop: int, deleted: frozenset[int]) -> BuildJob:
+        return BuildJob(self.schema, str(self.folder), self.ix.indexname, str(self._spool_path), self._offsets[start],
                     start, stop, deleted, self.max_postings)
 
     def commit(self, **_ignored) -> None:
@@ -164,11 +164,11 @@ class BulkWriter:
                 live = [i for i in range(count) if i not in self._deleted]
                 ranges = [(live[a], live[b - 1] + 1) for a, b in split_evenly(len(live), self.procs, self.min_docs_per_proc)]
                 if len(ranges) > 1:
-                    self._processes = _BuildProcesses(len(ranges))
+                    self._processes = BuildProcesses(len(ranges))
             else:  # what is left, split so that the processes finish together
                 ranges = [(self._sent + a, self._sent + b) for a, b in split_evenly(count - self._sent, self.procs, 1)]
             if self._processes is None:
-                built = _build_segments(self._job(start, stop, frozenset(self._deleted)) for start, stop in ranges)
+                built = build_segments(self._job(start, stop, frozenset(self._deleted)) for start, stop in ranges)
             else:
                 for start, stop in ranges:
                     self._send(start, stop)

@@ -134,20 +134,20 @@ def index_parts(text: str, vocabulary: Vocabulary | None = None) -> Counter:
     return Counter(map(vocabulary.texts.__getitem__, chain.from_iterable(map(PARTS, vocabulary.entries(text)))))
 
 
-_POSITIONS, _EXACT, _PARTS, _GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan
-_POSITIONAL = (_POSITIONS, _EXACT)  # plans that index positions and take a text only
+STEMMED, EXACT, COUNTED, GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan
+POSITIONAL = (STEMMED, EXACT)  # plans that index positions and take a text only
 
 
 def fused_plan(field) -> int:
     """How ``field`` is analysed here: a fused function that indexes it exactly as its own
-    analyzer would, or ``_GENERIC`` (Whoosh's ``field.index``)."""
+    analyzer would, or ``GENERIC`` (Whoosh's ``field.index``)."""
     if not field.indexed or ANALYZER_VERSION != FUSED_FOR_ANALYZER_VERSION or field.format.field_boost != 1.0:
-        return _GENERIC
+        return GENERIC
     fmt = field.format.__class__
     if fmt is Positions and field.analyzer == STEMMED_CHAIN:
-        return _POSITIONS
+        return STEMMED
     if fmt is Positions and field.analyzer == EXACT_CHAIN:
-        return _EXACT
+        return EXACT
     if fmt is Frequency and field.analyzer == PARTS_CHAIN:
-        return _PARTS
-    return _GENERIC
+        return COUNTED
+    return GENERIC

@@ -30,9 +30,9 @@ from indexer import blocks
 from indexer.analysis import PARTS, form_positions, kept_entries
 from indexer.errors import BulkWriteError
 from indexer.fused import (
-    _GENERIC,
-    _POSITIONAL,
-    _POSITIONS,
+    GENERIC,
+    POSITIONAL,
+    STEMMED,
     Vocabulary,
     fused_plan,
     token_positions,
@@ -132,7 +132,7 @@ class _Tokens:
         )
 
 
-class _SegmentBuilder:
+class SegmentBuilder:
     """Writes one segment from documents added in order: ``SegmentWriter`` without its pool.
 
     The fused fields (see ``fused_plan``) keep their tokens as arrays (``_Tokens``). Any other
@@ -155,8 +155,8 @@ class _SegmentBuilder:
         self.docnum = 0
         self.posting_count = 0  # tokens and postings held in memory so far
         self.plans = {name: fused_plan(field) for name, field in schema.items() if field.indexed}
-        self.tokens = {name: _Tokens(plan in _POSITIONAL) for name, plan in self.plans.items() if plan != _GENERIC}
-        self.postings: dict[str, dict] = {name: {} for name, plan in self.plans.items() if plan == _GENERIC}
+        self.tokens = {name: _Tokens(plan in POSITIONAL) for name, plan in self.plans.items() if plan != GENERIC}
+        self.postings: dict[str, dict] = {name: {} for name, plan in self.plans.items() if plan == GENERIC}
         # field name -> length byte of each document (0 = none), for the block length statistics
         self.length_bytes = {name: array("B") for name, field in schema.items() if field.scorable}
         for name, field in schema.items():
@@ -178,7 +178,7 @@ class _SegmentBuilder:
             plan = self.plans.get(name)
             if plan is None:
                 pass
-            elif plan == _GENERIC:
+            elif plan == GENERIC:
                 terms = self.postings[name]
                 scorable = field.scorable
                 for tbytes, freq, weight, vbytes in field.index(value):
@@ -192,9 +192,9 @@ class _SegmentBuilder:
                         found += (docnum, (weight, vbytes))
             else:
                 tokens = self.tokens[name]
-                if plan in _POSITIONAL:
+                if plan in POSITIONAL:
                     entries = analysed[value]
-                    numbers, positions = (token_positions(*kept_entries(entries)) if plan == _POSITIONS
+                    numbers, positions = (token_positions(*kept_entries(entries)) if plan == STEMMED
                                           else form_positions(entries))
                     tokens.positions.extend(positions)
                 elif isinstance(value, str):
@@ -230,13 +230,13 @@ class _SegmentBuilder:
         positional, counted = [], []  # texts of the stemmed fields; the joined texts
         for name, value in fields.items():
             plan = self.plans.get(name)
-            if plan is None or plan == _GENERIC or value is None:
+            if plan is None or plan == GENERIC or value is None:
                 continue
             if isinstance(value, str):
                 if value not in analysed:
-                    (positional if plan == _POSITIONS else counted).append(value)
+                    (positional if plan == STEMMED else counted).append(value)
                     analysed[value] = None
-            elif plan in _POSITIONAL or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
+            elif plan in POSITIONAL or not isinstance(value, (list, tuple)) or not set(map(type, value)) <= {str}:
                 raise BulkWriteError(f"field {name!r} takes a string or a list of strings, not {value!r}")
         entries = self.vocabulary.entries
         for value in positional:

@@ -11,10 +11,14 @@ import random
 import zlib
 
 import numpy as np
+from whoosh import fields, index
+from whoosh.analysis import StandardAnalyzer
 from whoosh.formats import Positions
 from whoosh.system import unpack_int
 
 from indexer import blocks
+from indexer.bulk import write_documents
+from tests.test_bulk import contents
 
 
 def random_postings(rng: random.Random, freqs: list[int]) -> list[list[int]]:
@@ -116,3 +120,27 @@ def test_blocks_hold_the_ids_weights_and_values_pickle_would():
                     continue
                 expected = [value_of(j) for j in range(s, e)]
                 assert vals == (b"".join(expected) if isinstance(postings.values, bytes) else tuple(expected))
+
+
+def test_fields_whoosh_analyses_itself_are_written_as_whoosh_writes_them(tmp_path):
+    """Fields of no fused chain take Whoosh's own analysis and the same block writer: a text field
+    of another analyzer (position values of every length), boosted keywords (weights that are no
+    counts), numbers and ids (no values); over 128 postings a term, so terms span blocks."""
+    schema = fields.Schema(id=fields.ID(stored=True, unique=True), text=fields.TEXT(analyzer=StandardAnalyzer()),
+                           tags=fields.KEYWORD(field_boost=2.5, scorable=True), number=fields.NUMERIC(stored=True))
+    rng = random.Random(3)
+    words = "hafen bahn deich kai schiff fähre zoll lotse".split()
+    docs = [{"id": f"d{i}", "text": " ".join(rng.choices(words, k=rng.choice([1, 5, 400]))),
+             "tags": " ".join(rng.sample(words, 2)), "number": i * 7} for i in range(300)]
+    for name in ("whoosh", "bulk"):
+        (tmp_path / name).mkdir()
+        index.create_in(tmp_path / name, schema)
+    ours = index.open_dir(tmp_path / "bulk")
+    write_documents(ours, docs, procs=1)
+    theirs = index.open_dir(tmp_path / "whoosh")
+    with theirs.writer() as writer:
+        for d in docs:
+            writer.add_document(**d)
+    with theirs.reader() as reader:
+        assert reader.doc_frequency("text", "hafen") > 128 and reader.doc_frequency("tags", "bahn") > 0
+    assert contents(ours) == contents(theirs)

@@ -337,33 +337,6 @@ def test_counted_fields_given_as_text_or_as_term_lists_index_the_same(tmp_path):
     assert contents(bulk_index(tmp_path / "text", as_text, 1)) == contents(bulk_index(tmp_path / "lists", docs, 1))
 
 
-def test_fields_whoosh_analyses_itself_are_written_as_whoosh_writes_them(tmp_path):
-    """Fields of no fused chain take Whoosh's own analysis and the same block writer: a text field
-    of another analyzer (position values of every length), boosted keywords (weights that are no
-    counts), numbers and ids (no values); over 128 postings a term, so terms span blocks."""
-    from whoosh import fields
-    from whoosh.analysis import StandardAnalyzer
-
-    schema = fields.Schema(id=fields.ID(stored=True, unique=True), text=fields.TEXT(analyzer=StandardAnalyzer()),
-                           tags=fields.KEYWORD(field_boost=2.5, scorable=True), number=fields.NUMERIC(stored=True))
-    rng = random.Random(3)
-    words = "hafen bahn deich kai schiff fähre zoll lotse".split()
-    docs = [{"id": f"d{i}", "text": " ".join(rng.choices(words, k=rng.choice([1, 5, 400]))),
-             "tags": " ".join(rng.sample(words, 2)), "number": i * 7} for i in range(300)]
-    for name in ("whoosh", "bulk"):
-        (tmp_path / name).mkdir()
-        index.create_in(tmp_path / name, schema)
-    ours = index.open_dir(tmp_path / "bulk")
-    write_documents(ours, docs, procs=1)
-    theirs = index.open_dir(tmp_path / "whoosh")
-    with theirs.writer() as writer:
-        for d in docs:
-            writer.add_document(**d)
-    with theirs.reader() as reader:
-        assert reader.doc_frequency("text", "hafen") > 128 and reader.doc_frequency("tags", "bahn") > 0
-    assert contents(ours) == contents(theirs)
-
-
 # --- the writer's contract -----------------------------------------------------------------------
 
 

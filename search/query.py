@@ -296,9 +296,9 @@ def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None
                 alternatives.append(combined)
     for name, boost in fields.items():
         if word.prefix:
-            prefix = _prefix_form(word.text, folded=name != f.EXACT)
-            if name != f.PARTS and prefix:
-                alternatives.append(wq.Prefix(name, prefix, boost=boost))
+            prefix = _prefix_query(word.text, name, schema, boost) if name != f.PARTS else None
+            if prefix is not None:
+                alternatives.append(prefix)
             continue
         tokens = list(schema[name].process_text(word.text, mode="query"))
         if name == f.EXACT:  # it holds stop words for phrases; alone they are no search word
@@ -356,10 +356,18 @@ def _phrase_query(phrase: Phrase, schema, boosts: dict[str, float]) -> wq.Query 
     return wq.AndMaybe(exact, wq.Or(alternatives)) if alternatives else exact
 
 
-def _prefix_form(text: str, folded: bool) -> str:
-    """A prefix as the index spells terms: lower-case, and for the stemmed fields folded as the
-    stemmer folds (``Praesid*`` and ``Präsid*`` both ``prasid``)."""
-    return fold(text) if folded else text.lower()
+def _prefix_query(text: str, name: str, schema, boost: float) -> wq.Query | None:
+    """A prefix as the index spells terms: lower-case in ``exact``; in the stemmed fields folded as
+    the stemmer folds (``Praesid*`` and ``Präsid*`` both ``prasid``), and the typed word's own stem
+    beside it, which may be shorter than the word: ``Gebaeude*`` finds ``gebaud`` (``Gebäude``)
+    as ``Gebäude*`` does, though ``gebaude`` starts no term."""
+    prefix = text.lower() if name == f.EXACT else fold(text)
+    if not prefix:
+        return None
+    stems = [] if name == f.EXACT else list(schema[name].process_text(text, mode="query"))
+    if len(stems) == 1 and stems[0] != prefix:
+        return wq.Or([wq.Prefix(name, prefix), wq.Term(name, stems[0])], boost=boost)
+    return wq.Prefix(name, prefix, boost=boost)
 
 
 def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:

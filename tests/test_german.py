@@ -142,16 +142,18 @@ def test_did_you_mean_prefers_one_edit_unless_two_edits_are_far_more_common(tmp_
         assert run_query(searcher, build_request("Tx" * 30)).suggestion is None  # a paste, not a misspelling
 
 
-@pytest.mark.parametrize("spelling", ["Praesident", "Präsident*", "Praesident*", "Praesid*"])
+@pytest.mark.parametrize("spelling", ["Praesident", "Präsident*", "Praesident*", "Praesid*", "Gebaeude*"])
 def test_every_spelling_of_a_word_and_of_its_prefix_finds_the_sample_article(index_dir, spelling):
-    """Three folds disagreed: ``Praesident`` and ``Präsident*`` found the article, ``Praesident*`` nothing."""
+    """Three folds disagreed: ``Praesident`` and ``Präsident*`` found the article, ``Praesident*`` nothing;
+    ``Gebaeude*`` found nothing either, its fold ``gebaude`` being longer than the stem ``gebaud``."""
     result = run_cli("query", spelling, "--json", index_dir=index_dir)
     assert result.returncode == 0, result.stderr
     assert [h["id"] for h in json.loads(result.stdout)["hits"]] == [parse_article(SAMPLE).id]
 
 
 def test_the_other_spellings_find_it_too(index_dir):
-    spellings = ["Präsident", "Prasident", "PRÄSIDENT", "PRAESIDENT", "Prasident*", "Präsid*", "PRAESID*", "präs*"]
+    spellings = ["Präsident", "Prasident", "PRÄSIDENT", "PRAESIDENT", "Prasident*", "Präsid*", "PRAESID*", "präs*",
+                 "Gebäude*", "Gebaude*", "Atommächten*", "Atommaechten*"]
     assert {s: titles_for(index_dir, s) for s in spellings} == {s: [parse_article(SAMPLE).title] for s in spellings}
 
 

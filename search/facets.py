@@ -59,9 +59,10 @@ class Filters:
     start: str | None = None  # Berlin day, YYYY-MM-DD, inclusive
     end: str | None = None
     chosen: dict[str, frozenset[str]] = field(default_factory=dict)  # facet name -> casefolded values (any of)
+    excluded: dict[str, frozenset[str]] = field(default_factory=dict)  # facet name -> casefolded values (none of)
 
     def any(self) -> bool:
-        return bool(self.start or self.end or any(self.chosen.values()))
+        return bool(self.start or self.end or any(self.chosen.values()) or any(self.excluded.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +182,16 @@ def passing(columns: Columns, docs: np.ndarray, filters: Filters, skip: str = ""
         ok &= columns.day.having(docs, wanted)
     for name, selected in filters.chosen.items():
         if selected and skip != name:
-            column = columns.keywords[name]
-            wanted = np.array([str(v).casefold() in selected for v in column.values], dtype=bool)
-            ok &= column.having(docs, wanted)
+            ok &= _having(columns.keywords[name], docs, selected)
+    for name, unwanted in filters.excluded.items():  # NICHT quelle:x applies to every facet, its own too
+        if unwanted:
+            ok &= ~_having(columns.keywords[name], docs, unwanted)
     return ok
+
+
+def _having(column: Column, docs: np.ndarray, values: frozenset[str]) -> np.ndarray:
+    """For each of ``docs``, whether it has one of the casefolded ``values``."""
+    return column.having(docs, np.array([str(v).casefold() in values for v in column.values], dtype=bool))
 
 
 def count_facets(columns: Columns, docs: np.ndarray, filters: Filters) -> dict[str, tuple[FacetCount, ...]]:

@@ -381,10 +381,14 @@ def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:
         chosen.setdefault(name, set()).update(v.casefold() for v in values)
     for name, value in parsed.filters:
         chosen.setdefault(name, set()).add(value.casefold())
+    excluded: dict[str, set[str]] = {}
+    for name, value in parsed.excluded:
+        excluded.setdefault(name, set()).add(value.casefold())
     return Filters(
         start=start.isoformat() if start else None,
         end=end.isoformat() if end else None,
         chosen={name: frozenset(values) for name, values in chosen.items()},
+        excluded={name: frozenset(values) for name, values in excluded.items()},
     )
 
 

@@ -6,11 +6,19 @@ real app over HTTP (``newsearch serve``), the pages in headless Chromium, the CL
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import fetch, run_cli
+from tests.conftest import ROOT, built_index, fetch, run_cli, serving, write_jsonl
 from tests.test_newsroom import TITLES, api, index_dir, titles  # noqa: F401  (index_dir: the fixture)
 
 # -- 1. filters under NICHT / - ------------------------------------------------------------------
@@ -53,3 +61,127 @@ def test_cli_excludes_an_outlet(index_dir):  # noqa: F811
     done = run_cli("query", "Impfstoff NICHT quelle:zeit.de", "--sort", "oldest", "--json", index_dir=index_dir)
     assert done.returncode == 0, done.stderr
     assert [hit["title"] for hit in json.loads(done.stdout)["hits"]] == [TITLES[i] for i in "134"]
+
+
+# -- 2. export -----------------------------------------------------------------------------------
+
+CSV_HEADER = ('"id";"kind";"title";"published";"section";"topics";"author";"publisher";"agency";"url";"score";'
+              '"snippet";"parent_id"\r\n')
+
+
+def download(url: str) -> tuple[int, dict, bytes]:
+    """Status, headers and the raw bytes of a GET over real HTTP."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_csv_export_is_for_a_german_spreadsheet_and_streamed(live_server):
+    status, headers, data = download(f"{live_server}/export.csv?q=Impfstoff&sort=oldest&page=2&per_page=1")
+    assert status == 200, data
+    assert headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert headers["Content-Disposition"] == 'attachment; filename="newsearch-impfstoff.csv"'
+    assert headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in headers  # a generator
+    assert data.startswith(b"\xef\xbb\xbf" + CSV_HEADER.encode())
+    assert data.count(b"\r\n") == 6 and b"\n" not in data.replace(b"\r\n", b"")
+    rows = csv_rows(data)
+    assert [row[2] for row in rows[1:]] == [TITLES[i] for i in "12345"]  # all hits, page and per_page ignored
+    first = rows[1]
+    assert [row[0] for row in rows[1:]] == [hit["id"] for hit in api(live_server, q="Impfstoff", sort="oldest")["hits"]]
+    assert first[1:10] == ["article", "Impfstoff für Berlin", "2020-03-02 10:00", "politik", "", "Anna Weber",
+                          "tagesspiegel.de", "", "https://www.tagesspiegel.de/politik/impfstoff-1"]
+    assert re.fullmatch(r"\d+,\d{4}", first[10]), first[10]
+    assert first[11:] == ["Der Impfstoff kommt nach Berlin. Die Senatorin rechnet mit einer schnellen Verteilung.", ""]
+    assert rows[5][3] == ""  # no date: an empty cell
+
+
+def test_jsonl_export_is_the_api_hits_with_their_url(live_server):
+    status, headers, data = download(f"{live_server}/export.jsonl?q=Impfstoff&source=zeit.de&sort=newest")
+    assert status == 200
+    assert headers["Content-Type"] == "application/x-ndjson; charset=utf-8"
+    lines = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    expected = api(live_server, q="Impfstoff", source="zeit.de", sort="newest")["hits"]
+    assert lines == [{**hit, "url": url} for hit, url in zip(expected, [
+        "https://www.zeit.de/wissen/impfstoff-2", "https://www.zeit.de/wissen/impfstoff-5"])]
+
+
+@pytest.mark.parametrize("query, status, rows", [
+    ("q=Impfstoff&limit=2", 200, 2),
+    ("q=Impfstoff&limit=100000", 200, 5),
+    ("q=Kein%20Treffer%20hier", 200, 0),
+    ("", 200, 5),  # no words: every document, newest first
+])  # fmt: skip
+def test_export_limit(live_server, query, status, rows):
+    code, _, data = download(f"{live_server}/export.csv?{query}")
+    assert code == status
+    assert len(csv_rows(data)) == rows + 1
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/export.csv?q=Impfstoff&limit=100001", "limit muss eine ganze Zahl zwischen 1 und 100000 sein, nicht '100001'."),
+    ("/export.csv?q=Impfstoff&limit=zwei", "limit muss eine ganze Zahl zwischen 1 und 100000 sein, nicht 'zwei'."),
+    ("/export.jsonl?q=Impfstoff&from=gestern-ish",
+     "Von-Datum 'gestern-ish' ist kein Datum. Erlaubt sind z. B. 2026-01-24, 24.01.2026, Januar 2026, 2026-01, "
+     "gestern, letzte Woche, seit Montag, vor 3 Tagen."),
+    ("/export.xlsx?q=Impfstoff", "Unbekanntes Exportformat „xlsx“: erlaubt sind csv, jsonl."),
+])  # fmt: skip
+def test_export_bad_arguments_are_a_json_400(live_server, path, message):
+    status, headers, data = download(live_server + path)
+    assert (status, headers["Content-Type"]) == (400, "application/json")
+    assert json.loads(data) == {"error": message}
+
+
+def test_cli_export_is_the_same_bytes_as_the_web(live_server, index_dir):  # noqa: F811
+    for fmt in ("csv", "jsonl"):
+        done = subprocess.run([sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "query", "Impfstoff",
+                               "--sort", "oldest", "--format", fmt, "--all"], capture_output=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == download(f"{live_server}/export.{fmt}?q=Impfstoff&sort=oldest")[2]
+    page = run_cli("query", "Impfstoff", "--sort", "oldest", "--format", "csv", "--limit", "2", index_dir=index_dir)
+    assert [row[2] for row in csv_rows(page.stdout.encode())] == ["title", TITLES["1"], TITLES["2"]]  # one page
+
+
+def test_cli_all_needs_a_file_format(index_dir):  # noqa: F811
+    done = run_cli("query", "Impfstoff", "--all", index_dir=index_dir)
+    assert done.returncode == 2
+    assert "--all gibt es nur mit --format csv oder --format jsonl." in done.stderr
+
+
+def test_export_of_more_rows_than_a_chunk_keeps_the_page_order_and_cleans_cells(tmp_path):
+    """1,234 hits cross the 1,000-row chunks; a formula-like title is defused, ``;`` and quotes stay in one cell."""
+    records = [dict(id=str(n), source="zeit.de", date=f"2020-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:00:00+01:00",
+                    title=f"Meldung {n}", text=f"Impfstoff Nummer {n}.") for n in range(1233)]
+    records.append(dict(id="formel", source="zeit.de", date="2019-01-01T10:00:00+01:00",
+                        title='=HYPERLINK("http://x";"klick")', text="Impfstoff; mit\t\"Anführung\"."))
+    write_jsonl(tmp_path / "many.jsonl", records)
+    index = built_index(tmp_path / "many.jsonl", tmp_path / "index", articles=1234, related=0)
+    done = subprocess.run([sys.executable, "-m", "newsearch", "--index-dir", str(index), "query", "Impfstoff",
+                           "--sort", "newest", "--format", "csv", "--all"], capture_output=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    rows = csv_rows(done.stdout)[1:]
+    assert len(rows) == 1234 and len({row[0] for row in rows}) == 1234
+    assert [row[3] for row in rows] == sorted((row[3] for row in rows), reverse=True)
+    assert rows[-1][2:4] == ["'=HYPERLINK(\"http://x\";\"klick\")", "2019-01-01 10:00"]
+    assert rows[-1][11] == 'Impfstoff; mit "Anführung".'
+    with serving(index) as base:
+        shown = api(base, q="Impfstoff", sort="newest", page=11, per_page=100)
+        assert [hit["id"] for hit in shown["hits"]] == [row[0] for row in rows[1000:1100]]
+
+
+def test_browser_export_link_downloads_the_whole_list(page):
+    page.goto(page.base + "/?q=Impfstoff&source=zeit.de&per_page=10&page=1")
+    link = page.locator("p.export a", has_text="CSV")
+    assert " ".join(page.locator("p.export").inner_text().split()) == "Alle 2 Treffer exportieren: CSV · JSON Lines"
+    with page.expect_download() as info:
+        link.click()
+    download_ = info.value
+    assert download_.suggested_filename == "newsearch-impfstoff.csv"
+    rows = csv_rows(Path(download_.path()).read_bytes())
+    assert [row[2] for row in rows[1:]] == page.locator("li.hit h2").all_inner_texts()
+    assert sorted(row[2] for row in rows[1:]) == sorted([TITLES["2"], TITLES["5"]])

@@ -5,6 +5,7 @@ test checks that every ``/api`` route is described and that real answers have th
 """
 from __future__ import annotations
 
+from search.export import COLUMNS, FORMATS, MAX_ROWS
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES
 from search.query import MAX_PAGE, MAX_PER_PAGE, SORT_ALIASES, SORTS
 from search.syntax import KNOWN_FIELDS
@@ -89,6 +90,33 @@ SEARCH_PARAMETERS = [
     {"name": "per_page", "in": "query", "description": "Treffer pro Seite.",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}},
 ]  # fmt: skip
+
+# The export takes the search's parameters without the page, and how many rows at most.
+EXPORT_PARAMETERS = [
+    *(p for p in SEARCH_PARAMETERS if p["name"] not in ("page", "per_page")),
+    {"name": "limit", "in": "query", "description": "Höchstens so viele Zeilen.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROWS, "default": MAX_ROWS}},
+]  # fmt: skip
+EXPORT_DESCRIPTIONS = {
+    "csv": "Alle Treffer der Suche als CSV für eine deutsche Tabellenkalkulation, in der Reihenfolge der Ergebnisseiten, "
+           "gestreamt: UTF-8 mit BOM, `;` als Trenner, jedes Feld in Anführungszeichen, Zeilenende CRLF. Spalten: "
+           f"{', '.join(f'`{c}`' for c in COLUMNS)}; `published` als `2026-01-24 12:26` (Europe/Berlin), `score` mit "
+           "Dezimalkomma, Listen mit `, ` verbunden, `snippet` als Text.",
+    "jsonl": "Alle Treffer der Suche als JSON Lines, in der Reihenfolge der Ergebnisseiten, gestreamt: je Zeile ein "
+             "Treffer wie in `/api/search` und dazu `url`.",
+}
+
+
+def _export_path(fmt: str) -> dict:
+    return {"get": {
+        "operationId": f"export_{fmt}",
+        "summary": f"Export als {fmt.upper()}",
+        "description": EXPORT_DESCRIPTIONS[fmt],
+        "parameters": EXPORT_PARAMETERS,
+        "responses": {"200": {"description": "Die Treffer, eine Zeile je Treffer.",
+                              "content": {FORMATS[fmt]: {"schema": {"type": "string"}}}}, **ERRORS},
+    }}  # fmt: skip
+
 
 PUBLISHED = _nullable("string", "Veröffentlicht, Europe/Berlin mit Versatz (RFC 3339); null ohne Datum.",
                       format="date-time", example="2026-01-24T12:26:00+01:00")  # fmt: skip
@@ -223,6 +251,7 @@ def openapi_document(server_url: str = "/") -> dict:
                 "parameters": [DOC_ID],
                 "responses": {"200": _json(_ref("Similar"), "Ähnliche Dokumente."), **NOT_FOUND},
             }},
+            **{f"/export.{fmt}": _export_path(fmt) for fmt in FORMATS},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "Diese Beschreibung",

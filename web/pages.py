@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from search.display import format_count
 from search.documents import get_document, similar_documents
+from search.export import MAX_ROWS as MAX_EXPORT_ROWS
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES, MONTHS_DE
 from search.query import SORTS, build_request, run_query
 from web import get_searcher
@@ -173,6 +174,11 @@ def feed_url() -> str:
     return url_for("pages.feed", **_state(request.args, drop=("sort", "page")))
 
 
+def export_url(fmt: str) -> str:
+    """The whole result list as a file (web/export.py): the search's state without its page."""
+    return url_for("export.export", fmt=fmt, **_state(request.args, drop=("page", "per_page")))
+
+
 def active_filters(search_request) -> list[Chip]:
     chips = []
     given_from, given_to = request.args.get("from", "").strip(), request.args.get("to", "").strip()
@@ -263,6 +269,8 @@ def link_helpers() -> dict:
         "toggle_url": toggle_url,
         "period_url": period_url,
         "feed_url": feed_url,
+        "export_url": export_url,
+        "max_export": MAX_EXPORT_ROWS,
         "without_filters_url": without_filters_url,
         "state_args": STATE_ARGS,
         "kind_label": lambda kind: KIND_LABELS.get(kind, kind),

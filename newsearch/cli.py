@@ -233,6 +233,7 @@ def facet_options(command):
 @click.option("--to", "date_to", metavar="DATUM", help="Spätestes Datum (einschließlich).")
 @facet_options
 @click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
+@click.option("--exact", is_flag=True, help="Die Wörter nur so, wie sie geschrieben sind, ohne andere Formen.")
 @click.option("--sort", type=click.Choice([*SORTS, *SORT_ALIASES]), default="relevance", show_default=True,
               help="Nach Relevanz, neueste zuerst (newest, auch date) oder älteste zuerst (oldest).")
 @click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, metavar="ZAHL",
@@ -245,18 +246,20 @@ def facet_options(command):
               help=f"Mit --format csv oder jsonl: alle Treffer statt einer Seite (höchstens {format_count(MAX_ROWS)}).")
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_json, fmt, everything,
+def query(obj: dict, text, date_from, date_to, recency, exact, sort, limit, page, as_json, fmt, everything,
           **chosen) -> None:
     """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
     \b
-    Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; ODER, NICHT, -wort, +wort, (Klammern);
+    Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; "Merkel Macron"~5 (höchstens 5 Wörter
+    dazwischen); ODER, NICHT, -wort, +wort, (Klammern);
     titel:, autor:Weber, autor:"Anna Weber", ressort:, thema:, agentur:, quelle:zeit.de, datum:gestern;
     Präfix mit Botschaft*.
     Datumsangaben: 2026-01-24, 24.01.2026, Januar 2026, 2026-01, heute, gestern, letzte Woche,
     letzten Monat, seit Montag, vor 3 Tagen.
     """
-    request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency, **chosen)
+    request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency,
+                            exact=exact, **chosen)
     if everything and fmt not in FORMATS:
         raise click.UsageError("--all gibt es nur mit --format csv oder --format jsonl.")
     if fmt in FORMATS:

@@ -15,8 +15,6 @@ it cannot say itself:
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from whoosh import query as wq
 from whoosh.query import spans
 
@@ -51,7 +49,3 @@ def near_query(phrase: Phrase, schema, stemmed: list[wq.Query]) -> wq.Query | No
     if phrase.field is not None:
         return wq.And([near, *stemmed])
     return wq.AndMaybe(near, wq.Or(stemmed))
-
-
-def without_slop(phrase: Phrase) -> Phrase:
-    return replace(phrase, slop=0)

@@ -12,7 +12,7 @@ is what facet counting needs anyway, so filtering there is nearly free.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -27,6 +27,7 @@ from search.authors import any_word, author_query, is_author, without_authors
 from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
 from search.evaluate import Matches, evaluate, published
+from search.exactness import as_written, near_query
 from search.facets import KEYWORD_NAMES, Filters, count_facets, document_columns, passing
 from search.ranking import (
     FIELD_BOOSTS,
@@ -61,6 +62,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     recency: bool = False
+    exact: bool = False  # the words as written, not stemmed ("exakt", search/exactness.py)
     now: datetime | None = field(default=None, compare=False)  # "today" for datum:gestern; None: now
     # Always on for people; the query benchmark switches them off to time each part alone.
     facets: bool = True
@@ -76,6 +78,7 @@ def build_request(
     page: str | int | None = None,
     per_page: str | int | None = None,
     recency: bool | str | None = False,
+    exact: bool | str | None = False,
     now: datetime | None = None,
     **chosen: str | list[str] | tuple[str, ...] | None,
 ) -> SearchRequest:
@@ -104,9 +107,15 @@ def build_request(
         sort=sort,
         page=_number(page, "Seite", 1, 1, MAX_PAGE),
         per_page=_number(per_page, "Treffer pro Seite", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
-        recency=str(recency).lower() in ("1", "true", "ja", "on") if isinstance(recency, str) else bool(recency),
+        recency=_switch(recency),
+        exact=_switch(exact),
         now=now,
     )
+
+
+def _switch(value: bool | str | None) -> bool:
+    """A checkbox or flag: ``1``, ``true``, ``ja``, ``on`` (any case) or ``True``."""
+    return str(value).lower() in ("1", "true", "ja", "on") if isinstance(value, str) else bool(value)
 
 
 def open_searcher(ix) -> Searcher:
@@ -122,6 +131,8 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
         text = text[:MAX_QUERY_CHARS]
         messages.append(f"Die Anfrage war länger als {MAX_QUERY_CHARS} Zeichen; gesucht wurde mit dem Anfang.")
     parsed = parse_user_query(text)
+    if request.exact:
+        parsed = replace(parsed, tree=as_written(parsed.tree))
     messages += parsed.messages
     filters = _filters(request, parsed, messages)
 
@@ -338,6 +349,9 @@ def _phrase_query(phrase: Phrase, schema, boosts: dict[str, float]) -> wq.Query 
     one field, as before) adds its field weights to the score where it matches, so a phrase in
     the headline ranks first; ``titel:"…"`` requires it in the headline.
     """
+    if phrase.slop:  # "a b"~5: near each other (search/exactness.py)
+        stemmed = [_word_query(Word(w, phrase.field), schema, boosts) for w in phrase.words]
+        return near_query(phrase, schema, [q for q in stemmed if q is not None])
     text = " ".join(phrase.words)
     exact_tokens = list(schema[f.EXACT].process_text(text, mode="query"))
     if not exact_tokens:

@@ -2,6 +2,7 @@
 
     Botschaft Moskau             both words (AND is the default)
     "exakte Phrase"              the words as written, in this order (case aside)
+    "Merkel Macron"~5            the words as written, at most 5 words apart, in any order
     Ukraine ODER Russland        either; AND/OR/NOT and UND/ODER/NICHT, any case
     -Krieg  NICHT Krieg          without the word;  +Krieg: must contain it
     NICHT quelle:bild.de  -ressort:sport   without that outlet, section, topic or agency
@@ -46,6 +47,10 @@ class Word:
 class Phrase:
     words: tuple[str, ...]
     field: str | None = None
+    slop: int = 0  # "a b"~5: at most 5 words between them, any order (search/exactness.py); 0: a phrase
+
+
+MAX_SLOP = 50  # "a b"~N beyond this is "both words somewhere", which needs no quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,10 @@ class _Tok:
     kind: str
     text: str
     pos: int
+    slop: int = 0
+
+
+_SLOP = re.compile(r"~(\d{1,6})(?=[\s()]|$)")
 
 
 @dataclass
@@ -146,6 +155,12 @@ def _tokenize(text: str, state: _State) -> list[_Tok]:
                 continue
             tokens.append(_Tok("phrase", text[m.end() : end], m.start()))
             pos = end + 1
+            if slop := _SLOP.match(text, pos):
+                tokens[-1].slop = min(int(slop.group(1)), MAX_SLOP)
+                if int(slop.group(1)) > MAX_SLOP:
+                    state.messages.append(f"„{slop.group(0)}“ an Stelle {pos + 1} wird als ~{MAX_SLOP} gelesen: "
+                                          f"mehr Wörter Abstand sucht newsearch nicht.")
+                pos = slop.end()
             continue
         if kind != "space":
             tokens.append(_Tok(kind, m.group(kind) if kind != "field" else m.group("field"), m.start()))
@@ -283,7 +298,7 @@ class _Parser:
             return inner
         if tok.kind == "phrase":
             words = tuple(tok.text.split())
-            return Phrase(words) if words else None  # one quoted word too: as written
+            return Phrase(words, slop=tok.slop if len(words) > 1 else 0) if words else None  # one word: as written
         if tok.kind == "field":
             return self._fielded(tok)
         if tok.kind == "word":
@@ -337,7 +352,7 @@ def _in_field(node, fieldname: str):
     if isinstance(node, Word):
         return Word(node.text, fieldname, node.prefix)
     if isinstance(node, Phrase):
-        return Phrase(node.words, fieldname)
+        return Phrase(node.words, fieldname, node.slop)
     if isinstance(node, Group):
         return Group(node.op, tuple(_in_field(c, fieldname) for c in node.children))
     if isinstance(node, (Not, Required)):

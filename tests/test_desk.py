@@ -19,7 +19,33 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, built_index, fetch, run_cli, serving, write_jsonl
-from tests.test_newsroom import TITLES, api, index_dir, titles  # noqa: F401  (index_dir: the fixture)
+from tests.test_newsroom import RECORDS, TITLES, api, titles
+
+# Beside the newsroom's five "Impfstoff" articles: words at known distances, and word forms.
+MORE = [
+    dict(id="a", source="zeit.de", date="2020-07-01T10:00:00+02:00", section="politik", title="Gipfel in Paris",
+         text="Merkel traf Macron am Abend."),
+    dict(id="b", source="zeit.de", date="2020-07-02T10:00:00+02:00", section="politik", title="Gipfel in Berlin",
+         text="Merkel sprach lange mit dem französischen Präsidenten Macron."),
+    dict(id="c", source="zeit.de", date="2020-07-03T10:00:00+02:00", section="politik", title="Gipfel in Rom",
+         text="Macron und Merkel reisten ab."),
+    dict(id="d", source="zeit.de", date="2020-07-04T10:00:00+02:00", section="politik", title="Gipfel in Wien",
+         text="Merkel war in Wien. Es war ein langer Tag voller Termine und Gespräche; am Abend kam auch Macron."),
+    dict(id="e", source="zeit.de", date="2020-07-05T10:00:00+02:00", section="politik", title="Abstimmung",
+         text="Die Linke stimmt zu."),
+    dict(id="f", source="zeit.de", date="2020-07-06T10:00:00+02:00", section="politik", title="Mehrheit",
+         text="Den Linken fehlt die Mehrheit."),
+]
+TITLES = {**TITLES, **{r["id"]: r["title"] for r in MORE}}
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    """The newsroom corpus and ``MORE``: ``live_server`` and ``page`` serve it."""
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    write_jsonl(folder / "desk.jsonl", RECORDS + MORE)
+    return built_index(folder, tmp_path / "index", articles=len(RECORDS) + len(MORE), related=0)
 
 # -- 1. filters under NICHT / - ------------------------------------------------------------------
 
@@ -57,7 +83,7 @@ def test_a_date_cannot_be_excluded_and_says_so(live_server, query):
         f"übergangen. Einen Zeitraum wählen Sie mit {word}: ohne NICHT oder mit Von und Bis."]
 
 
-def test_cli_excludes_an_outlet(index_dir):  # noqa: F811
+def test_cli_excludes_an_outlet(index_dir):
     done = run_cli("query", "Impfstoff NICHT quelle:zeit.de", "--sort", "oldest", "--json", index_dir=index_dir)
     assert done.returncode == 0, done.stderr
     assert [hit["title"] for hit in json.loads(done.stdout)["hits"]] == [TITLES[i] for i in "134"]
@@ -115,7 +141,7 @@ def test_jsonl_export_is_the_api_hits_with_their_url(live_server):
     ("q=Impfstoff&limit=2", 200, 2),
     ("q=Impfstoff&limit=100000", 200, 5),
     ("q=Kein%20Treffer%20hier", 200, 0),
-    ("", 200, 5),  # no words: every document, newest first
+    ("", 200, 11),  # no words: every document, newest first
 ])  # fmt: skip
 def test_export_limit(live_server, query, status, rows):
     code, _, data = download(f"{live_server}/export.csv?{query}")
@@ -137,7 +163,7 @@ def test_export_bad_arguments_are_a_json_400(live_server, path, message):
     assert json.loads(data) == {"error": message}
 
 
-def test_cli_export_is_the_same_bytes_as_the_web(live_server, index_dir):  # noqa: F811
+def test_cli_export_is_the_same_bytes_as_the_web(live_server, index_dir):
     for fmt in ("csv", "jsonl"):
         done = subprocess.run([sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "query", "Impfstoff",
                                "--sort", "oldest", "--format", fmt, "--all"], capture_output=True, cwd=ROOT)
@@ -147,7 +173,7 @@ def test_cli_export_is_the_same_bytes_as_the_web(live_server, index_dir):  # noq
     assert [row[2] for row in csv_rows(page.stdout.encode())] == ["title", TITLES["1"], TITLES["2"]]  # one page
 
 
-def test_cli_all_needs_a_file_format(index_dir):  # noqa: F811
+def test_cli_all_needs_a_file_format(index_dir):
     done = run_cli("query", "Impfstoff", "--all", index_dir=index_dir)
     assert done.returncode == 2
     assert "--all gibt es nur mit --format csv oder --format jsonl." in done.stderr
@@ -185,3 +211,64 @@ def test_browser_export_link_downloads_the_whole_list(page):
     rows = csv_rows(Path(download_.path()).read_bytes())
     assert [row[2] for row in rows[1:]] == page.locator("li.hit h2").all_inner_texts()
     assert sorted(row[2] for row in rows[1:]) == sorted([TITLES["2"], TITLES["5"]])
+
+
+# -- 3. exact and proximity search ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('"Merkel Macron"~1', ["a", "c"]),  # one word between, either order
+    ('"Macron Merkel"~1', ["a", "c"]),
+    ('"Merkel Macron"~5', ["a", "c"]),
+    ('"Merkel Macron"~6', ["a", "b", "c"]),  # six words between
+    ('"Merkel Macron"~50', ["a", "b", "c", "d"]),
+    ('"Merkel Macron"', []),  # a phrase: side by side
+    ("Merkel Macron", ["a", "b", "c", "d"]),
+    ('"Merkel Macron"~6 NICHT Rom', ["a", "b"]),
+    ('titel:"Gipfel Paris"~1', ["a"]),
+])  # fmt: skip
+def test_quoted_words_with_a_slop_are_near_each_other(live_server, query, expected):
+    answer = api(live_server, q=query, sort="oldest")
+    assert titles(answer) == [TITLES[i] for i in expected]
+    assert answer["messages"] == []
+
+
+def test_proximity_marks_the_words_and_caps_the_slop(live_server):
+    answer = api(live_server, q='"Merkel Macron"~500', sort="oldest")
+    assert len(answer["hits"]) == 4
+    assert answer["messages"] == ["„~500“ an Stelle 16 wird als ~50 gelesen: mehr Wörter Abstand sucht newsearch nicht."]
+    assert answer["hits"][0]["snippet"] == "<mark>Merkel</mark> traf <mark>Macron</mark> am Abend."
+
+
+@pytest.mark.parametrize("query, exact, expected", [
+    ("Linke", "0", ["e", "f"]),
+    ("Linke", "1", ["e"]),
+    ("Linken", "1", ["f"]),
+    ("linke ODER Mehrheit", "1", ["e", "f"]),
+    ("Link*", "1", ["e", "f"]),  # a prefix stays a prefix
+])  # fmt: skip
+def test_exact_parameter_searches_the_words_as_written(live_server, query, exact, expected):
+    assert titles(api(live_server, q=query, exact=exact, sort="oldest")) == [TITLES[i] for i in expected]
+
+
+def test_cli_exact(index_dir):
+    done = run_cli("query", "Linken", "--exact", "--json", index_dir=index_dir)
+    assert done.returncode == 0, done.stderr
+    assert [hit["title"] for hit in json.loads(done.stdout)["hits"]] == [TITLES["f"]]
+    near = run_cli("query", '"Merkel Macron"~6', "--sort", "oldest", "--json", index_dir=index_dir)
+    assert [hit["title"] for hit in json.loads(near.stdout)["hits"]] == [TITLES[i] for i in "abc"]
+
+
+def test_browser_exact_switch(page):
+    page.goto(page.base + "/?q=Linke&sort=oldest")
+    assert page.locator("li.hit h2").all_inner_texts() == [TITLES["e"], TITLES["f"]]
+    switch = page.get_by_label("exakt")
+    assert not switch.is_checked()
+    switch.check()
+    page.locator("form.search button[type=submit]").click()
+    page.wait_for_url("**exact=1*")
+    assert page.locator("li.hit h2").all_inner_texts() == [TITLES["e"]]
+    assert page.get_by_label("exakt").is_checked()
+    page.locator("nav.sort a", has_text="Neueste zuerst").click()  # the switch stays on in every link
+    page.wait_for_url("**sort=newest*")
+    assert "exact=1" in page.url and page.locator("li.hit h2").all_inner_texts() == [TITLES["e"]]

@@ -73,8 +73,12 @@ def _multi(name: str, description: str, example: str) -> dict:
 
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "description": "Suchanfrage: Wörter (alle müssen vorkommen), \"Phrasen\", "
+     "\"Wörter nah beieinander\"~5, "
      f"ODER, NICHT/-Wort, {KNOWN_FIELDS}, Präfix*.",
      "schema": {"type": "string"}, "example": "Abu Dhabi"},
+    {"name": "exact", "in": "query", "description": "`1`: die Wörter nur so, wie sie geschrieben sind, ohne andere "
+     "Formen (wie jedes Wort in Anführungszeichen; „exakt“ auf der Suchseite).",
+     "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
     {"name": "from", "in": "query", "description": "Frühester Tag (Europe/Berlin): 24.01.2026, 2026-01-24, Januar 2026, "
      "gestern, letzte Woche …; bei einem Zeitraum zählt sein erster Tag.", "schema": {"type": "string"}},
     {"name": "to", "in": "query", "description": "Letzter Tag, Schreibweisen wie `from`; bei einem Zeitraum zählt sein "

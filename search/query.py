@@ -422,6 +422,13 @@ def _can_fall_back_to_or(parsed) -> bool:
 
 
 
+def query_matchers(searcher: Searcher, request: SearchRequest) -> list[tuple[object, set[str]]]:
+    """What marks the search's words in a text, as in its snippets: for the article page opened from it."""
+    tree = parse_user_query(request.text[:MAX_QUERY_CHARS]).tree
+    tree = as_written(tree) if request.exact else tree
+    return _matchers(searcher.schema, _highlight_terms(to_whoosh(tree, searcher.schema), searcher.reader()))
+
+
 def _highlight_terms(q: wq.Query, reader) -> dict[str, set[str]]:
     """The analysed terms to mark, per field, prefixes and wildcards expanded against the index.
 

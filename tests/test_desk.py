@@ -272,3 +272,50 @@ def test_browser_exact_switch(page):
     page.locator("nav.sort a", has_text="Neueste zuerst").click()  # the switch stays on in every link
     page.wait_for_url("**sort=newest*")
     assert "exact=1" in page.url and page.locator("li.hit h2").all_inner_texts() == [TITLES["e"]]
+
+
+# -- 4. the article page from a search -----------------------------------------------------------
+
+
+def test_browser_article_from_a_search_marks_words_and_leads_back_and_on(page):
+    page.goto(page.base + "/?q=Impfstoff&sort=oldest&per_page=2")
+    page.locator("li.hit h2 a", has_text=TITLES["2"]).click()
+    page.wait_for_url("**hit=2*")
+    assert page.locator("h1").inner_text() == TITLES["2"]
+    assert page.locator("article.doc mark").all_inner_texts() == ["Impfstoff", "Impfstoff"]  # headline, body
+    nav = page.locator("nav.from-search")
+    assert nav.locator(".place").inner_text() == "Treffer 2 von 5"
+    assert nav.locator(".prev").inner_text() == f"« Vorheriger: {TITLES['1']}"
+    assert nav.locator(".next").inner_text() == f"Nächster: {TITLES['3']} »"
+    nav.locator(".next").click()
+    page.wait_for_url("**hit=3*")
+    assert page.locator("h1").inner_text() == TITLES["3"]
+    assert page.locator("nav.from-search .place").inner_text() == "Treffer 3 von 5"
+    page.locator("nav.from-search .back").click()
+    page.wait_for_url("**page=2#treffer-3")
+    assert page.locator("li.hit h2").all_inner_texts() == [TITLES["3"], TITLES["4"]]
+    assert "per_page=2" in page.url and "sort=oldest" in page.url
+
+
+def test_last_hit_has_no_next_and_first_no_previous(live_server):
+    answer = api(live_server, q="Impfstoff", sort="oldest")
+    first, last = answer["hits"][0]["id"], answer["hits"][-1]["id"]
+    _, _, body = fetch(f"{live_server}/artikel/{first}?q=Impfstoff&sort=oldest&hit=1")
+    assert 'class="prev"' not in body and f"Nächster: {TITLES['2']} »" in body
+    _, _, body = fetch(f"{live_server}/artikel/{last}?q=Impfstoff&sort=oldest&hit=5")
+    assert 'class="next"' not in body and f"« Vorheriger: {TITLES['4']}" in body
+
+
+@pytest.mark.parametrize("query, nav", [
+    ("", False),  # not from a search: the article alone
+    ("?q=Impfstoff&hit=zwei", True),  # an edited rank: back to page 1, no neighbours
+    ("?q=Impfstoff&from=gestern-ish&hit=1", False),  # a bad date: the article still shows
+])  # fmt: skip
+def test_article_page_with_odd_search_links_still_shows(live_server, query, nav):
+    doc_id = api(live_server, q="Impfstoff", sort="oldest")["hits"][0]["id"]
+    status, _, body = fetch(f"{live_server}/artikel/{doc_id}{query}")
+    assert status == 200
+    assert ('class="from-search"' in body) is nav
+    assert ("<mark>" in body) is nav
+    if nav:
+        assert '<a class="back" href="/?q=Impfstoff">' in body and 'class="place"' not in body

@@ -126,7 +126,8 @@ def test_api_document_is_the_stored_article(live_server):
 
 def test_results_link_to_their_article_pages_and_show_time_taken(live_server):
     page = soup_of(live_server, "/?q=Botschaft")
-    assert [(text(a), a["href"]) for a in page.select("li.hit h2 a")] == [(ARTICLE.title, f"/artikel/{ARTICLE.id}")]
+    assert [(text(a), a["href"]) for a in page.select("li.hit h2 a")] == [
+        (ARTICLE.title, f"/artikel/{ARTICLE.id}?q=Botschaft&hit=1")]  # the search comes along (issue 20)
     assert re.fullmatch(r"in \d+,\d\d Sekunden", text(page.select_one(".took")))
     assert [text(a) for a in page.select("li.hit .topics a")] == ["USA", "Russland"]
 

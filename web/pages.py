@@ -14,9 +14,12 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from markupsafe import Markup, escape
 
 from search.display import format_count
+from indexer.errors import QuerySyntaxError
+from search.around import hit_context, rank_from
 from search.documents import get_document, similar_documents
 from search.export import MAX_ROWS as MAX_EXPORT_ROWS
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES, MONTHS_DE
+from search.highlight import mark_text
 from search.query import SORTS, build_request, run_query
 from web import get_searcher
 from web.histogram import build_histogram
@@ -98,7 +101,26 @@ def document(doc_id: str):
     searcher = get_searcher()
     doc = get_document(searcher, doc_id)
     similar = similar_documents(searcher, doc_id, current_app.config["SIMILAR_COUNT"])
-    return render_template("document.html", doc=doc, similar=similar)
+    context = None
+    if any(request.args.get(name) for name in RESULT_ARGS):  # opened from a search: its state is in the link
+        try:
+            context = hit_context(searcher, request_from_args(request.args), rank_from(request.args.get("hit")))
+        except QuerySyntaxError:
+            context = None  # an edited link with a bad date: the article still shows, without the search
+    return render_template("document.html", doc=doc, similar=similar, context=context,
+                           mark=lambda text: Markup(mark_text(text, context.matchers).html()) if context else text)
+
+
+def hit_url(doc_id: str, rank: int) -> str:
+    """An article's page from the current search: the search's state and the hit's rank come along."""
+    return url_for("pages.document", doc_id=doc_id, **_state(request.args, drop=("page",)), hit=rank)
+
+
+def back_url(context) -> str:
+    """The result page that lists the hit, scrolled to it."""
+    page = context.result_page
+    anchor = f"#treffer-{context.rank}" if context.rank else ""
+    return url_for("pages.search", **_state(request.args), **({"page": page} if page > 1 else {})) + anchor
 
 
 @bp.get("/feed.atom")
@@ -271,6 +293,8 @@ def link_helpers() -> dict:
         "period_url": period_url,
         "feed_url": feed_url,
         "export_url": export_url,
+        "hit_url": hit_url,
+        "back_url": back_url,
         "max_export": MAX_EXPORT_ROWS,
         "without_filters_url": without_filters_url,
         "state_args": STATE_ARGS,

@@ -14,10 +14,12 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from indexer.dates import BERLIN
 from tests.conftest import ROOT, built_index, fetch, run_cli, serving, write_jsonl
 from tests.test_newsroom import RECORDS, TITLES, api, titles
 
@@ -319,3 +321,40 @@ def test_article_page_with_odd_search_links_still_shows(live_server, query, nav)
     assert ("<mark>" in body) is nav
     if nav:
         assert '<a class="back" href="/?q=Impfstoff">' in body and 'class="place"' not in body
+
+
+# -- 5. quick date choices -----------------------------------------------------------------------
+
+
+def test_browser_quick_dates_count_back_from_the_newest_document_of_an_old_archive(page):
+    page.goto(page.base + "/?q=Merkel&sort=oldest")
+    quick = page.locator("section.dates p.quick a")
+    assert quick.all_inner_texts() == ["Neuester Tag", "Letzte 7 Tage", "Letzte 30 Tage", "Letzte 365 Tage"]
+    assert page.locator(".quick-anchor").inner_text() == (
+        "Das neueste Dokument ist vom 06.07.2020: die Schnellwahl zählt von diesem Tag zurück, nicht von heute.")
+    quick.filter(has_text="Letzte 7 Tage").click()
+    page.wait_for_url("**from=30.06.2020&to=06.07.2020*")
+    assert page.locator("li.hit h2").all_inner_texts() == [TITLES[i] for i in "abcd"]  # not 0
+    page.locator("section.dates p.quick a", has_text="Neuester Tag").click()
+    page.wait_for_url("**from=06.07.2020&to=06.07.2020*")
+    assert page.locator("#count").inner_text().startswith("0 Treffer")  # no Merkel that day, but
+    page.goto(page.base + "/?q=Mehrheit")
+    page.locator("section.dates p.quick a", has_text="Neuester Tag").click()
+    assert page.locator("li.hit h2").all_inner_texts() == [TITLES["f"]]  # the newest article's day has it
+
+
+def test_quick_dates_of_a_live_archive_are_relative_to_today(tmp_path):
+    today = datetime.now(BERLIN).replace(microsecond=0)
+    write_jsonl(tmp_path / "heute.jsonl", [dict(id="h", source="zeit.de", date=today.isoformat(), title="Heute neu",
+                                                text="Eine Meldung von heute.")])
+    index = built_index(tmp_path / "heute.jsonl", tmp_path / "index", articles=1, related=0)
+    with serving(index) as base:
+        _, _, body = fetch(f"{base}/?q=Meldung")
+    quick = body.split('<p class="quick">')[1].split("</p>")[0]
+    assert re.findall(r'href="([^"]*)"[^>]*>([^<]*)</a>', quick) == [
+        ("/?q=Meldung&amp;from=heute&amp;to=heute", "Heute"),
+        ("/?q=Meldung&amp;from=gestern&amp;to=gestern", "Gestern"),
+        ("/?q=Meldung&amp;from=letzte+Woche&amp;to=letzte+Woche", "Letzte Woche"),
+        ("/?q=Meldung&amp;from=letzter+Monat&amp;to=letzter+Monat", "Letzter Monat"),
+        ("/?q=Meldung&amp;from=dieses+Jahr&amp;to=dieses+Jahr", "Dieses Jahr")]
+    assert "quick-anchor" not in body

@@ -21,6 +21,7 @@ from search.export import MAX_ROWS as MAX_EXPORT_ROWS
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES, MONTHS_DE
 from search.highlight import mark_text
 from search.query import SORTS, build_request, run_query
+from search.quick import quick_dates
 from web import get_searcher
 from web.histogram import build_histogram
 from web.openapi import EXAMPLE_ID, openapi_document, type_label
@@ -92,6 +93,7 @@ def search():
         sort_labels=SORT_LABELS,
         per_page_choices=PER_PAGE_CHOICES,
         pages=page_window(result.page, result.pages) if result else [],
+        quick=quick_dates(get_searcher().reader()) if result else None,
     )
 
 
@@ -186,6 +188,13 @@ def toggle_url(name: str, value: str) -> str:
 def period_url(start, end) -> str:
     """The search limited to the days ``start`` to ``end``, written as people write dates."""
     return search_url(**{"from": f"{start:%d.%m.%Y}", "to": f"{end:%d.%m.%Y}"})
+
+
+def quick_url(choice) -> str:
+    """A quick date choice: its words when it is relative to today, else its days."""
+    if choice.words:
+        return search_url(**{"from": choice.words, "to": choice.words})
+    return period_url(choice.start, choice.end)
 
 
 def without_filters_url() -> str:
@@ -291,6 +300,7 @@ def link_helpers() -> dict:
         "search_url": search_url,
         "toggle_url": toggle_url,
         "period_url": period_url,
+        "quick_url": quick_url,
         "feed_url": feed_url,
         "export_url": export_url,
         "hit_url": hit_url,

@@ -21,6 +21,7 @@ by double click, without an import dialog:
 - dates as ``2020-03-02 10:00`` in Berlin time: both programs read that ISO form as a date and
   time in every locale; an offset (``+01:00``) would make it text.
 - the score with a decimal comma (``7,1234``), so it is a number in German settings.
+- ``section`` as people read it (``München``, not ``muenchen``; search/sections.py).
 - a text cell starting with ``=``, ``+``, ``-``, ``@`` gets a leading ``'``: spreadsheets would
   run it as a formula (CSV injection), and article text comes from anywhere.
 """
@@ -34,6 +35,7 @@ from dataclasses import replace
 
 from search.query import SearchRequest, run_query
 from search.results import Hit, hit_to_json
+from search.sections import section_label
 
 MAX_ROWS = 100_000
 CHUNK = 1000
@@ -76,7 +78,7 @@ def csv_cells(hit: Hit) -> tuple[str, ...]:
         hit.kind,
         _text(hit.title),
         f"{hit.published:%Y-%m-%d %H:%M}" if hit.published else "",
-        _text(hit.section),
+        _text(section_label(hit.section) or ""),
         _text(", ".join(hit.topics)),
         _text(", ".join(hit.author)),
         _text(hit.publisher),

@@ -33,9 +33,9 @@ MORE = [
          text="Macron und Merkel reisten ab."),
     dict(id="d", source="zeit.de", date="2020-07-04T10:00:00+02:00", section="politik", title="Gipfel in Wien",
          text="Merkel war in Wien. Es war ein langer Tag voller Termine und Gespräche; am Abend kam auch Macron."),
-    dict(id="e", source="zeit.de", date="2020-07-05T10:00:00+02:00", section="politik", title="Abstimmung",
+    dict(id="e", source="zeit.de", date="2020-07-05T10:00:00+02:00", section="2020", title="Abstimmung",
          text="Die Linke stimmt zu."),
-    dict(id="f", source="zeit.de", date="2020-07-06T10:00:00+02:00", section="politik", title="Mehrheit",
+    dict(id="f", source="zeit.de", date="2020-07-06T10:00:00+02:00", section="mobilitaet", title="Mehrheit",
          text="Den Linken fehlt die Mehrheit."),
 ]
 TITLES = {**TITLES, **{r["id"]: r["title"] for r in MORE}}
@@ -122,7 +122,7 @@ def test_csv_export_is_for_a_german_spreadsheet_and_streamed(live_server):
     assert [row[2] for row in rows[1:]] == [TITLES[i] for i in "12345"]  # all hits, page and per_page ignored
     first = rows[1]
     assert [row[0] for row in rows[1:]] == [hit["id"] for hit in api(live_server, q="Impfstoff", sort="oldest")["hits"]]
-    assert first[1:10] == ["article", "Impfstoff für Berlin", "2020-03-02 10:00", "politik", "", "Anna Weber",
+    assert first[1:10] == ["article", "Impfstoff für Berlin", "2020-03-02 10:00", "Politik", "", "Anna Weber",
                           "tagesspiegel.de", "", "https://www.tagesspiegel.de/politik/impfstoff-1"]
     assert re.fullmatch(r"\d+,\d{4}", first[10]), first[10]
     assert first[11:] == ["Der Impfstoff kommt nach Berlin. Die Senatorin rechnet mit einer schnellen Verteilung.", ""]
@@ -358,3 +358,34 @@ def test_quick_dates_of_a_live_archive_are_relative_to_today(tmp_path):
         ("/?q=Meldung&amp;from=letzter+Monat&amp;to=letzter+Monat", "Letzter Monat"),
         ("/?q=Meldung&amp;from=dieses+Jahr&amp;to=dieses+Jahr", "Dieses Jahr")]
     assert "quick-anchor" not in body
+
+
+# -- 6. readable sections ------------------------------------------------------------------------
+
+
+def test_browser_sections_read_as_words_and_years_are_no_section(page):
+    page.goto(page.base + "/?q=Linke&sort=oldest")
+    facet = page.locator("section[data-facet=section] li a")
+    assert facet.all_inner_texts() == ["Mobilität"]  # "2020" (zeit.de's URL year) is not offered
+    assert page.locator("li.hit .facts").all_inner_texts() == ["05.07.2020, 10:00 Uhr\xa0· zeit.de",
+                                                               "06.07.2020, 10:00 Uhr\xa0· Mobilität\xa0· zeit.de"]
+    facet.click()
+    page.wait_for_url("**section=mobilitaet*")  # the stored value stays the filter's value
+    assert page.locator("li.hit h2").all_inner_texts() == [TITLES["f"]]
+    assert [" ".join(t.split()) for t in page.locator(".chips .chip").all_inner_texts()] == ["Ressort: Mobilität ✕"]
+    page.locator("li.hit h2 a").click()
+    assert page.locator("article .meta a.section").inner_text() == "Mobilität"
+
+
+def test_sections_in_api_cli_and_csv(live_server, index_dir):
+    answer = api(live_server, q="Impfstoff ODER Linke", sort="oldest")
+    assert answer["facets"]["section"] == [
+        {"value": "wissen", "count": 2}, {"value": "berlin", "count": 1}, {"value": "mobilitaet", "count": 1},
+        {"value": "muenchen", "count": 1}, {"value": "politik", "count": 1}]
+    assert [hit["section"] for hit in answer["hits"]][-3:-1] == ["2020", "mobilitaet"]  # the API keeps what is stored
+    assert titles(api(live_server, q="ressort:2020")) == [TITLES["e"]]  # asked for by name, it still filters
+    done = run_cli("query", "Linke", "--sort", "oldest", index_dir=index_dir)
+    metas = [line.strip().split("  [")[0] for line in done.stdout.splitlines() if line.startswith("     Artikel")]
+    assert metas == ["Artikel · 05.07.2020 10:00 · zeit.de", "Artikel · 06.07.2020 10:00 · Mobilität · zeit.de"]
+    rows = csv_rows(download(f"{live_server}/export.csv?q=Linke&sort=oldest")[2])
+    assert [row[4] for row in rows] == ["section", "", "Mobilität"]

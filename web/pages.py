@@ -22,6 +22,7 @@ from search.facets import KEYWORD_FACETS, KEYWORD_NAMES, MONTHS_DE
 from search.highlight import mark_text
 from search.query import SORTS, build_request, run_query
 from search.quick import quick_dates
+from search.sections import section_label
 from web import get_searcher
 from web.histogram import build_histogram
 from web.openapi import EXAMPLE_ID, openapi_document, type_label
@@ -219,7 +220,8 @@ def active_filters(search_request) -> list[Chip]:
                           search_url(**{"from": None, "to": None})))  # fmt: skip
     for name in MULTI_ARGS:
         for value in dict.fromkeys(v for v in request.args.getlist(name) if v):
-            chips.append(Chip(FACET_TITLES[name], value, toggle_url(name, value)))
+            shown = next(facet.label(value) for facet in KEYWORD_FACETS if facet.name == name) or value
+            chips.append(Chip(FACET_TITLES[name], shown, toggle_url(name, value)))
     if search_request.recency:
         chips.append(Chip("Gewichtung", "neuere bevorzugt", search_url(recency=None)))
     return chips
@@ -267,7 +269,8 @@ def format_long(moment: datetime | None) -> str:
     return f"{moment.day}. {MONTHS_DE[moment.month - 1]} {moment.year}, {moment:%H:%M} Uhr"
 
 
-bp.add_app_template_filter(format_count, "anzahl")  # 27.149: counts with the German thousands point
+bp.add_app_template_filter(format_count, "anzahl")
+bp.add_app_template_filter(lambda value: section_label(value) or "", "ressort")  # muenchen: München; 2020: none  # 27.149: counts with the German thousands point
 
 
 @bp.app_template_filter("dauer")

@@ -6,6 +6,8 @@ and phone (390x844) sizes. Writes PNGs next to this file.
 """
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import socket
 import subprocess
@@ -23,7 +25,7 @@ ARTICLE_ID = "669fac5b321b2b3a"  # the sample article
 SHOTS = [
     # (file name stem, path, full page)
     ("suche", "/?q=Ukraine", False),
-    ("artikel", f"/artikel/{ARTICLE_ID}", False),
+    ("artikel", None, False),  # the article as opened from the search above: marked words, way back, next hit
 ]
 SIZES = {"": (1280, 900), "-handy": (390, 844)}
 
@@ -49,6 +51,7 @@ def main() -> None:
                     for suffix, (width, height) in SIZES.items():
                         page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
                         for stem, path, full in SHOTS:
+                            path = path or _link_from_search(base, "/?q=Ukraine", ARTICLE_ID)
                             page.goto(base + path)  # the first request reads the index's columns: warm up
                             page.goto(base + path)
                             page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -61,6 +64,12 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def _link_from_search(base: str, search: str, doc_id: str) -> str:
+    """The result page's link to ``doc_id``: it carries the search and the hit's rank."""
+    page = urllib.request.urlopen(base + search, timeout=30).read().decode("utf-8")
+    return html.unescape(re.search(rf'href="(/artikel/{doc_id}\?[^"]*)"', page).group(1))
 
 
 def _wait_for(base: str, server: subprocess.Popen) -> None:

@@ -30,6 +30,7 @@ from newsearch.messages import speak_german
 from newsearch.text import print_document, print_result, print_similar
 from search.display import counted, format_count
 from search.documents import document_to_json, get_document, similar_documents, similar_to_json
+from search.export import FORMATS, MAX_ROWS, export_hits, export_lines
 from search.facets import KEYWORD_FACETS
 from search.query import SORT_ALIASES, SORTS, build_request, open_searcher, run_query
 from search.results import result_to_json
@@ -229,26 +230,42 @@ def facet_options(command):
 @click.option("--to", "date_to", metavar="DATUM", help="Spätestes Datum (einschließlich).")
 @facet_options
 @click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
+@click.option("--exact", is_flag=True, help="Die Wörter nur so, wie sie geschrieben sind, ohne andere Formen.")
 @click.option("--sort", type=click.Choice([*SORTS, *SORT_ALIASES]), default="relevance", show_default=True,
               help="Nach Relevanz, neueste zuerst (newest, auch date) oder älteste zuerst (oldest).")
 @click.option("--limit", type=int, default=PER_PAGE, show_default=True, metavar="ZAHL",
               help="Treffer pro Seite.")
 @click.option("--page", type=int, default=1, show_default=True, metavar="ZAHL", help="Welche Seite der Treffer.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", *FORMATS]), default="text", show_default=True,
+              help="Ausgabe: text, json (wie --json), csv oder jsonl (eine Zeile je Treffer, wie /export.csv).")
+@click.option("--all", "everything", is_flag=True,
+              help=f"Mit --format csv oder jsonl: alle Treffer statt einer Seite (höchstens {format_count(MAX_ROWS)}).")
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_json, **chosen) -> None:
+def query(obj: dict, text, date_from, date_to, recency, exact, sort, limit, page, as_json, fmt, everything,
+          **chosen) -> None:
     """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
     \b
-    Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; ODER, NICHT, -wort, +wort, (Klammern);
+    Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; "Merkel Macron"~5 (höchstens 5 Wörter
+    dazwischen); ODER, NICHT, -wort, +wort, (Klammern);
     titel:, autor:Weber, autor:"Anna Weber", ressort:, thema:, agentur:, quelle:zeit.de, datum:gestern;
     Präfix mit Botschaft*.
     Datumsangaben: 2026-01-24, 24.01.2026, Januar 2026, 2026-01, heute, gestern, letzte Woche,
     letzten Monat, seit Montag, vor 3 Tagen.
     """
-    request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency, **chosen)
-    answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json, result_to_json, print_result)
+    request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency,
+                            exact=exact, **chosen)
+    if everything and fmt not in FORMATS:
+        raise click.UsageError("--all gibt es nur mit --format csv oder --format jsonl.")
+    if fmt in FORMATS:
+        with open_searcher(open_for_reading(obj["index_dir"])) as searcher:
+            hits = export_hits(searcher, request) if everything else run_query(searcher, request).hits
+            write_lines(export_lines(iter(hits), fmt))
+        return
+    answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json or fmt == "json", result_to_json,
+           print_result)
 
 
 @cli.command()
@@ -273,6 +290,16 @@ def similar(obj: dict, doc_id: str, limit: int, as_json: bool) -> None:
     """Ähnliche Artikel zu einem Dokument (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
     answer(obj["index_dir"], lambda searcher: similar_documents(searcher, doc_id, limit=limit), as_json,
            lambda hits: similar_to_json(doc_id, hits), lambda hits, color: print_similar(doc_id, hits, color))
+
+
+def write_lines(lines) -> None:
+    """Export rows to stdout as UTF-8 bytes whatever the locale; a closed pipe (``| head``) ends it quietly."""
+    try:
+        for line in lines:
+            sys.stdout.buffer.write(line.encode("utf-8"))
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
 
 
 def answer(index_dir: str, ask, as_json: bool, to_json, to_text) -> None:

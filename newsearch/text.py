@@ -16,6 +16,7 @@ from indexer.model import ARTICLE, RELATED
 from search.display import counted, format_count
 from search.documents import Document, DocumentLink
 from search.results import Hit, SearchResult
+from search.sections import section_label
 
 KIND_LABELS = {ARTICLE: "Artikel", RELATED: "Meldung"}
 
@@ -45,7 +46,7 @@ def print_similar(doc_id: str, hits: list[Hit], color: bool) -> None:
 
 def print_hit(rank: int, hit: Hit, color: bool) -> None:
     by = f"von {', '.join(hit.author)}" if hit.author else ""
-    meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), _when(hit.published), hit.section,
+    meta = " · ".join(x for x in (KIND_LABELS.get(hit.kind, hit.kind), _when(hit.published), _section(hit.section),
                                   hit.publisher, hit.agency, by) if x)
     click.echo(f"{rank:>3}. {_bold(hit.title, color)}")
     click.echo(f"     {meta}  [{hit.id}]")
@@ -60,7 +61,7 @@ def print_hit(rank: int, hit: Hit, color: bool) -> None:
 def print_document(doc: Document, color: bool) -> None:
     """The whole stored document: head, lead, body paragraphs, captions with credits, links."""
     click.echo(_bold(doc.title, color))
-    click.echo(" · ".join(x for x in (KIND_LABELS.get(doc.kind, doc.kind), _when(doc.published), doc.section,
+    click.echo(" · ".join(x for x in (KIND_LABELS.get(doc.kind, doc.kind), _when(doc.published), _section(doc.section),
                                       doc.agency) if x) + f"  [{doc.id}]")
     if doc.topics:
         click.echo(f"Themen: {', '.join(doc.topics)}")
@@ -84,8 +85,12 @@ def _print_section(title: str, lines: list[str]) -> None:
 
 
 def _link(link: DocumentLink) -> str:
-    meta = " · ".join(x for x in (_when(link.published), link.section) if x)
+    meta = " · ".join(x for x in (_when(link.published), _section(link.section)) if x)
     return f"{link.title} ({meta})  [{link.id}]" if meta else f"{link.title}  [{link.id}]"
+
+
+def _section(value: str) -> str:
+    return section_label(value) or ""
 
 
 def _when(moment: datetime | None) -> str:

@@ -12,6 +12,7 @@ filters: they show where the hits shown lie in time.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +21,7 @@ import numpy as np
 from indexer import schema as f
 from search.cache import PerSegment, PerState, segment_leaves
 from search.results import FacetCount
+from search.sections import section_label
 
 MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
              "November", "Dezember")  # fmt: skip
@@ -43,10 +45,11 @@ class KeywordFacet:
     words: tuple[str, ...]  # typed before ":"; the second, German, is the one help texts name
     example: str  # a value, for the API description
     listed: bool = False  # the column holds a comma-joined list (topics)
+    label: Callable[[str], str | None] = str  # how a value reads; None: not offered (search/sections.py)
 
 
 KEYWORD_FACETS = (
-    KeywordFacet("section", f.SECTION, "Ressort", ("section", "ressort", "rubrik"), "Ausland"),
+    KeywordFacet("section", f.SECTION, "Ressort", ("section", "ressort", "rubrik"), "Ausland", label=section_label),
     KeywordFacet("topic", f.TOPIC, "Thema", ("topic", "thema", "topics", "themen"), "Russland", listed=True),
     KeywordFacet("agency", f.AGENCY, "Agentur", ("agency", "agentur"), "dpa"),
     KeywordFacet("source", f.PUBLISHER, "Quelle", ("source", "quelle", "medium"), "tagesspiegel.de"),
@@ -59,9 +62,10 @@ class Filters:
     start: str | None = None  # Berlin day, YYYY-MM-DD, inclusive
     end: str | None = None
     chosen: dict[str, frozenset[str]] = field(default_factory=dict)  # facet name -> casefolded values (any of)
+    excluded: dict[str, frozenset[str]] = field(default_factory=dict)  # facet name -> casefolded values (none of)
 
     def any(self) -> bool:
-        return bool(self.start or self.end or any(self.chosen.values()))
+        return bool(self.start or self.end or any(self.chosen.values()) or any(self.excluded.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +185,16 @@ def passing(columns: Columns, docs: np.ndarray, filters: Filters, skip: str = ""
         ok &= columns.day.having(docs, wanted)
     for name, selected in filters.chosen.items():
         if selected and skip != name:
-            column = columns.keywords[name]
-            wanted = np.array([str(v).casefold() in selected for v in column.values], dtype=bool)
-            ok &= column.having(docs, wanted)
+            ok &= _having(columns.keywords[name], docs, selected)
+    for name, unwanted in filters.excluded.items():  # NICHT quelle:x applies to every facet, its own too
+        if unwanted:
+            ok &= ~_having(columns.keywords[name], docs, unwanted)
     return ok
+
+
+def _having(column: Column, docs: np.ndarray, values: frozenset[str]) -> np.ndarray:
+    """For each of ``docs``, whether it has one of the casefolded ``values``."""
+    return column.having(docs, np.array([str(v).casefold() in values for v in column.values], dtype=bool))
 
 
 def count_facets(columns: Columns, docs: np.ndarray, filters: Filters) -> dict[str, tuple[FacetCount, ...]]:
@@ -196,9 +206,10 @@ def count_facets(columns: Columns, docs: np.ndarray, filters: Filters) -> dict[s
     docs = np.asarray(docs, dtype=np.int64)
     return {
         **date_facets(columns.day.per_value(docs[passing(columns, docs, filters)])),
-        **{name: keyword_facet(columns.keywords[name].per_value(docs[passing(columns, docs, filters, name)]),
-                               filters.chosen.get(name, frozenset()))
-           for name in KEYWORD_NAMES},
+        **{facet.name: keyword_facet(columns.keywords[facet.name].per_value(docs[passing(columns, docs, filters,
+                                                                                         facet.name)]),
+                                     filters.chosen.get(facet.name, frozenset()), facet.label)
+           for facet in KEYWORD_FACETS},
     }
 
 
@@ -225,10 +236,13 @@ def histogram_granularity(facets: dict[str, tuple[FacetCount, ...]]) -> str:
     return "year" if span > 3 * 366 else "month" if span > 92 else "day"
 
 
-def keyword_facet(counts: Counter, selected: frozenset[str]) -> tuple[FacetCount, ...]:
-    """Most frequent first, ties alphabetically; selected values are always listed."""
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+def keyword_facet(counts: Counter, selected: frozenset[str], label=str) -> tuple[FacetCount, ...]:
+    """Most frequent first, ties alphabetically; selected values are always listed, values
+    without a ``label`` (no section: ``2020``) only then."""
+    labels = {value: label(value) for value in counts}
+    ranked = sorted(((v, n) for v, n in counts.items() if labels[v] is not None or v.casefold() in selected),
+                    key=lambda kv: (-kv[1], kv[0].casefold()))
     top = ranked[:MAX_VALUES]
     shown = {v.casefold() for v, _ in top}
     top += [kv for kv in ranked[MAX_VALUES:] if kv[0].casefold() in selected and kv[0].casefold() not in shown]
-    return tuple(FacetCount(v, v, n, v.casefold() in selected) for v, n in top)
+    return tuple(FacetCount(v, labels[v] or v, n, v.casefold() in selected) for v, n in top)

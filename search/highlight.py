@@ -69,6 +69,15 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
     return _cut(best[1], best[2], max_chars)
 
 
+def mark_text(text: str, matchers: list[tuple[object, set[str]]]) -> Snippet:
+    """All of ``text`` with every match marked, as a snippet marks them: the article page opened
+    from a search. Only the first ``MAX_ANALYZED_CHARS`` of a longer text are searched, as for
+    snippets; the rest is shown unmarked."""
+    head = text[:MAX_ANALYZED_CHARS]
+    spans = _merge(sorted(span for analyzer, terms in matchers for span in _match_spans(head, terms, analyzer)))
+    return Snippet(tuple(_split(text, spans)))
+
+
 def _sentence_spans(text: str, start: int, end: int, matchers) -> list[tuple[int, int]]:
     """The matches in ``text[start:end]``, as offsets into ``text``."""
     sentence = text[start:end]

@@ -12,7 +12,7 @@ is what facet counting needs anyway, so filtering there is nearly free.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -28,6 +28,7 @@ from search.authors import any_word, author_query, is_author, without_authors
 from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
 from search.evaluate import Matches, evaluate, published
+from search.exactness import as_written, near_query
 from search.facets import KEYWORD_NAMES, Filters, count_facets, document_columns, passing
 from search.ranking import (
     FIELD_BOOSTS,
@@ -60,6 +61,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = PER_PAGE
     recency: bool = False
+    exact: bool = False  # the words as written, not stemmed ("exakt", search/exactness.py)
     now: datetime | None = field(default=None, compare=False)  # "today" for datum:gestern; None: now
     # Always on for people; the query benchmark switches them off to time each part alone.
     facets: bool = True
@@ -75,6 +77,7 @@ def build_request(
     page: str | int | None = None,
     per_page: str | int | None = None,
     recency: bool | str | None = False,
+    exact: bool | str | None = False,
     now: datetime | None = None,
     **chosen: str | list[str] | tuple[str, ...] | None,
 ) -> SearchRequest:
@@ -103,9 +106,15 @@ def build_request(
         sort=sort,
         page=_number(page, "Seite", 1, 1, MAX_PAGE),
         per_page=_number(per_page, "Treffer pro Seite", PER_PAGE, 1, MAX_PER_PAGE),
-        recency=str(recency).lower() in ("1", "true", "ja", "on") if isinstance(recency, str) else bool(recency),
+        recency=_switch(recency),
+        exact=_switch(exact),
         now=now,
     )
+
+
+def _switch(value: bool | str | None) -> bool:
+    """A checkbox or flag: ``1``, ``true``, ``ja``, ``on`` (any case) or ``True``."""
+    return str(value).lower() in ("1", "true", "ja", "on") if isinstance(value, str) else bool(value)
 
 
 def open_searcher(ix) -> Searcher:
@@ -121,6 +130,8 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
         text = text[:MAX_QUERY_CHARS]
         messages.append(f"Die Anfrage war länger als {MAX_QUERY_CHARS} Zeichen; gesucht wurde mit dem Anfang.")
     parsed = parse_user_query(text)
+    if request.exact:
+        parsed = replace(parsed, tree=as_written(parsed.tree))
     messages += parsed.messages
     filters = _filters(request, parsed, messages)
 
@@ -337,6 +348,9 @@ def _phrase_query(phrase: Phrase, schema, boosts: dict[str, float]) -> wq.Query 
     one field, as before) adds its field weights to the score where it matches, so a phrase in
     the headline ranks first; ``titel:"…"`` requires it in the headline.
     """
+    if phrase.slop:  # "a b"~5: near each other (search/exactness.py)
+        stemmed = [_word_query(Word(w, phrase.field), schema, boosts) for w in phrase.words]
+        return near_query(phrase, schema, [q for q in stemmed if q is not None])
     text = " ".join(phrase.words)
     exact_tokens = list(schema[f.EXACT].process_text(text, mode="query"))
     if not exact_tokens:
@@ -385,10 +399,14 @@ def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:
         chosen.setdefault(name, set()).update(v.casefold() for v in values)
     for name, value in parsed.filters:
         chosen.setdefault(name, set()).add(value.casefold())
+    excluded: dict[str, set[str]] = {}
+    for name, value in parsed.excluded:
+        excluded.setdefault(name, set()).add(value.casefold())
     return Filters(
         start=start.isoformat() if start else None,
         end=end.isoformat() if end else None,
         chosen={name: frozenset(values) for name, values in chosen.items()},
+        excluded={name: frozenset(values) for name, values in excluded.items()},
     )
 
 
@@ -406,6 +424,13 @@ def _can_fall_back_to_or(parsed) -> bool:
         and sum(isinstance(c, (Word, Phrase)) and not is_author(c) for c in tree.children) >= 2
     )
 
+
+
+def query_matchers(searcher: Searcher, request: SearchRequest) -> list[tuple[object, set[str]]]:
+    """What marks the search's words in a text, as in its snippets: for the article page opened from it."""
+    tree = parse_user_query(request.text[:MAX_QUERY_CHARS]).tree
+    tree = as_written(tree) if request.exact else tree
+    return _matchers(searcher.schema, _highlight_terms(to_whoosh(tree, searcher.schema), searcher.reader()))
 
 
 def _highlight_terms(q: wq.Query, reader) -> dict[str, set[str]]:

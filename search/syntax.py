@@ -2,8 +2,10 @@
 
     Botschaft Moskau             both words (AND is the default)
     "exakte Phrase"              the words as written, in this order (case aside)
+    "Merkel Macron"~5            the words as written, at most 5 words apart, in any order
     Ukraine ODER Russland        either; AND/OR/NOT and UND/ODER/NICHT, any case
     -Krieg  NICHT Krieg          without the word;  +Krieg: must contain it
+    NICHT quelle:bild.de  -ressort:sport   without that outlet, section, topic or agency
     (Kreml ODER Moskau) Gas      grouping
     titel:Botschaft              title:, section:/ressort:, topic:/thema:, agency:/agentur:, quelle:/source:
     autor:Weber  autor:"Anna Weber"   an author: a surname, a first name or the whole name
@@ -45,6 +47,10 @@ class Word:
 class Phrase:
     words: tuple[str, ...]
     field: str | None = None
+    slop: int = 0  # "a b"~5: at most 5 words between them, any order (search/exactness.py); 0: a phrase
+
+
+MAX_SLOP = 50  # "a b"~N beyond this is "both words somewhere", which needs no quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,7 @@ class ParsedQuery:
     explicit_operators: bool = False  # the searcher wrote AND/OR/NOT or parentheses themselves
     dates: tuple[str, ...] = ()  # datum:… expressions, in order
     filters: tuple[tuple[str, str], ...] = ()  # (keyword facet name, value)
+    excluded: tuple[tuple[str, str], ...] = ()  # (keyword facet name, value) under NICHT or -
 
 
 _TOKEN = re.compile(
@@ -100,6 +107,10 @@ class _Tok:
     kind: str
     text: str
     pos: int
+    slop: int = 0
+
+
+_SLOP = re.compile(r"~(\d{1,6})(?=[\s()]|$)")
 
 
 @dataclass
@@ -108,6 +119,7 @@ class _State:
     explicit: bool = False
     dates: list[str] = field(default_factory=list)
     filters: list[tuple[str, str]] = field(default_factory=list)
+    excluded: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse_user_query(text: str) -> ParsedQuery:
@@ -122,6 +134,7 @@ def parse_user_query(text: str) -> ParsedQuery:
         explicit_operators=state.explicit,
         dates=tuple(state.dates),
         filters=tuple(state.filters),
+        excluded=tuple(state.excluded),
     )
 
 
@@ -142,6 +155,12 @@ def _tokenize(text: str, state: _State) -> list[_Tok]:
                 continue
             tokens.append(_Tok("phrase", text[m.end() : end], m.start()))
             pos = end + 1
+            if slop := _SLOP.match(text, pos):
+                tokens[-1].slop = min(int(slop.group(1)), MAX_SLOP)
+                if int(slop.group(1)) > MAX_SLOP:
+                    state.messages.append(f"„{slop.group(0)}“ an Stelle {pos + 1} wird als ~{MAX_SLOP} gelesen: "
+                                          f"mehr Wörter Abstand sucht newsearch nicht.")
+                pos = slop.end()
             continue
         if kind != "space":
             tokens.append(_Tok(kind, m.group(kind) if kind != "field" else m.group("field"), m.start()))
@@ -162,6 +181,7 @@ class _Parser:
         self.i = 0
         self.state = state
         self.depth = 0
+        self.negated = False  # inside an odd number of NICHT / -: a filter there excludes
 
     def parse(self):
         tree = self._or()
@@ -231,27 +251,32 @@ class _Parser:
                     f"es wird übergangen."
                 )
                 return None
-            child = self._unary()
+            child = self._negated_unary()
             return _negate(child) if child is not None else None
         if tok.kind == "word" and len(tok.text) > 1 and tok.text[0] in "-+" and tok.text[1] not in "-+":
             sign, rest = tok.text[0], tok.text[1:]
             self.tokens[self.i : self.i + 1] = self._signed(rest, tok.pos + 1)
-            child = self._unary()
+            child = self._negated_unary() if sign == "-" else self._unary()
             if child is None:
                 return None
             return _negate(child) if sign == "-" else Required(child)
         return self._primary()
 
-    def _signed(self, rest: str, pos: int) -> list[_Tok]:
-        """What follows a sign: ``-autor:Weber`` and ``-autor:"Anna Weber"`` are a field and its value.
+    def _negated_unary(self):
+        """The operand of NICHT or ``-``, parsed knowing that a filter in it excludes."""
+        self.negated = not self.negated
+        try:
+            return self._unary()
+        finally:
+            self.negated = not self.negated
 
-        Only the searched fields (title, author): a filter (``quelle:``, ``datum:``) cannot be
-        negated, and read as one it would keep what the sign asks to leave out.
-        """
+    def _signed(self, rest: str, pos: int) -> list[_Tok]:
+        """What follows a sign: ``-autor:Weber``, ``-autor:"Anna Weber"``, ``-quelle:bild.de`` are a
+        field and its value, as without the sign; any other ``-word:`` stays a word to leave out."""
         m = _SIGNED_FIELD.fullmatch(rest)
         after = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
-        searched = m is not None and FIELD_ALIASES.get(m.group(1).lower()) in ("title", AUTHOR)
-        if searched and (m.group(2) or after is not None and after.kind in ("phrase", "lpar")):
+        known = m is not None and m.group(1).lower() in FIELD_ALIASES
+        if known and (m.group(2) or after is not None and after.kind in ("phrase", "lpar")):
             value = [_Tok("word", m.group(2), pos + m.start(2))] if m.group(2) else []
             return [_Tok("field", m.group(1), pos), *value]
         return [_Tok("word", rest, pos)]
@@ -273,7 +298,7 @@ class _Parser:
             return inner
         if tok.kind == "phrase":
             words = tuple(tok.text.split())
-            return Phrase(words) if words else None  # one quoted word too: as written
+            return Phrase(words, slop=tok.slop if len(words) > 1 else 0) if words else None  # one word: as written
         if tok.kind == "field":
             return self._fielded(tok)
         if tok.kind == "word":
@@ -294,14 +319,20 @@ class _Parser:
         if target == "date":
             self.i += 1
             value = value_tok.text if value_tok.kind in ("word", "phrase") else ""
-            if value:
+            if value and self.negated:
+                self.state.messages.append(
+                    f"„{tok.text}:{value}“ lässt sich nicht ausschließen (NICHT oder - vor einem Datum); "
+                    f"die Angabe wird übergangen. Einen Zeitraum wählen Sie mit {tok.text}: ohne NICHT "
+                    f"oder mit Von und Bis."
+                )
+            elif value:
                 self.state.dates.append(value)
             return None
         if target in KEYWORD_NAMES:
             self.i += 1
             value = value_tok.text.strip()
             if value:
-                self.state.filters.append((target, value))
+                (self.state.excluded if self.negated else self.state.filters).append((target, value))
             return None
         # title, author: a word, a phrase or a parenthesised group, searched in that field only
         node = self._primary() if value_tok.kind in ("word", "phrase", "lpar") else None
@@ -321,7 +352,7 @@ def _in_field(node, fieldname: str):
     if isinstance(node, Word):
         return Word(node.text, fieldname, node.prefix)
     if isinstance(node, Phrase):
-        return Phrase(node.words, fieldname)
+        return Phrase(node.words, fieldname, node.slop)
     if isinstance(node, Group):
         return Group(node.op, tuple(_in_field(c, fieldname) for c in node.children))
     if isinstance(node, (Not, Required)):

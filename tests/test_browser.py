@@ -108,7 +108,7 @@ def test_paging_forward_and_back_through_twelve_matches(page, index_dir, tmp_pat
 def test_opening_an_article_and_following_a_related_item_and_back(page):
     page.goto(page.base + "/?q=Botschaft")
     page.locator("li.hit h2 a").click()
-    page.wait_for_url(f"**/artikel/{ARTICLE.id}")
+    page.wait_for_url(f"**/artikel/{ARTICLE.id}?q=Botschaft&hit=1")
     assert page.locator("h1").inner_text() == ARTICLE.title
     assert page.locator("figcaption").all_inner_texts() == [f"{c.text}\nFoto: {c.credit}" for c in ARTICLE.captions]
     assert page.locator("section.related a").all_inner_texts() == [r.title for r in ARTICLE.related]

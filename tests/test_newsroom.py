@@ -91,7 +91,7 @@ def test_cli_filters_by_source_and_prints_outlet_and_authors(index_dir):
     done = run_cli("query", "Impfstoff", "--source", "sueddeutsche.de", index_dir=index_dir)
     assert done.returncode == 0, done.stderr
     meta = done.stdout.splitlines()[2].strip()
-    assert meta.split("  [")[0] == "Artikel · 02.05.2020 10:00 · muenchen · sueddeutsche.de · von Anna Schmidt"
+    assert meta.split("  [")[0] == "Artikel · 02.05.2020 10:00 · München · sueddeutsche.de · von Anna Schmidt"
 
 
 def test_browser_source_facet_filters_and_the_chip_removes_it(page):

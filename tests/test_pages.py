@@ -126,7 +126,8 @@ def test_api_document_is_the_stored_article(live_server):
 
 def test_results_link_to_their_article_pages_and_show_time_taken(live_server):
     page = soup_of(live_server, "/?q=Botschaft")
-    assert [(text(a), a["href"]) for a in page.select("li.hit h2 a")] == [(ARTICLE.title, f"/artikel/{ARTICLE.id}")]
+    assert [(text(a), a["href"]) for a in page.select("li.hit h2 a")] == [
+        (ARTICLE.title, f"/artikel/{ARTICLE.id}?q=Botschaft&hit=1")]  # the search comes along (issue 20)
     assert re.fullmatch(r"in \d+,\d\d Sekunden", text(page.select_one(".took")))
     assert [text(a) for a in page.select("li.hit .topics a")] == ["USA", "Russland"]
 
@@ -282,8 +283,8 @@ def api_routes(app) -> set[str]:
     return {
         re.sub(r"<(?:\w+:)?\w+>", "{id}", rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/")
-    }
+        if rule.rule.startswith(("/api/", "/export."))
+    } - {"/export.{id}"} | {"/export.csv", "/export.jsonl"}  # one route serves both formats
 
 
 def test_api_page_and_openapi_describe_every_api_route(live_server, app):
@@ -291,7 +292,7 @@ def test_api_page_and_openapi_describe_every_api_route(live_server, app):
     spec = json.loads(body)
     assert spec["openapi"] == "3.1.0"
     assert set(spec["paths"]) == api_routes(app) == {
-        "/api/search", "/api/document/{id}", "/api/similar/{id}", "/api/openapi.json"
+        "/api/search", "/api/document/{id}", "/api/similar/{id}", "/export.csv", "/export.jsonl", "/api/openapi.json"
     }
     page = soup_of(live_server, "/api")
     assert [text(h2.code) for h2 in page.select("section.endpoint h2")] == list(spec["paths"])

@@ -26,10 +26,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["newsearch"] = {"index": None, "generation": None, "lock": threading.Lock()}
 
-    from web import api, pages
+    from web import api, export, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(export.bp)
     app.after_request(add_security_headers)
     app.teardown_appcontext(close_searcher)
 

@@ -5,6 +5,7 @@ test checks that every ``/api`` route is described and that real answers have th
 """
 from __future__ import annotations
 
+from search.export import COLUMNS, FORMATS, MAX_ROWS
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES
 from indexer.settings import MAX_PER_PAGE, PER_PAGE
 from search.query import MAX_PAGE, SORT_ALIASES, SORTS
@@ -73,8 +74,12 @@ def _multi(name: str, description: str, example: str) -> dict:
 
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "description": "Suchanfrage: Wörter (alle müssen vorkommen), \"Phrasen\", "
+     "\"Wörter nah beieinander\"~5, "
      f"ODER, NICHT/-Wort, {KNOWN_FIELDS}, Präfix*.",
      "schema": {"type": "string"}, "example": "Abu Dhabi"},
+    {"name": "exact", "in": "query", "description": "`1`: die Wörter nur so, wie sie geschrieben sind, ohne andere "
+     "Formen (wie jedes Wort in Anführungszeichen; „exakt“ auf der Suchseite).",
+     "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
     {"name": "from", "in": "query", "description": "Frühester Tag (Europe/Berlin): 24.01.2026, 2026-01-24, Januar 2026, "
      "gestern, letzte Woche …; bei einem Zeitraum zählt sein erster Tag.", "schema": {"type": "string"}},
     {"name": "to", "in": "query", "description": "Letzter Tag, Schreibweisen wie `from`; bei einem Zeitraum zählt sein "
@@ -90,6 +95,33 @@ SEARCH_PARAMETERS = [
     {"name": "per_page", "in": "query", "description": "Treffer pro Seite.",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": PER_PAGE}},
 ]  # fmt: skip
+
+# The export takes the search's parameters without the page, and how many rows at most.
+EXPORT_PARAMETERS = [
+    *(p for p in SEARCH_PARAMETERS if p["name"] not in ("page", "per_page")),
+    {"name": "limit", "in": "query", "description": "Höchstens so viele Zeilen.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROWS, "default": MAX_ROWS}},
+]  # fmt: skip
+EXPORT_DESCRIPTIONS = {
+    "csv": "Alle Treffer der Suche als CSV für eine deutsche Tabellenkalkulation, in der Reihenfolge der Ergebnisseiten, "
+           "gestreamt: UTF-8 mit BOM, `;` als Trenner, jedes Feld in Anführungszeichen, Zeilenende CRLF. Spalten: "
+           f"{', '.join(f'`{c}`' for c in COLUMNS)}; `published` als `2026-01-24 12:26` (Europe/Berlin), `score` mit "
+           "Dezimalkomma, Listen mit `, ` verbunden, `snippet` als Text.",
+    "jsonl": "Alle Treffer der Suche als JSON Lines, in der Reihenfolge der Ergebnisseiten, gestreamt: je Zeile ein "
+             "Treffer wie in `/api/search` und dazu `url`.",
+}
+
+
+def _export_path(fmt: str) -> dict:
+    return {"get": {
+        "operationId": f"export_{fmt}",
+        "summary": f"Export als {fmt.upper()}",
+        "description": EXPORT_DESCRIPTIONS[fmt],
+        "parameters": EXPORT_PARAMETERS,
+        "responses": {"200": {"description": "Die Treffer, eine Zeile je Treffer.",
+                              "content": {FORMATS[fmt]: {"schema": {"type": "string"}}}}, **ERRORS},
+    }}  # fmt: skip
+
 
 PUBLISHED = _nullable("string", "Veröffentlicht, Europe/Berlin mit Versatz (RFC 3339); null ohne Datum.",
                       format="date-time", example="2026-01-24T12:26:00+01:00")  # fmt: skip
@@ -224,6 +256,7 @@ def openapi_document(server_url: str = "/") -> dict:
                 "parameters": [DOC_ID],
                 "responses": {"200": _json(_ref("Similar"), "Ähnliche Dokumente."), **NOT_FOUND},
             }},
+            **{f"/export.{fmt}": _export_path(fmt) for fmt in FORMATS},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "Diese Beschreibung",

@@ -14,9 +14,15 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from markupsafe import Markup, escape
 
 from search.display import format_count
+from indexer.errors import QuerySyntaxError
+from search.around import hit_context, rank_from
 from search.documents import get_document, similar_documents
+from search.export import MAX_ROWS as MAX_EXPORT_ROWS
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES, MONTHS_DE
+from search.highlight import mark_text
 from search.query import SORTS, build_request, run_query
+from search.quick import quick_dates
+from search.sections import section_label
 from web import get_searcher
 from web.histogram import build_histogram
 from web.openapi import EXAMPLE_ID, openapi_document, type_label
@@ -24,7 +30,7 @@ from web.openapi import EXAMPLE_ID, openapi_document, type_label
 bp = Blueprint("pages", __name__)
 
 # The query-string arguments that make up a search's state, in the order links write them.
-STATE_ARGS = ("q", "from", "to", *KEYWORD_NAMES, "sort", "recency", "per_page")
+STATE_ARGS = ("q", "exact", "from", "to", *KEYWORD_NAMES, "sort", "recency", "per_page")
 MULTI_ARGS = KEYWORD_NAMES  # facet choices: several values mean any of them
 FILTER_ARGS = ("from", "to", *MULTI_ARGS, "recency")  # what "Alle Filter entfernen" drops
 # Arguments that ask for a result list; with none of them the start page shows the newest documents.
@@ -48,6 +54,7 @@ def request_from_args(args):
         page=args.get("page"),
         per_page=args.get("per_page") or current_app.config["PER_PAGE"],
         recency=args.get("recency"),
+        exact=args.get("exact"),
         **{name: args.getlist(name) for name in MULTI_ARGS},
     )
 
@@ -87,6 +94,7 @@ def search():
         sort_labels=SORT_LABELS,
         per_page_choices=PER_PAGE_CHOICES,
         pages=page_window(result.page, result.pages) if result else [],
+        quick=quick_dates(get_searcher().reader()) if result else None,
     )
 
 
@@ -96,7 +104,26 @@ def document(doc_id: str):
     searcher = get_searcher()
     doc = get_document(searcher, doc_id)
     similar = similar_documents(searcher, doc_id, current_app.config["SIMILAR_COUNT"])
-    return render_template("document.html", doc=doc, similar=similar)
+    context = None
+    if any(request.args.get(name) for name in RESULT_ARGS):  # opened from a search: its state is in the link
+        try:
+            context = hit_context(searcher, request_from_args(request.args), rank_from(request.args.get("hit")))
+        except QuerySyntaxError:
+            context = None  # an edited link with a bad date: the article still shows, without the search
+    return render_template("document.html", doc=doc, similar=similar, context=context,
+                           mark=lambda text: Markup(mark_text(text, context.matchers).html()) if context else text)
+
+
+def hit_url(doc_id: str, rank: int) -> str:
+    """An article's page from the current search: the search's state and the hit's rank come along."""
+    return url_for("pages.document", doc_id=doc_id, **_state(request.args, drop=("page",)), hit=rank)
+
+
+def back_url(context) -> str:
+    """The result page that lists the hit, scrolled to it."""
+    page = context.result_page
+    anchor = f"#treffer-{context.rank}" if context.rank else ""
+    return url_for("pages.search", **_state(request.args), **({"page": page} if page > 1 else {})) + anchor
 
 
 @bp.get("/feed.atom")
@@ -164,6 +191,13 @@ def period_url(start, end) -> str:
     return search_url(**{"from": f"{start:%d.%m.%Y}", "to": f"{end:%d.%m.%Y}"})
 
 
+def quick_url(choice) -> str:
+    """A quick date choice: its words when it is relative to today, else its days."""
+    if choice.words:
+        return search_url(**{"from": choice.words, "to": choice.words})
+    return period_url(choice.start, choice.end)
+
+
 def without_filters_url() -> str:
     """The search with its words and sorting, without any filter."""
     return search_url(**{name: None for name in FILTER_ARGS})
@@ -171,6 +205,11 @@ def without_filters_url() -> str:
 
 def feed_url() -> str:
     return url_for("pages.feed", **_state(request.args, drop=("sort", "page")))
+
+
+def export_url(fmt: str) -> str:
+    """The whole result list as a file (web/export.py): the search's state without its page."""
+    return url_for("export.export", fmt=fmt, **_state(request.args, drop=("page", "per_page")))
 
 
 def active_filters(search_request) -> list[Chip]:
@@ -181,7 +220,8 @@ def active_filters(search_request) -> list[Chip]:
                           search_url(**{"from": None, "to": None})))  # fmt: skip
     for name in MULTI_ARGS:
         for value in dict.fromkeys(v for v in request.args.getlist(name) if v):
-            chips.append(Chip(FACET_TITLES[name], value, toggle_url(name, value)))
+            shown = next(facet.label(value) for facet in KEYWORD_FACETS if facet.name == name) or value
+            chips.append(Chip(FACET_TITLES[name], shown, toggle_url(name, value)))
     if search_request.recency:
         chips.append(Chip("Gewichtung", "neuere bevorzugt", search_url(recency=None)))
     return chips
@@ -229,7 +269,8 @@ def format_long(moment: datetime | None) -> str:
     return f"{moment.day}. {MONTHS_DE[moment.month - 1]} {moment.year}, {moment:%H:%M} Uhr"
 
 
-bp.add_app_template_filter(format_count, "anzahl")  # 27.149: counts with the German thousands point
+bp.add_app_template_filter(format_count, "anzahl")
+bp.add_app_template_filter(lambda value: section_label(value) or "", "ressort")  # muenchen: München; 2020: none  # 27.149: counts with the German thousands point
 
 
 @bp.app_template_filter("dauer")
@@ -262,7 +303,12 @@ def link_helpers() -> dict:
         "search_url": search_url,
         "toggle_url": toggle_url,
         "period_url": period_url,
+        "quick_url": quick_url,
         "feed_url": feed_url,
+        "export_url": export_url,
+        "hit_url": hit_url,
+        "back_url": back_url,
+        "max_export": MAX_EXPORT_ROWS,
         "without_filters_url": without_filters_url,
         "state_args": STATE_ARGS,
         "kind_label": lambda kind: KIND_LABELS.get(kind, kind),

@@ -8,7 +8,8 @@ Order matters and each stage says why it sits where it does:
 tokenizer (keeps ``US-Botschaft`` whole) → lowercase → German stop words (before stemming and
 folding, because the list is spelled with umlauts) → hyphen parts → Snowball German stemmer
 (PyStemmer: folds ä/ö/ü/ß and reads ``ae``/``oe``/``ue`` as umlauts, so ``Praesident`` meets
-``Präsident``).
+``Präsident``) of the word's lemma where a dictionary knows a form Snowball misses (``ging`` is
+``gehen``: ``indexer/lemmas.py``).
 
 >>> [t.text for t in german_analyzer()("Die US-Botschaft und die Ukraine-Gespräche")]
 ['usbotschaft', 'us', 'botschaft', 'ukrainegesprach', 'ukrain', 'gesprach']
@@ -20,18 +21,19 @@ from collections.abc import Iterable
 from itertools import accumulate, chain
 from operator import itemgetter
 
-import Stemmer
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
 from indexer.compounds import split_compound
 from indexer.german import STOP_WORDS
+from indexer.lemmas import stem_lemma
 
 # Bump with any change to the chain below, to the word lists it uses or to indexer/schema.py:
 # indexes built with another version must be rebuilt, and search/ says so instead of returning
 # wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute. 4: exact forms and
 # compound parts in fields of their own. 5: author, publisher and the agency-item fields (versions).
 # 6: the ledger keeps the failures of a file. 7: exact forms with stop words and positions (quoted phrases).
-ANALYZER_VERSION = 7
+# 8: the lemma of a word is stemmed where Snowball misses its form (indexer/lemmas.py).
+ANALYZER_VERSION = 8
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
@@ -90,32 +92,18 @@ class HyphenPartsFilter(Filter):
 
 
 class GermanStemFilter(Filter):
-    """Snowball German via PyStemmer (a C stemmer, about five times faster than Whoosh's own).
+    """Snowball German via PyStemmer (a C stemmer, about five times faster than Whoosh's own), of
+    the word's lemma where a lemma dictionary knows forms Snowball misses (``indexer/lemmas.py``).
 
-    The stemmer object is not picklable and the schema is pickled into the index, so it is
-    created on first use and left out of the pickled state.
-
-    >>> [t.text for t in (RegexTokenizer() | LowercaseFilter() | GermanStemFilter())("Botschaften Praesident Präsidenten")]
-    ['botschaft', 'prasident', 'prasident']
+    >>> [t.text for t in (RegexTokenizer() | LowercaseFilter() | GermanStemFilter())("Botschaften Praesident Präsidenten ging")]
+    ['botschaft', 'prasident', 'prasident', 'geh']
     """
-
-    def __init__(self):
-        self._stemmer = None
 
     def __eq__(self, other):
         return other is not None and self.__class__ is other.__class__
 
-    def __getstate__(self):
-        return {}
-
-    def __setstate__(self, state):
-        self._stemmer = None
-
     def __call__(self, tokens):
-        stemmer = self._stemmer
-        if stemmer is None:
-            stemmer = self._stemmer = Stemmer.Stemmer("german")
-        stem = stemmer.stemWord
+        stem = stem_lemma
         for t in tokens:
             if not t.stopped:
                 t.text = stem(t.text)
@@ -192,7 +180,6 @@ def compound_parts_analyzer():
 
 
 _WORD = re.compile(WORD_PATTERN)
-_stem_word = Stemmer.Stemmer("german").stemWord
 
 
 class TokenLexicon(dict):
@@ -242,8 +229,8 @@ def lexicon_entry(raw: str) -> tuple:
     else:
         forms = (word,)
         steps = (1,)
-    stems = tuple(_stem_word(form) for form in forms)
-    parts = tuple(_stem_word(form[a:b]) for form in forms for a, b in split_compound(form))
+    stems = tuple(stem_lemma(form) for form in forms)
+    parts = tuple(stem_lemma(form[a:b]) for form in forms for a, b in split_compound(form))
     return stems, forms, parts, steps
 
 

@@ -304,7 +304,7 @@ class _Evaluation:
         if kind is wq.Term:
             mask, scores = self.term(q.fieldname, q.text)
         elif kind is CombinedTerm:
-            mask, scores = self.combined(q)
+            return self.combined(q)  # its boost is in the plan's scale, as in its matcher
         elif kind is wq.Phrase and q.slop == 1:
             mask, scores = self.phrase(q.fieldname, q.words)
         elif kind in (wq.And, wq.Or):

@@ -34,6 +34,7 @@ from search.ranking import (
     FIELD_BOOSTS,
     ANALYSED_APART,
     SCORED_APART,
+    SPLIT_WEIGHT,
     CombinedTerm,
     recency_factor,
     weighting,
@@ -258,11 +259,12 @@ def _everything() -> wq.Query:
     return wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])
 
 
-def _build(node, schema, boosts: dict[str, float]) -> wq.Query | None:
+def _build(node, schema, boosts: dict[str, float], any_part: bool = False) -> wq.Query | None:
+    """``any_part``: the node is one of OR-ed words, where a compound's parts need not all match."""
     if is_author(node):
         return author_query(node)
     if isinstance(node, Word):
-        return _word_query(node, schema, boosts)
+        return _word_query(node, schema, boosts, any_part)
     if isinstance(node, Phrase):
         return _phrase_query(node, schema, boosts)
     if isinstance(node, Not):
@@ -271,7 +273,7 @@ def _build(node, schema, boosts: dict[str, float]) -> wq.Query | None:
     if isinstance(node, Required):
         return _build(node.child, schema, boosts)
     if isinstance(node, Group):
-        built = [(c, _build(c, schema, boosts)) for c in node.children]
+        built = [(c, _build(c, schema, boosts, node.op == "OR")) for c in node.children]
         built = [(c, b) for c, b in built if b is not None]
         if not built:
             return None
@@ -294,7 +296,7 @@ def _fields_for(fieldname: str | None, boosts: dict[str, float]) -> dict[str, fl
     return boosts
 
 
-def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None:
+def _word_query(word: Word, schema, boosts: dict[str, float], any_part: bool = False) -> wq.Query | None:
     fields = _fields_for(word.field, boosts)
     alternatives = []
     if not word.prefix:
@@ -305,6 +307,9 @@ def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None
             combined = _combined_query(word.text, schema, stemmed)
             if combined is not None:
                 alternatives.append(combined)
+            split = _split_query(word.text, schema, stemmed, boosts, any_part)
+            if split is not None:
+                alternatives.append(split)
     for name, boost in fields.items():
         if word.prefix:
             prefix = _prefix_query(word.text, name, schema, boost) if name != f.PARTS else None
@@ -324,6 +329,27 @@ def _word_query(word: Word, schema, boosts: dict[str, float]) -> wq.Query | None
             joined = [wq.Term(name, whole)] if whole and whole not in tokens else []
             alternatives.append(wq.Or([*joined, parts], boost=boost))
     return wq.Or(alternatives) if alternatives else None
+
+
+def _split_query(text: str, schema, stemmed: dict[str, float], boosts: dict[str, float],
+                 any_part: bool) -> wq.Query | None:
+    """A compound typed as one word, asked for as its parts too: ``Gletscherabfluss`` finds an
+    article about the ``Abfluss`` of a ``Gletscher``.
+
+    Each part is one BM25F term over the stemmed fields and the ``parts`` field, so it counts
+    written alone and inside another compound (``Abflussmenge``). All parts together weigh
+    ``SPLIT_WEIGHT``, below the whole word, so the article with the compound itself stays first.
+    Among OR-ed words (``any_part``: questions, headlines) one part is enough; where every word
+    is required, every part is, or ``Botschaftsbesitz`` would find each article about ``Besitz``.
+    """
+    if not SPLIT_WEIGHT or f.PARTS not in boosts:
+        return None
+    parts = list(dict.fromkeys(schema[f.PARTS].process_text(text, mode="index")))
+    if not parts:
+        return None
+    fields = {**stemmed, f.PARTS: boosts[f.PARTS]}
+    terms = [CombinedTerm.of(part, fields) for part in parts]
+    return (wq.Or if any_part else wq.And)(terms, boost=SPLIT_WEIGHT)
 
 
 def _combined_query(text: str, schema, fields: dict[str, float]) -> wq.Query | None:

@@ -4,7 +4,8 @@ A headline or a question shares word pairs with its article: "Präsident Trump",
 Todesfälle". The sequential dependence model (Metzler & Croft, "A Markov random field model for
 term dependencies", SIGIR 2005) scores, beside each word, each pair of neighbouring query words
 twice: as an ordered bigram (the words next to each other, in query order) and within an
-unordered window of ``WINDOW`` positions. Its weights there are 0.85 / 0.1 / 0.05 on language-model
+unordered window of ``WINDOW`` positions; words up to ``PAIR_SPAN`` apart in the query pair in the
+window too. Its weights there are 0.85 / 0.1 / 0.05 on language-model
 log probabilities; here the word part is our BM25F score and each pair feature is a saturated
 count, weighted like a BM25 term whose IDF is the mean of the two words' IDFs. Positions are those
 of the stemmed fields (stop words are not counted, so "Zahl der Todesfälle" is a bigram of
@@ -28,9 +29,16 @@ from search.syntax import Group, Phrase, Required, Word
 # chose these from 0.5-4 / 0.25-2 on its own half; headlines prefer less, questions more.
 ORDERED_WEIGHT = 3.0  # the bigram "w1 w2", as a multiple of the pair's IDF
 UNORDERED_WEIGHT = 1.5  # both words within WINDOW positions, in any order
-WINDOW = 8  # Metzler & Croft's #uw8
+WINDOW = 16  # Metzler & Croft's #uw8 at first; 16 with PAIR_SPAN 3 by 2-fold CV (bench/README.md)
 SATURATION = 1.0  # k of count / (k + count): the first co-occurrence counts most
 RERANK_DEPTH = 100
+# How far apart in the query two words may stand to form a pair: 1 is the sequential dependence
+# model (neighbours only); more also pairs words with one or two words between them, counted in
+# the window only (Metzler & Croft's full dependence model pairs all). "Zahl der Todesfälle in
+# Italien" pairs zahl-todesfall, zahl-itali and todesfall-itali. With WINDOW 16, 3 was chosen by
+# 2-fold cross-validation on both dev sets (bench/README.md, "Issue 17, ranking side"): xquad-de
+# nDCG@10 0.7902 -> 0.7934, news-titles MRR@10 0.4718 -> 0.4806.
+PAIR_SPAN = 3
 
 
 def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: np.ndarray) -> np.ndarray:
@@ -43,7 +51,12 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
     thirds of a re-rank in numpy calls on small arrays (bench/README.md, "Issue 17").
     """
     bonus = np.zeros(len(docs))
-    pairs = [(a, b) for a, b in zip(terms, terms[1:]) if a != b]
+    pairs, adjacent = [], []  # adjacent: neighbours in the query, which alone count as bigrams
+    for i, a in enumerate(terms):
+        for gap, b in enumerate(terms[i + 1:i + 1 + PAIR_SPAN], start=1):
+            if a != b:
+                pairs.append((a, b))
+                adjacent.append(gap == 1)
     if not pairs or not len(docs) or not fields:
         return bonus
     reader = searcher.reader()
@@ -88,7 +101,7 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
         ordered += weight * next_counts[:, n]
         unordered += weight * near_counts[:, n]
     pair_idf = np.array([(idf(doc_count, df[a]) + idf(doc_count, df[b])) / 2 for a, b in pairs])
-    each = pair_idf[:, None] * (ORDERED_WEIGHT * ordered / (SATURATION + ordered)
+    each = pair_idf[:, None] * (np.where(np.array(adjacent), ORDERED_WEIGHT, 0.0)[:, None] * ordered / (SATURATION + ordered)
                                 + UNORDERED_WEIGHT * unordered / (SATURATION + unordered))
     for row in each:  # pair by pair, in query order
         bonus += row

@@ -17,8 +17,9 @@ from search.ranking import idf
 ARTICLES = [
     Article("fern", "Meldung eins", body=("Trump besucht heute Berlin, Präsident Macron Paris.",)),
     Article("nah", "Meldung zwei", body=("Präsident Trump besucht heute Berlin, Macron Paris.",)),
-    Article("weit", "Meldung drei", body=("Trump besucht Berlin und Hamburg und München und Köln und Bonn "
-                                         "und Kiel und Ulm, sagt Präsident Macron.",)),
+    # Trump and Präsident 19 words apart, beyond the window of 16
+    Article("weit", "Meldung drei", body=("Trump besucht Berlin, Hamburg, München, Köln, Bonn, Kiel, Ulm, Jena, "
+                                         "Gera, Suhl, Halle, Essen, Trier, Mainz, Fulda und Passau, sagt Präsident Macron.",)),
 ]
 
 
@@ -88,3 +89,17 @@ def test_no_fields_or_no_positions_give_no_bonus(ix):
         docs = np.array(sorted(searcher.document_number(id=i) for i in ("fern", "nah", "weit")))
         assert proximity_bonus(searcher, ["prasident", "trump"], {}, docs).tolist() == [0.0, 0.0, 0.0]
         assert proximity_bonus(searcher, ["gibtsnicht", "trump"], {f.BODY: 1.0}, docs).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_query_words_with_one_between_them_pair_in_the_window_only(ix):
+    """"Präsident Gibtsnicht Trump": neither neighbour pair is in any article, but präsident and
+    trump, two apart in the query (``PAIR_SPAN``), stand together in "nah" and four apart in
+    "fern": a window pair each, never a bigram, as they are not neighbours in the query."""
+    with open_searcher(ix) as searcher:
+        reader = searcher.reader()
+        docs = np.array(sorted(searcher.document_number(id=i) for i in ("fern", "nah", "weit")))
+        names = [searcher.stored_fields(int(d))["id"] for d in docs]
+        got = dict(zip(names, proximity_bonus(searcher, ["prasident", "gibtsnicht", "trump"], {f.BODY: 1.0}, docs)))
+        n = reader.doc_count_all()
+        pair_idf = (idf(n, reader.doc_frequency(f.BODY, "prasident")) + idf(n, reader.doc_frequency(f.BODY, "trump"))) / 2
+    assert got == pytest.approx({"nah": pair_idf * UNORDERED_WEIGHT / 2, "fern": pair_idf * UNORDERED_WEIGHT / 2, "weit": 0.0})

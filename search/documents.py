@@ -20,7 +20,7 @@ from indexer.dates import from_utc
 from indexer.errors import DocumentNotFoundError
 from indexer.model import ARTICLE, RELATED, Caption
 from indexer.versions import versions_from_stored
-from search.evaluate import Matches, evaluate
+from search.whoosh.evaluate import Matches, evaluate
 from search.highlight import make_snippet
 from search.ranking import FIELD_BOOSTS, ANALYSED_APART
 from search.results import Hit, hit_to_json

@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from indexer import schema as f
-from search.cache import PerSegment, PerState, segment_leaves
+from search.whoosh.cache import PerSegment, PerState, segment_leaves
 from search.results import FacetCount
 
 MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",

@@ -26,7 +26,7 @@ from indexer.model import ARTICLE, RELATED
 from search.authors import any_word, author_query, is_author, without_authors
 from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
-from search.evaluate import Matches, evaluate, published
+from search.whoosh.evaluate import Matches, evaluate, published
 from search.facets import KEYWORD_NAMES, Filters, count_facets, document_columns, passing
 from search.ranking import (
     FIELD_BOOSTS,
@@ -36,7 +36,7 @@ from search.ranking import (
     recency_factor,
     weighting,
 )
-from search.proximity import ranked_matches
+from search.whoosh.proximity import ranked_matches
 from search.results import SearchResult
 from search.suggest import suggest_query
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query

@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 from indexer import schema as f
 from indexer.compounds import split_compound
 from indexer.german import STOP_WORDS
-from search.cache import PerSegment, segment_leaves
+from search.whoosh.cache import PerSegment, segment_leaves
 from search.syntax import FIELD_ALIASES, OPERATORS
 
 _WORD = re.compile(r"[^\W\d_][\w-]*")

@@ -12,7 +12,7 @@ from flask import Flask, g, jsonify, render_template, request
 
 from indexer.errors import NewsearchError
 from indexer.store import current_generation, open_for_reading
-from search.cache import segment_leaves
+from search.whoosh.cache import segment_leaves
 from search.query import open_searcher
 from web.config import DEFAULTS
 

@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from indexer.schema import PUBLISHED
-from search.cache import PerSegment, PerState, segment_leaves
+from search.whoosh.cache import PerSegment, PerState, segment_leaves
 from search.ranking import BM25_K1, CombinedTerm, idf
 
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read

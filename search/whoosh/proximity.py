@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from indexer import schema as f
-from search.evaluate import Matches, term_positions
+from search.whoosh.evaluate import Matches, term_positions
 from search.ranking import ANALYSED_APART, FIELD_BOOSTS, idf
 from search.syntax import Group, Phrase, Required, Word
 

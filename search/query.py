@@ -15,24 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import numpy as np
-from whoosh import query as wq
-from whoosh.searching import Searcher
-
 from indexer.errors import QuerySyntaxError
 from search.authors import any_word, is_author, without_authors
+from search.backend import Ranking
 from search.dates import EXAMPLES, parse_date_range
-from search.documents import stored_hit
-from search.whoosh.evaluate import Matches, evaluate, published
-from search.facets import KEYWORD_NAMES, Filters, count_facets, document_columns, passing
-from search.ranking import recency_factor, weighting
-from search.whoosh.proximity import ranked_matches
+from search.facets import KEYWORD_NAMES, Filters, cut_facets
 from search.results import SearchResult
+from search.scatter import as_shards
 from search.suggest import suggest_query
 from search.syntax import Group, Phrase, Word, parse_user_query
+from search.whoosh.proximity import RERANK_DEPTH
+from search.whoosh.shard import open_searcher  # noqa: F401 (re-exported: callers import it from here)
 from search.whoosh.translate import (  # noqa: F401 (re-exported: callers import them from here)
-    _highlight_terms,
-    _matchers,
     any_words_tree,
     parse_query,
     search_ranked,
@@ -107,13 +101,12 @@ def build_request(
     )
 
 
-def open_searcher(ix) -> Searcher:
-    """A searcher over the newest committed generation, scoring with ``search/ranking.py``."""
-    return ix.searcher(weighting=weighting())
+def run_query(source, request: SearchRequest) -> SearchResult:
+    """One page of hits for ``request``, with facets counted over every match after filters.
 
-
-def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
-    """One page of hits for ``request``, with facets counted over every match after filters."""
+    ``source`` is the index's ``Shards`` (``search/scatter.py``) or one Whoosh searcher.
+    """
+    shards = as_shards(source)
     messages: list[str] = []
     text = request.text
     if len(text) > MAX_QUERY_CHARS:
@@ -123,65 +116,33 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     messages += parsed.messages
     filters = _filters(request, parsed, messages)
 
-    schema = searcher.schema
-    q = to_whoosh(parsed.tree, schema)
-    columns = document_columns(searcher.reader())
-    # Every match with its score in one evaluation over posting arrays (search/evaluate.py): the
-    # total and the facets need all of them anyway, and ranking them costs a sort of the scores.
-    base = _scored(searcher, q, request)
-    matched = _passing(base, columns, filters)
-    notice = None
-    if not len(matched) and _can_fall_back_to_or(parsed):
-        q = to_whoosh(any_word(parsed.tree), schema)
-        base = _scored(searcher, q, request)
-        matched = _passing(base, columns, filters)
-        notice = OR_FALLBACK_NOTICE if len(matched) else None
-
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
-    if request.sort == "oldest":
-        ranked = matched.by_key(_oldest_first(published(searcher.reader())), limit)
-    elif request.sort == "newest" or parsed.tree is None:
-        ranked = matched.by_key(published(searcher.reader()), limit)
+    by_relevance = request.sort == "relevance" and parsed.tree is not None
+    ranking = Ranking(request.sort, max(limit, RERANK_DEPTH) if by_relevance else limit, request.recency, request.now)
+    tree = parsed.tree
+    found = shards.search(tree, filters, ranking, request.facets)
+    notice = None
+    if not found.total and _can_fall_back_to_or(parsed):  # decided once, over all shards
+        tree = any_word(parsed.tree)
+        found = shards.search(tree, filters, ranking, request.facets)
+        notice = OR_FALLBACK_NOTICE if found.total else None
+
+    if by_relevance:
+        ranked = shards.reranked(found, without_authors(parsed.tree), limit)
     else:
-        ranked = ranked_matches(searcher, without_authors(parsed.tree), matched, limit)
-    page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
-    return _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
-                   messages, notice)
-
-
-def _oldest_first(times: np.ndarray) -> np.ndarray:
-    """Keys whose descending order is the oldest first; documents without a date last, as for newest."""
-    return np.where(times > 0, -times, np.iinfo(np.int64).min)
-
-
-def _scored(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Matches:
-    matches = evaluate(searcher, q)
-    if not request.recency:
-        return matches
-    times = published(searcher.reader())[matches.docs]
-    return Matches(matches.docs, matches.scores * recency_factor(times, request.now))
-
-
-def _passing(matches: Matches, columns, filters: Filters) -> Matches:
-    if not filters.any():
-        return matches
-    return matches.keep(passing(columns, matches.docs, filters))
-
-
-def _result(searcher, request, text, q, page_hits, base, total, columns, filters, messages, notice):
-    matchers = _matchers(searcher.schema, _highlight_terms(q, searcher.reader()))
+        ranked = list(found.top[:limit])
     suggestion = None
     if request.suggest:
-        suggestion = suggest_query(searcher, text, total, lambda t: _count(searcher, t, columns, filters))
+        suggestion = suggest_query(shards, text, found.total, lambda t: shards.count(parse_user_query(t).tree, filters))
     return SearchResult(
         query=text,
-        hits=tuple(stored_hit(stored, score, matchers) for stored, score in page_hits),
-        total=total,
+        hits=tuple(shards.fetch(tree, ranked[start:limit])),
+        total=found.total,
         page=request.page,
         per_page=request.per_page,
-        facets=count_facets(columns, base, filters) if request.facets else {},
+        facets=cut_facets(found.facets, filters) if request.facets else {},
         suggestion=suggestion,
-        messages=tuple(messages),
+        messages=tuple(messages + shards.missing),
         notice=notice,
     )
 
@@ -206,11 +167,6 @@ def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:
         end=end.isoformat() if end else None,
         chosen={name: frozenset(values) for name, values in chosen.items()},
     )
-
-
-def _count(searcher: Searcher, text: str, columns, filters: Filters) -> int:
-    q = to_whoosh(parse_user_query(text).tree, searcher.schema)
-    return len(_passing(evaluate(searcher, q), columns, filters))
 
 
 def _can_fall_back_to_or(parsed) -> bool:

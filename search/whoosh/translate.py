@@ -12,7 +12,8 @@ from indexer import schema as f
 from indexer.german import STOP_WORDS
 from indexer.model import ARTICLE, RELATED
 from search.authors import author_query, is_author
-from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART, CombinedTerm
+from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART
+from search.whoosh.combined import CombinedTerm
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 from search.whoosh.evaluate import evaluate
 from search.whoosh.proximity import ranked_matches

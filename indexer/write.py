@@ -53,8 +53,12 @@ def index_files(
     max_bytes: int = DEFAULT_MAX_BYTES,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     commit_every: float = COMMIT_EVERY_SECONDS,
+    accept: Callable[[Article], bool] | None = None,
 ) -> IndexReport:
     """Bring the index up to date with the article files under ``paths``.
+
+    ``accept`` keeps only the articles of the files that it accepts: a time shard's share
+    (indexer/shards.py); the ledger then lists only those for each file.
 
     New files are added, changed ones (by content hash) re-read, unchanged ones skipped, and the
     documents of files that vanished from under the given roots removed. ``full`` rebuilds into a
@@ -70,7 +74,7 @@ def index_files(
     files = found.files
     with write_lock(index_dir, lock_timeout):
         ix = create_generation(index_dir, activate=False) if full else open_for_writing(index_dir)
-        run = _Run(ix, commit_every=commit_every, skipped=[Failure(str(p), "unbekanntes Dateiformat") for p in found.skipped])
+        run = _Run(ix, commit_every=commit_every, accept=accept, skipped=[Failure(str(p), "unbekanntes Dateiformat") for p in found.skipped])
         todo = []
         for path in files:
             fp = fingerprint(path)
@@ -132,6 +136,7 @@ class _Run:
     ix: object
     commit_every: float = COMMIT_EVERY_SECONDS
     skipped: list[Failure] = field(default_factory=list)
+    accept: Callable[[Article], bool] | None = None  # a shard's share of the files' articles
     # A --full rebuild, or a large batch, goes to the bulk writer: it builds the new segments at
     # the end in two processes, several times faster than Whoosh's writer (bench/README.md, "Index
     # build"), and commits once (a --full generation is read by nobody until it is swapped in).
@@ -187,7 +192,10 @@ class _Run:
         # Streamed: a 28,000-article JSON Lines archive is never held in memory whole. A file
         # that fails does so before its first article (later problems go to partial_failure).
         try:
-            self.replace_source(str(path), fp, located_articles(path, partial_failure, max_bytes))
+            articles = located_articles(path, partial_failure, max_bytes)
+            if self.accept is not None:
+                articles = ((where, article) for where, article in articles if self.accept(article))
+            self.replace_source(str(path), fp, articles)
         except NotArticlesError as err:
             self.skipped.append(Failure(err.path, err.reason))
         except ArticleParseError as err:

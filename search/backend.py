@@ -21,8 +21,19 @@ from typing import Protocol
 
 import numpy as np
 
+from indexer.errors import NewsearchError
 from search.facets import Filters
 from search.results import Hit
+
+
+class ShardUnavailable(NewsearchError):
+    """A shard that did not answer in time (its process died, its node is gone, it is slow):
+    the search goes on with the others and says which one is missing."""
+
+    def __init__(self, label: str):
+        super().__init__(f"Der Indexabschnitt {label} hat nicht rechtzeitig geantwortet; "
+                         f"seine Treffer fehlen in diesem Ergebnis.")
+        self.label = label
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,9 @@ class CollectionStats:
     doc_count: int = 0
     field_lengths: Mapping[str, int] = field(default_factory=dict)
     doc_frequencies: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (field, term)
+    # Documents of ``doc_count`` that every shard holds alike (the ledger of the files read, which
+    # every shard's run records): one index holds them once, so the shards together count them once.
+    shared: int = 0
 
     def avg_field_length(self, fieldname: str) -> float:
         """The field's mean length over all documents; 0 where no document has it."""
@@ -48,18 +62,19 @@ class CollectionStats:
     @classmethod
     def merged(cls, parts: Iterable[CollectionStats]) -> CollectionStats:
         """The statistics of the shards together: every figure is a count, so they add up."""
-        doc_count, lengths, frequencies = 0, Counter(), Counter()
+        doc_count, shared, lengths, frequencies = 0, [], Counter(), Counter()
         for part in parts:
-            doc_count += part.doc_count
+            doc_count += part.doc_count - part.shared
+            shared.append(part.shared)
             lengths.update(part.field_lengths)
             frequencies.update(part.doc_frequencies)
-        return cls(doc_count, dict(lengths), dict(frequencies))
+        return cls(doc_count + max(shared, default=0), dict(lengths), dict(frequencies), max(shared, default=0))
 
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
     """How a shard orders its matches: ``sort`` as in ``SearchRequest``; ``depth`` how many it
-    returns in that order; ``recency_now`` the moment the recency boost counts from (``None``: off)."""
+    returns in that order; ``recency`` whether newer articles gain, counted from ``now`` (None: now)."""
 
     sort: str = "relevance"
     depth: int = 10

@@ -158,7 +158,7 @@ def similar_documents(source, doc_id: str, limit: int = SIMILAR_LIMIT) -> list[H
     shards = as_shards(source)
     owner, stored = _stored(shards, doc_id)
     fields = [name for name in FIELD_BOOSTS if name not in ANALYSED_APART]
-    doc_count = sum(shard.term_statistics(()).doc_count for shard in shards.shards)
+    doc_count = CollectionStats.merged(shards.each("term_statistics", ()).values()).doc_count
     weights: dict[str, float] = {}
     for name in fields:
         text = stored.get(name)
@@ -170,17 +170,17 @@ def similar_documents(source, doc_id: str, limit: int = SIMILAR_LIMIT) -> list[H
     if not best:
         return []
     terms = {(name, word) for word, _ in best for name in fields}
-    stats = CollectionStats.merged(shard.term_statistics(terms) for shard in shards.shards)
+    stats = CollectionStats.merged(shards.each("term_statistics", terms).values())
     found = []
-    for number, shard in enumerate(shards.shards):
-        found += [(-score, number, doc, score, shared)
-                  for doc, score, shared in shard.similar(best, fields, stored[f.ID], limit * CANDIDATES, stats)]
+    for number, similar in shards.each("similar", best, fields, stored[f.ID], limit * CANDIDATES, stats).items():
+        found += [(-score, number, doc, score, shared) for doc, score, shared in similar]
     # Scored over more candidates than shown: one shared word (a topic, an "ab" the stop list lacks)
     # is chance, not likeness, so a neighbour must share at least MIN_SHARED_TERMS key terms.
     found.sort(key=lambda e: e[:3])
     close = [(number, doc, score) for _, number, doc, score, shared in found[: limit * CANDIDATES]
              if shared >= MIN_SHARED_TERMS][:limit]
-    return [hit for number, doc, score in close for hit in shards.shards[number].hits([(doc, score)])]
+    return [hit for number, doc, score in close
+            for hit in shards.each("hits", [(doc, score)], among={number}).get(number, ())]
 
 
 def _key_terms(shards, owner, fieldname: str, text: str, doc_count: int) -> list[tuple[str, float]]:
@@ -188,8 +188,8 @@ def _key_terms(shards, owner, fieldname: str, text: str, doc_count: int) -> list
     ``key_terms_from_text`` ranks them, with the collection frequencies of all shards."""
     weights = owner.analysed(fieldname, text)
     frequency = Counter()
-    for shard in shards.shards:
-        frequency.update(shard.frequencies(fieldname, list(weights)))
+    for found in shards.each("frequencies", fieldname, list(weights)).values():
+        frequency.update(found)
     scored, best = [], 0.0
     for word, weight in weights.items():
         if frequency[word]:

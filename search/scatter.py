@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.backend import CollectionStats, Ranking, Shard
+from indexer.shards import shard_dirs
+from indexer.store import open_for_reading
+from search.backend import CollectionStats, Ranking, Shard, ShardUnavailable
 from search.facets import KEYWORD_NAMES, Filters
 from search.results import Hit
-from search.whoosh.shard import WhooshShard
+from search.whoosh.shard import WhooshShard, open_searcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,8 @@ class Shards:
     def __init__(self, shards: list[Shard], days: list[tuple[str, str] | None] | None = None):
         self.shards = list(shards)
         self.days = list(days) if days is not None else [None] * len(self.shards)
-        self.missing: list[str] = []  # shards that did not answer this request (a cluster's notice)
+        self.missing: list[str] = []  # why shards did not answer this request (a cluster's), in German
+        self._lost: set[int] = set()
 
     def __enter__(self) -> Shards:
         return self
@@ -56,17 +59,30 @@ class Shards:
 
     def statistics(self, tree) -> CollectionStats:
         """Step 1 (dfs): all shards' figures for ``tree``, added up, whatever the filters."""
-        return CollectionStats.merged(shard.statistics(tree) for shard in self.shards)
+        return CollectionStats.merged(self.each("statistics", tree).values())
+
+    def each(self, method: str, *args, among=None) -> dict[int, object]:
+        """``method(*args)`` of every shard still answering (of ``among``), by shard number; a
+        shard that does not answer (``ShardUnavailable``, only shards in other processes) is
+        left out of the rest of the request and named in ``missing``."""
+        answers = {}
+        for number, shard in enumerate(self.shards):
+            if number in self._lost or (among is not None and number not in among):
+                continue
+            try:
+                answers[number] = getattr(shard, method)(*args)
+            except ShardUnavailable as err:
+                self._lost.add(number)
+                self.missing.append(err.message)
+        return answers
 
     def search(self, tree, filters: Filters, ranking: Ranking, facets: bool = True) -> Found:
         """Steps 1 and 2: every match of ``tree`` under the merged statistics, the best
         ``ranking.depth`` by the sort key over all shards, totals and facet counts added up."""
         stats = self.statistics(tree)
         total, facet_sums, entries = 0, {}, []
-        for number, shard in enumerate(self.shards):
-            if not self._overlaps(number, filters):
-                continue
-            answer = shard.match(tree, stats, filters, ranking, facets)
+        asked = {number for number in range(len(self.shards)) if self._overlaps(number, filters)}
+        for number, answer in self.each("match", tree, stats, filters, ranking, facets, among=asked).items():
             total += answer.total
             for name, counts in answer.facets.items():
                 facet_sums.setdefault(name, Counter()).update(counts)
@@ -86,51 +102,49 @@ class Shards:
         if not found.top:
             return []
         scores = np.array([score for _, _, score in found.top])
-        for number, shard in enumerate(self.shards):
-            rows = np.array([i for i, (n, _, _) in enumerate(found.top) if n == number], dtype=np.int64)
-            if not len(rows):
-                continue
-            docs = np.array([found.top[i][1] for i in rows], dtype=np.int64)
-            order = np.argsort(docs)
-            bonus = np.empty(len(docs))
-            bonus[order] = shard.proximity(tree, docs[order], found.stats)
-            scores[rows] += bonus
+        rows = {number: np.array([i for i, (n, _, _) in enumerate(found.top) if n == number], dtype=np.int64)
+                for number in {n for n, _, _ in found.top}}
+        docs = {number: np.sort(np.array([found.top[i][1] for i in at], dtype=np.int64)) for number, at in rows.items()}
+        for number in rows:
+            bonus = self.each("proximity", tree, docs[number], found.stats, among={number}).get(number)
+            if bonus is not None:
+                order = np.argsort(np.array([found.top[i][1] for i in rows[number]]))
+                scores[rows[number][order]] += bonus
         best = sorted(range(len(found.top)), key=lambda i: (-scores[i], found.top[i][0], found.top[i][1]))[:limit]
         return [(found.top[i][0], found.top[i][1], float(scores[i])) for i in best]
 
     def fetch(self, tree, ranked: list[tuple[int, int, float]]) -> list[Hit]:
         """The hits of ``ranked`` (shard, doc, score), in that order, each from its own shard."""
         hits: dict[int, Hit] = {}
-        for number, shard in enumerate(self.shards):
+        for number in sorted({n for n, _, _ in ranked}):
             rows = [i for i, (n, _, _) in enumerate(ranked) if n == number]
-            if rows:
-                for i, hit in zip(rows, shard.fetch(tree, [(ranked[i][1], ranked[i][2]) for i in rows])):
-                    hits[i] = hit
-        return [hits[i] for i in range(len(ranked))]
+            fetched = self.each("fetch", tree, [(ranked[i][1], ranked[i][2]) for i in rows], among={number})
+            hits.update(zip(rows, fetched.get(number, ())))
+        return [hits[i] for i in range(len(ranked)) if i in hits]
 
     def stored(self, doc_id: str) -> tuple[Shard, dict] | tuple[None, None]:
         """The shard holding ``doc_id`` and its stored fields; the newest shard first (an update
         lands where its date says, so an id lives in one shard)."""
-        for shard in reversed(self.shards):
-            stored = shard.stored(doc_id)
+        for number in reversed(range(len(self.shards))):
+            stored = self.each("stored", doc_id, among={number}).get(number)
             if stored is not None:
-                return shard, stored
+                return self.shards[number], stored
         return None, None
 
     # --- the suggestion vocabulary of all shards ---
 
     def known(self, word: str) -> bool:
-        return any(shard.known(word) for shard in self.shards)
+        return any(self.each("known", word).values())
 
     def near(self, word: str) -> dict[str, int]:
         best: dict[str, int] = {}
-        for shard in self.shards:
-            for candidate, distance in shard.near(word).items():
+        for near in self.each("near", word).values():
+            for candidate, distance in near.items():
                 best[candidate] = min(distance, best.get(candidate, distance))
         return best
 
     def frequency(self, word: str) -> int:
-        return sum(shard.frequency(word) for shard in self.shards)
+        return sum(self.each("frequency", word).values())
 
     def _overlaps(self, number: int, filters: Filters) -> bool:
         days = self.days[number]
@@ -145,3 +159,17 @@ def as_shards(source) -> Shards:
     if isinstance(source, Shards):
         return source
     return Shards([WhooshShard(source)])
+
+
+def open_shards(index_dir) -> Shards:
+    """The index under ``index_dir`` for searching: each time shard's current generation
+    (indexer/shards.py), or the one index of an unsharded directory. Close it, or use ``with``."""
+    layout, opened = shard_dirs(index_dir), []
+    try:
+        for name, path, _ in layout:
+            opened.append(WhooshShard(open_searcher(open_for_reading(path)), name))
+    except BaseException:
+        for shard in opened:
+            shard.close()
+        raise
+    return Shards(opened, [days for _, _, days in layout])

@@ -31,7 +31,7 @@ from whoosh.query import qcore
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from indexer.schema import PUBLISHED
+from indexer.schema import KIND, PUBLISHED, SOURCE_KIND
 from search.backend import CollectionStats
 from search.ranking import BM25_K1, idf, length_norm, saturated
 from search.whoosh.cache import PerSegment, PerState, segment_leaves
@@ -103,7 +103,8 @@ def evaluate(searcher, q: wq.Query, stats: CollectionStats | None = None) -> Mat
 
 def query_terms(q: wq.Query) -> set[tuple[str, str]]:
     """The (field, term) pairs whose statistics score ``q``: its terms, the fields of its
-    ``CombinedTerm``s and the words of its phrases (phrases score as their words)."""
+    ``CombinedTerm``s and the words of its phrases (phrases score as their words). Prefixes are
+    scored by Whoosh itself, with this index's own figures (``by_whoosh``)."""
     found: set[tuple[str, str]] = set()
 
     def walk(node):
@@ -130,7 +131,7 @@ def statistics(searcher, terms) -> CollectionStats:
     leaves = segment_leaves(reader)
     frequencies = {}
     for fieldname, text in terms:
-        if fieldname not in schema or not schema[fieldname].scorable:
+        if fieldname not in schema:
             continue
         try:
             btext = schema[fieldname].to_bytes(text)
@@ -138,7 +139,8 @@ def statistics(searcher, terms) -> CollectionStats:
             continue
         frequencies[(fieldname, text)] = sum(len(_segment_postings(leaf, fieldname, btext)[0]) for leaf, _ in leaves)
     lengths = {name: reader.field_length(name) for name in schema.scorable_names()}
-    return CollectionStats(reader.doc_count_all(), lengths, frequencies)
+    ledger = reader.doc_frequency(KIND, SOURCE_KIND) if KIND in schema else 0
+    return CollectionStats(reader.doc_count_all(), lengths, frequencies, ledger)
 
 
 def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

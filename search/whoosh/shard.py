@@ -51,7 +51,8 @@ class WhooshShard:
         return self.searcher.schema
 
     def statistics(self, tree) -> CollectionStats:
-        return statistics(self.searcher, query_terms(to_whoosh(tree, self.schema)) | proximity_pairs(tree, self.schema))
+        q = to_whoosh(tree, self.schema)
+        return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema))
 
     def term_statistics(self, terms) -> CollectionStats:
         """The shard's figures for explicit (field, term) pairs ("more like this" asks its key terms)."""

@@ -23,15 +23,15 @@ from indexer.settings import (
     COMMIT_EVERY_SECONDS, HOST, INDEX_DIR, LOCK_TIMEOUT, MAX_FILE_BYTES, NICE, PER_PAGE, PORT, SERVE_PROCESSES,
     SERVE_THREADS, SIMILAR_COUNT,
 )
-from indexer.store import open_for_reading
+from indexer.shards import index_paths
 from indexer.watch import watch_directory
-from indexer.write import index_files
 from newsearch.messages import speak_german
 from newsearch.text import print_document, print_result, print_similar
 from search.display import counted, format_count
 from search.documents import document_to_json, get_document, similar_documents, similar_to_json
 from search.facets import KEYWORD_FACETS
-from search.query import SORT_ALIASES, SORTS, build_request, open_searcher, run_query
+from search.query import SORT_ALIASES, SORTS, build_request, run_query
+from search.scatter import open_shards
 from search.results import result_to_json
 
 speak_german()  # before the commands are declared: click looks some help texts up as they are
@@ -151,20 +151,23 @@ def yield_cpu(nice: int) -> None:
               help="So lange auf einen anderen Schreibvorgang warten.")
 @click.option("--commit-every", type=float, default=COMMIT_EVERY_SECONDS, show_default=True, metavar="SEKUNDEN",
               help="Zwischendurch so oft festschreiben: ein Abbruch verliert höchstens so viel Arbeit.")
+@click.option("--shard-size", type=click.IntRange(1), default=None, metavar="ZAHL",
+              help="Den Index in Zeitabschnitte teilen: ein neuer beginnt, wenn der neueste so viele Artikel hält.")
 @NICE_OPTION
 @click.pass_obj
 @translate_io_errors
 @translate_errors
 def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wait: float, commit_every: float,
-          nice: int) -> None:
+          shard_size: int | None, nice: int) -> None:
     """Artikeldateien (oder Verzeichnisse) in den Index aufnehmen.
 
     Inkrementell: neue Dateien kommen hinzu, geänderte werden neu gelesen, verschwundene entfernt.
     """
     yield_cpu(nice)
     with _progress_bar() as progress:
-        report = index_files(paths, obj["index_dir"], full=full, progress=progress,
-                             max_bytes=max_file_size, lock_timeout=wait, commit_every=commit_every)
+        options = dict(full=full, progress=progress, max_bytes=max_file_size, lock_timeout=wait,
+                       commit_every=commit_every)
+        report = index_paths(paths, obj["index_dir"], shard_size, **options)
     for failure in report.failures:
         click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
     for skipped in report.skipped:  # not an error: the exit code stays 0 for them
@@ -215,6 +218,12 @@ def _progress_bar():
             bar.__exit__(None, None, None)
 
 
+RAY_OPTION = click.option(
+    "--ray", metavar="ADRESSE", default=None,
+    help="Die Indexabschnitte als Ray-Aktoren durchsuchen: local startet ein lokales Ray, sonst die Adresse "
+         "eines laufenden Clusters (ray start --head). Braucht newsearch[cluster].")
+
+
 def facet_options(command):
     """``--section``, ``--topic``, ``--agency``, ``--source``: one option per keyword facet of the registry."""
     for facet in reversed(KEYWORD_FACETS):
@@ -235,9 +244,10 @@ def facet_options(command):
               help="Treffer pro Seite.")
 @click.option("--page", type=int, default=1, show_default=True, metavar="ZAHL", help="Welche Seite der Treffer.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
+@RAY_OPTION
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_json, **chosen) -> None:
+def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_json, ray, **chosen) -> None:
     """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
     \b
@@ -248,7 +258,8 @@ def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_js
     letzten Monat, seit Montag, vor 3 Tagen.
     """
     request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency, **chosen)
-    answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json, result_to_json, print_result)
+    answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json, result_to_json, print_result,
+           ray)
 
 
 @cli.command()
@@ -275,11 +286,17 @@ def similar(obj: dict, doc_id: str, limit: int, as_json: bool) -> None:
            lambda hits: similar_to_json(doc_id, hits), lambda hits, color: print_similar(doc_id, hits, color))
 
 
-def answer(index_dir: str, ask, as_json: bool, to_json, to_text) -> None:
-    """What ``query``, ``show`` and ``similar`` share: ask a searcher over the index, then print
-    the answer as the API's JSON (``to_json``) or as text (``to_text``, in colour on a terminal)."""
-    with open_searcher(open_for_reading(index_dir)) as searcher:
-        found = ask(searcher)
+def answer(index_dir: str, ask, as_json: bool, to_json, to_text, ray: str | None = None) -> None:
+    """What ``query``, ``show`` and ``similar`` share: ask a searcher over the index (its shards as
+    Ray actors with ``ray``), then print the answer as the API's JSON (``to_json``) or as text
+    (``to_text``, in colour on a terminal)."""
+    if ray:
+        from search.cluster import open_ray_shards
+
+        found = ask(open_ray_shards(index_dir, ray))
+    else:
+        with open_shards(index_dir) as shards:
+            found = ask(shards)
     if as_json:
         click.echo(json.dumps(to_json(found), ensure_ascii=False, indent=2))
     else:
@@ -317,15 +334,16 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
               help="Serverprozesse auf demselben Port (Vorgabe: einer je Kern, höchstens 4), denn ein Prozess "
                    "sucht auf einem Kern.")
 @click.option("--debug", is_flag=True, help="Flasks Entwicklungsserver mit Neuladen statt waitress.")
+@RAY_OPTION
 @click.pass_obj
-def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool) -> None:
+def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool, ray: str | None) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
     from web.serving import listen
     from web.serving import serve as serve_app
 
     def create():
-        return create_app({"INDEX_DIR": obj["index_dir"]})
+        return create_app({"INDEX_DIR": obj["index_dir"], "RAY_ADDRESS": ray})
 
     # Flask's reloader runs this command again in a child that serves on the socket its parent
     # bound: the child neither checks the port nor announces itself a second time.
@@ -341,7 +359,8 @@ def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: 
             listener.close()  # Flask binds the port itself, at once, with SO_REUSEADDR as we did
         create().run(host=host, port=port, debug=True)
     else:
-        serve_app(create, listener, threads or SERVE_THREADS, processes or SERVE_PROCESSES)
+        # With --ray the shard actors search; one server process (one Ray driver) suffices.
+        serve_app(create, listener, threads or SERVE_THREADS, processes or (1 if ray else SERVE_PROCESSES))
 
 
 # Why a server could not listen, and what to do, as a person can act on it. Other errors (an

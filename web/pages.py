@@ -17,7 +17,7 @@ from search.display import format_count
 from search.documents import get_document, similar_documents
 from search.facets import KEYWORD_FACETS, KEYWORD_NAMES, MONTHS_DE
 from search.query import SORTS, build_request, run_query
-from web import get_searcher
+from web.index import get_searcher
 from web.histogram import build_histogram
 from web.openapi import EXAMPLE_ID, openapi_document, type_label
 

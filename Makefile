@@ -14,8 +14,9 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
+# The cluster extra too: tests/test_cluster.py runs the shards on a real two-node Ray cluster.
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,cluster]'
 
 # Debian's Chromium for the browser tests: Playwright's own browser download cannot work here.
 chromium:

@@ -43,8 +43,8 @@ from bench.quality import (
 from indexer import schema as f
 from indexer.store import current_generation, open_for_reading
 from indexer.write import index_articles
-from search import ranking
 from search.query import open_searcher, search_ranked
+from search.whoosh.combined import weighting
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 FANG = EVAL.parent / "data" / "fang-covid-real.jsonl.gz"
@@ -52,7 +52,7 @@ SEED = 17  # bench/README.md, "Issue 17": the fold split every figure there uses
 # The figure each set is judged by (issue 17's goals).
 OBJECTIVE = {"xquad": "ndcg@10", "news": "mrr@10"}
 # Modules a setting may name; the ranking constants live only there.
-MODULES = ("search.ranking", "search.proximity")
+MODULES = ("search.ranking", "search.whoosh.proximity")
 
 
 def load(name: str, limit: int | None = None) -> Collection:
@@ -132,10 +132,10 @@ def measure(searcher, collection: Collection, setting: dict[str, float]) -> dict
     """All dev queries ranked under ``setting``; the metrics over all and over each fold."""
     started = time.perf_counter()
     with applied(setting):
-        searcher.weighting = ranking.weighting()  # K1 and B per field are read when it is made
+        searcher.weighting = weighting()  # K1 and B per field are read when it is made
         rankings = {qid: [_answer(searcher, collection, doc) for doc, _ in search_ranked(searcher, text, DEPTH, any_words=True)]
                     for qid, text in collection.queries.items()}
-    searcher.weighting = ranking.weighting()
+    searcher.weighting = weighting()
     row = {"all": evaluate(rankings, collection.qrels)}
     for fold, ids in folds(collection.queries).items():
         row[fold] = evaluate(rankings, {qid: collection.qrels[qid] for qid in ids})

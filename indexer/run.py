@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class IndexRun:
     ix: object
     commit_every: float = COMMIT_EVERY_SECONDS
     skipped: list[Failure] = field(default_factory=list)
+    accept: Callable[[Article], bool] | None = None  # a shard's share of the files' articles
     # A --full rebuild, or a large batch, goes to the bulk writer: it builds the new segments at
     # the end in two processes, several times faster than Whoosh's writer (bench/README.md, "Index
     # build"), and commits once (a --full generation is read by nobody until it is swapped in).
@@ -90,7 +91,10 @@ class IndexRun:
         # Streamed: a 28,000-article JSON Lines archive is never held in memory whole. A file
         # that fails does so before its first article (later problems go to partial_failure).
         try:
-            self.replace_source(str(path), fp, located_articles(path, partial_failure, max_bytes))
+            articles = located_articles(path, partial_failure, max_bytes)
+            if self.accept is not None:
+                articles = ((where, article) for where, article in articles if self.accept(article))
+            self.replace_source(str(path), fp, articles)
         except NotArticlesError as err:
             self.skipped.append(Failure(err.path, err.reason))
         except ArticleParseError as err:

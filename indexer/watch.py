@@ -24,7 +24,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from indexer.model import IndexReport
-from indexer.write import index_files
+from indexer.shards import index_paths
 
 QUIET_SECONDS = 0.3
 # How often the idle loop looks at ``stop``: the only wake-ups while nothing changes.
@@ -61,7 +61,7 @@ def watch_directory(directory: str | Path, index_dir: str | Path, stop: threadin
     observer.schedule(_Collect(inbox), str(root), recursive=True)
     observer.start()
     try:
-        yield index_files([root], index_dir, **index_options)
+        yield index_paths([root], index_dir, **index_options)
         while not stop.is_set():
             try:
                 touched = {inbox.get(timeout=STOP_CHECK_SECONDS)}
@@ -72,7 +72,7 @@ def watch_directory(directory: str | Path, index_dir: str | Path, stop: threadin
                     touched.add(inbox.get(timeout=QUIET_SECONDS))
                 except queue.Empty:
                     break
-            yield index_files(sorted(touched), index_dir, **index_options)
+            yield index_paths(sorted(touched), index_dir, **index_options)
     finally:
         observer.stop()
         observer.join(timeout=5)

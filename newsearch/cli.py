@@ -23,16 +23,16 @@ from indexer.settings import (
     COMMIT_EVERY_SECONDS, HOST, INDEX_DIR, LOCK_TIMEOUT, MAX_FILE_BYTES, NICE, PER_PAGE, PORT, SERVE_PROCESSES,
     SERVE_THREADS, SIMILAR_COUNT,
 )
-from indexer.store import open_for_reading
+from indexer.shards import index_paths
 from indexer.watch import watch_directory
-from indexer.write import index_files
 from newsearch.messages import speak_german
 from newsearch.text import print_document, print_result, print_similar
 from search.display import counted, format_count
 from search.documents import document_to_json, get_document, similar_documents, similar_to_json
 from search.export import FORMATS, MAX_ROWS, export_hits, export_lines
 from search.facets import KEYWORD_FACETS
-from search.query import SORT_ALIASES, SORTS, build_request, open_searcher, run_query
+from search.query import SORT_ALIASES, SORTS, build_request, run_query
+from search.scatter import open_shards
 from search.results import result_to_json
 
 speak_german()  # before the commands are declared: click looks some help texts up as they are
@@ -152,20 +152,23 @@ def yield_cpu(nice: int) -> None:
               help="So lange auf einen anderen Schreibvorgang warten.")
 @click.option("--commit-every", type=float, default=COMMIT_EVERY_SECONDS, show_default=True, metavar="SEKUNDEN",
               help="Zwischendurch so oft festschreiben: ein Abbruch verliert höchstens so viel Arbeit.")
+@click.option("--shard-size", type=click.IntRange(1), default=None, metavar="ZAHL",
+              help="Den Index in Zeitabschnitte teilen: ein neuer beginnt, wenn der neueste so viele Artikel hält.")
 @NICE_OPTION
 @click.pass_obj
 @translate_io_errors
 @translate_errors
 def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wait: float, commit_every: float,
-          nice: int) -> None:
+          shard_size: int | None, nice: int) -> None:
     """Artikeldateien (oder Verzeichnisse) in den Index aufnehmen.
 
     Inkrementell: neue Dateien kommen hinzu, geänderte werden neu gelesen, verschwundene entfernt.
     """
     yield_cpu(nice)
     with _progress_bar() as progress:
-        report = index_files(paths, obj["index_dir"], full=full, progress=progress,
-                             max_bytes=max_file_size, lock_timeout=wait, commit_every=commit_every)
+        options = dict(full=full, progress=progress, max_bytes=max_file_size, lock_timeout=wait,
+                       commit_every=commit_every)
+        report = index_paths(paths, obj["index_dir"], shard_size, **options)
     for failure in report.failures:
         click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
     for skipped in report.skipped:  # not an error: the exit code stays 0 for them
@@ -216,6 +219,12 @@ def _progress_bar():
             bar.__exit__(None, None, None)
 
 
+RAY_OPTION = click.option(
+    "--ray", metavar="ADRESSE", default=None,
+    help="Die Indexabschnitte als Ray-Aktoren durchsuchen: local startet ein lokales Ray, sonst die Adresse "
+         "eines laufenden Clusters (ray start --head). Braucht newsearch[cluster].")
+
+
 def facet_options(command):
     """``--section``, ``--topic``, ``--agency``, ``--source``: one option per keyword facet of the registry."""
     for facet in reversed(KEYWORD_FACETS):
@@ -241,9 +250,10 @@ def facet_options(command):
               help="Ausgabe: text, json (wie --json), csv oder jsonl (eine Zeile je Treffer, wie /export.csv).")
 @click.option("--all", "everything", is_flag=True,
               help=f"Mit --format csv oder jsonl: alle Treffer statt einer Seite (höchstens {format_count(MAX_ROWS)}).")
+@RAY_OPTION
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, recency, exact, sort, limit, page, as_json, fmt, everything,
+def query(obj: dict, text, date_from, date_to, recency, exact, sort, limit, page, as_json, fmt, everything, ray,
           **chosen) -> None:
     """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
@@ -260,12 +270,12 @@ def query(obj: dict, text, date_from, date_to, recency, exact, sort, limit, page
     if everything and fmt not in FORMATS:
         raise click.UsageError("--all gibt es nur mit --format csv oder --format jsonl.")
     if fmt in FORMATS:
-        with open_searcher(open_for_reading(obj["index_dir"])) as searcher:
-            hits = export_hits(searcher, request) if everything else run_query(searcher, request).hits
+        with opened(obj["index_dir"], ray) as shards:
+            hits = export_hits(shards, request) if everything else run_query(shards, request).hits
             write_lines(export_lines(iter(hits), fmt))
         return
-    answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json or fmt == "json", result_to_json,
-           print_result)
+    answer(obj["index_dir"], lambda shards: run_query(shards, request), as_json or fmt == "json", result_to_json,
+           print_result, ray)
 
 
 @cli.command()
@@ -302,11 +312,24 @@ def write_lines(lines) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
 
 
-def answer(index_dir: str, ask, as_json: bool, to_json, to_text) -> None:
-    """What ``query``, ``show`` and ``similar`` share: ask a searcher over the index, then print
-    the answer as the API's JSON (``to_json``) or as text (``to_text``, in colour on a terminal)."""
-    with open_searcher(open_for_reading(index_dir)) as searcher:
-        found = ask(searcher)
+@contextlib.contextmanager
+def opened(index_dir: str, ray: str | None = None):
+    """The index's shards for searching: in this process, or as Ray actors with ``ray``."""
+    if ray:
+        from search.cluster import open_ray_shards
+
+        yield open_ray_shards(index_dir, ray)
+    else:
+        with open_shards(index_dir) as shards:
+            yield shards
+
+
+def answer(index_dir: str, ask, as_json: bool, to_json, to_text, ray: str | None = None) -> None:
+    """What ``query``, ``show`` and ``similar`` share: ask a searcher over the index (its shards as
+    Ray actors with ``ray``), then print the answer as the API's JSON (``to_json``) or as text
+    (``to_text``, in colour on a terminal)."""
+    with opened(index_dir, ray) as shards:
+        found = ask(shards)
     if as_json:
         click.echo(json.dumps(to_json(found), ensure_ascii=False, indent=2))
     else:
@@ -344,15 +367,16 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
               help="Serverprozesse auf demselben Port (Vorgabe: einer je Kern, höchstens 4), denn ein Prozess "
                    "sucht auf einem Kern.")
 @click.option("--debug", is_flag=True, help="Flasks Entwicklungsserver mit Neuladen statt waitress.")
+@RAY_OPTION
 @click.pass_obj
-def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool) -> None:
+def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool, ray: str | None) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
     from web.serving import listen
     from web.serving import serve as serve_app
 
     def create():
-        return create_app({"INDEX_DIR": obj["index_dir"]})
+        return create_app({"INDEX_DIR": obj["index_dir"], "RAY_ADDRESS": ray})
 
     # Flask's reloader runs this command again in a child that serves on the socket its parent
     # bound: the child neither checks the port nor announces itself a second time.
@@ -368,7 +392,8 @@ def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: 
             listener.close()  # Flask binds the port itself, at once, with SO_REUSEADDR as we did
         create().run(host=host, port=port, debug=True)
     else:
-        serve_app(create, listener, threads or SERVE_THREADS, processes or SERVE_PROCESSES)
+        # With --ray the shard actors search; one server process (one Ray driver) suffices.
+        serve_app(create, listener, threads or SERVE_THREADS, processes or (1 if ray else SERVE_PROCESSES))
 
 
 # Why a server could not listen, and what to do, as a person can act on it. Other errors (an

@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import zip_longest
 
-import numpy as np
-from whoosh import query as wq
-from whoosh.searching import Searcher
+from collections import Counter
+from math import log
 
 from indexer import schema as f
 from indexer.dates import from_utc
 from indexer.errors import DocumentNotFoundError
-from indexer.model import ARTICLE, RELATED, Caption
+from indexer.model import ARTICLE, Caption
 from indexer.settings import SIMILAR_COUNT
 from indexer.versions import versions_from_stored
-from search.evaluate import Matches, evaluate
-from search.highlight import make_snippet
-from search.ranking import FIELD_BOOSTS, ANALYSED_APART
+from search.backend import CollectionStats
+from search.hits import published_of, split_field, stored_hit  # noqa: F401 (stored_hit: re-exported)
+from search.ranking import ANALYSED_APART, FIELD_BOOSTS
 from search.results import Hit, hit_to_json
+from search.scatter import as_shards
 
 # Key terms per field and in the final query: enough that an article shares some with a short
 # related item, few enough that one shared common word does not make everything "similar".
@@ -86,30 +86,32 @@ class EarlierVersion:
     change: int | None  # against the version before it; None for the first one seen
 
 
-def get_document(searcher: Searcher, doc_id: str) -> Document:
-    """The stored document ``doc_id`` with its links resolved.
+def get_document(source, doc_id: str) -> Document:
+    """The stored document ``doc_id`` with its links resolved, from whichever shard holds it
+    (``source``: the index's ``Shards``, or one Whoosh searcher).
 
     :raise DocumentNotFoundError: (404) when no article or related item has that id; the index's
         ledger documents are not documents a person can open.
     """
-    stored = _stored(searcher, doc_id)
+    shards = as_shards(source)
+    _, stored = _stored(shards, doc_id)
     return Document(
         id=stored[f.ID],
         kind=stored.get(f.KIND, ARTICLE),
         title=stored.get(f.TITLE, ""),
         url=stored.get(f.URL) or "",
-        topics=_split(stored.get(f.TOPIC), ","),
+        topics=split_field(stored.get(f.TOPIC), ","),
         lead=stored.get(f.LEAD) or "",
-        body=_split(stored.get(f.BODY), "\n\n"),
-        subheadings=_split(stored.get(f.SUBHEADINGS), "\n"),
+        body=split_field(stored.get(f.BODY), "\n\n"),
+        subheadings=split_field(stored.get(f.SUBHEADINGS), "\n"),
         captions=_captions(stored),
-        published=_published(stored),
+        published=published_of(stored),
         section=stored.get(f.SECTION) or "",
         agency=stored.get(f.AGENCY) or "",
-        author=_split(stored.get(f.AUTHOR), ","),
+        author=split_field(stored.get(f.AUTHOR), ","),
         publisher=stored.get(f.PUBLISHER) or "",
-        parents=_links(searcher, _split(stored.get(f.PARENTS), ",")),
-        related=_links(searcher, stored.get(f.RELATED_IDS) or ()),
+        parents=_links(shards, split_field(stored.get(f.PARENTS), ",")),
+        related=_links(shards, stored.get(f.RELATED_IDS) or ()),
         **_item_fields(stored),
     )
 
@@ -137,7 +139,7 @@ def _item_fields(stored: dict) -> dict:
     }
 
 
-def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_COUNT) -> list[Hit]:
+def similar_documents(source, doc_id: str, limit: int = SIMILAR_COUNT) -> list[Hit]:
     """The documents most like ``doc_id``, best first, without the document itself.
 
     Whoosh's more-like-this, spread over every stemmed text field: each field proposes key terms
@@ -147,38 +149,60 @@ def similar_documents(searcher: Searcher, doc_id: str, limit: int = SIMILAR_COUN
     is: an article's body words must be able to find a related item, which has no body. The
     unstemmed ``exact`` and compound ``parts`` fields are left out; they repeat the same text.
 
+    Over several shards the key terms are weighed with the collection's figures (document count,
+    each term's frequency over all shards), and every shard scores its documents under the
+    merged statistics, so the list equals one index's.
+
     :raise DocumentNotFoundError: (404) for an unknown id.
     """
-    stored = _stored(searcher, doc_id)
+    shards = as_shards(source)
+    owner, stored = _stored(shards, doc_id)
     fields = [name for name in FIELD_BOOSTS if name not in ANALYSED_APART]
+    doc_count = CollectionStats.merged(shards.each("term_statistics", ()).values()).doc_count
     weights: dict[str, float] = {}
     for name in fields:
         text = stored.get(name)
         if not text:
             continue
-        for word, weight in searcher.key_terms_from_text(name, text, numterms=KEY_TERMS, normalize=True):
+        for word, weight in _key_terms(shards, owner, name, text, doc_count):
             weights[word] = weights.get(word, 0.0) + weight * FIELD_BOOSTS[name]
     best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
     if not best:
         return []
-    per_word = [wq.Or([wq.Term(name, word, boost=FIELD_BOOSTS[name]) for name in fields], boost=weight)
-                for word, weight in best]
-    docnum = searcher.document_number(**{f.ID: stored[f.ID]})
-    # Evaluated over posting arrays (search/evaluate.py): Whoosh's matchers took 6-17 s for these
-    # 20 words in six fields over the 28k FANG articles. The words are OR-ed: scores add up.
-    scores = np.zeros(searcher.reader().doc_count_all())
-    shared = np.zeros(len(scores), dtype=np.int32)
-    for word in per_word:
-        matches = evaluate(searcher, word)
-        scores[matches.docs] += matches.scores
-        shared[matches.docs] += 1
-    searchable = evaluate(searcher, wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)])).docs
-    candidates = searchable[(shared[searchable] > 0) & (searchable != docnum)]
-    found = Matches(candidates, scores[candidates])
+    terms = {(name, word) for word, _ in best for name in fields}
+    stats = CollectionStats.merged(shards.each("term_statistics", terms).values())
+    found = []
+    for number, similar in shards.each("similar", best, fields, stored[f.ID], limit * CANDIDATES, stats).items():
+        found += [(-score, number, doc, score, shared) for doc, score, shared in similar]
     # Scored over more candidates than shown: one shared word (a topic, an "ab" the stop list lacks)
     # is chance, not likeness, so a neighbour must share at least MIN_SHARED_TERMS key terms.
-    close = [(doc, score) for doc, score in found.ranked(limit * CANDIDATES) if shared[doc] >= MIN_SHARED_TERMS]
-    return [stored_hit(searcher.stored_fields(doc), score) for doc, score in close[:limit]]
+    found.sort(key=lambda e: e[:3])
+    close = [(number, doc, score) for _, number, doc, score, shared in found[: limit * CANDIDATES]
+             if shared >= MIN_SHARED_TERMS][:limit]
+    return [hit for number, doc, score in close
+            for hit in shards.each("hits", [(doc, score)], among={number}).get(number, ())]
+
+
+def _key_terms(shards, owner, fieldname: str, text: str, doc_count: int) -> list[tuple[str, float]]:
+    """The ``KEY_TERMS`` most telling words of ``text`` by Bo1 (Amati 2003), normalised, as Whoosh's
+    ``key_terms_from_text`` ranks them, with the collection frequencies of all shards."""
+    weights = owner.analysed(fieldname, text)
+    frequency = Counter()
+    for found in shards.each("frequencies", fieldname, list(weights)).values():
+        frequency.update(found)
+    scored, best = [], 0.0
+    for word, weight in weights.items():
+        if frequency[word]:
+            share = frequency[word] / doc_count
+            score = weight * log((1.0 + share) / share, 2) + log(1.0 + share, 2)
+            best = max(best, score)
+            scored.append((score, word))
+    if not scored:
+        return []
+    share = best / doc_count
+    norm = (best * log((1.0 + share) / share) + log(1.0 + share)) / log(2.0) if best else best
+    ranked = sorted(((score / norm, word) for score, word in scored), key=lambda x: (-x[0], x[1]))
+    return [(word, weight) for weight, word in ranked[:KEY_TERMS]]
 
 
 def document_to_json(document: Document) -> dict:
@@ -228,21 +252,22 @@ def similar_to_json(doc_id: str, hits: list[Hit]) -> dict:
     return {"id": doc_id, "hits": [hit_to_json(hit) for hit in hits]}
 
 
-def _stored(searcher: Searcher, doc_id: str) -> dict:
-    stored = searcher.document(**{f.ID: doc_id}) if doc_id else None
+def _stored(shards, doc_id: str) -> tuple[object, dict]:
+    """The shard holding ``doc_id`` and its stored fields; ``DocumentNotFoundError`` if none."""
+    shard, stored = shards.stored(doc_id) if doc_id else (None, None)
     if stored is None or stored.get(f.KIND) == f.SOURCE_KIND:
         raise DocumentNotFoundError(
             f"Ein Dokument mit der Kennung {doc_id!r} gibt es im Index nicht (mehr). "
             "Suchen Sie nach seinem Titel, um es wiederzufinden."
         )
-    return stored
+    return shard, stored
 
 
-def _links(searcher: Searcher, ids) -> tuple[DocumentLink, ...]:
+def _links(shards, ids) -> tuple[DocumentLink, ...]:
     """The ids that still resolve to a searchable document, in the order given."""
     links = []
     for doc_id in ids:
-        stored = searcher.document(**{f.ID: doc_id})
+        _, stored = shards.stored(doc_id)
         if stored is None or stored.get(f.KIND) == f.SOURCE_KIND:
             continue  # a link the index no longer backs: show nothing rather than a dead link
         links.append(
@@ -250,7 +275,7 @@ def _links(searcher: Searcher, ids) -> tuple[DocumentLink, ...]:
                 id=doc_id,
                 kind=stored.get(f.KIND, ARTICLE),
                 title=stored.get(f.TITLE, ""),
-                published=_published(stored),
+                published=published_of(stored),
                 section=stored.get(f.SECTION) or "",
             )
         )
@@ -259,42 +284,9 @@ def _links(searcher: Searcher, ids) -> tuple[DocumentLink, ...]:
 
 def _captions(stored: dict) -> tuple[Caption, ...]:
     """Caption lines paired with the credits list the indexer stores in the same order."""
-    texts = _split(stored.get(f.CAPTIONS), "\n")
+    texts = split_field(stored.get(f.CAPTIONS), "\n")
     credits = stored.get(f.CREDITS) or []
     return tuple(Caption(text, credit or "") for text, credit in zip_longest(texts, credits, fillvalue="") if text)
-
-
-def stored_hit(stored: dict, score: float, matchers=()) -> Hit:
-    """A stored document as a result-list entry: the search page's and the similar list's.
-
-    The snippet is the best passage of lead and body for ``matchers`` (``search/highlight.py``),
-    without any the opening of the lead or body.
-    """
-    parents = _split(stored.get(f.PARENTS), ",")
-    return Hit(
-        id=stored[f.ID],
-        kind=stored.get(f.KIND, ARTICLE),
-        title=stored.get(f.TITLE, ""),
-        published=_published(stored),
-        section=stored.get(f.SECTION) or "",
-        topics=_split(stored.get(f.TOPIC), ","),
-        agency=stored.get(f.AGENCY) or "",
-        author=_split(stored.get(f.AUTHOR), ","),
-        publisher=stored.get(f.PUBLISHER) or "",
-        snippet=make_snippet([stored.get(f.LEAD) or "", stored.get(f.BODY) or ""], list(matchers)),
-        score=score,
-        parent_id=parents[0] if parents else None,
-        url=stored.get(f.URL) or "",
-    )
-
-
-def _published(stored: dict) -> datetime | None:
-    published = stored.get(f.PUBLISHED)
-    return from_utc(published) if published else None
-
-
-def _split(value: str | None, separator: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(separator) if part.strip())
 
 
 def _iso(moment: datetime | None) -> str | None:

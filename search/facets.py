@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 
 from indexer import schema as f
-from search.cache import PerSegment, PerState, segment_leaves
+from search.whoosh.cache import PerSegment, PerState, segment_leaves
 from search.results import FacetCount
 from search.sections import section_label
 
@@ -203,12 +202,28 @@ def count_facets(columns: Columns, docs: np.ndarray, filters: Filters) -> dict[s
     Each keyword facet counts the documents that pass every other filter; dates count those that
     pass them all.
     """
+    return cut_facets(facet_counts(columns, docs, filters), filters)
+
+
+def facet_counts(columns: Columns, docs: np.ndarray, filters: Filters) -> dict[str, Counter]:
+    """``count_facets`` before any list is cut: per facet, each value's count (days for dates).
+
+    Shards answer these, so that their counts add up before the lists are cut: a value tenth in
+    every shard may be first over all of them.
+    """
     docs = np.asarray(docs, dtype=np.int64)
     return {
-        **date_facets(columns.day.per_value(docs[passing(columns, docs, filters)])),
-        **{facet.name: keyword_facet(columns.keywords[facet.name].per_value(docs[passing(columns, docs, filters,
-                                                                                         facet.name)]),
-                                     filters.chosen.get(facet.name, frozenset()), facet.label)
+        "day": columns.day.per_value(docs[passing(columns, docs, filters)]),
+        **{name: columns.keywords[name].per_value(docs[passing(columns, docs, filters, name)])
+           for name in KEYWORD_NAMES},
+    }
+
+
+def cut_facets(counts: dict[str, Counter], filters: Filters) -> dict[str, tuple[FacetCount, ...]]:
+    """The facet lists a result shows, from (merged) ``facet_counts``."""
+    return {
+        **date_facets(counts["day"]),
+        **{facet.name: keyword_facet(counts[facet.name], filters.chosen.get(facet.name, frozenset()), facet.label)
            for facet in KEYWORD_FACETS},
     }
 
@@ -224,16 +239,6 @@ def date_facets(days: Counter) -> dict[str, tuple[FacetCount, ...]]:
         "month": tuple(FacetCount(m, f"{MONTHS_DE[int(m[5:7]) - 1]} {m[:4]}", n) for m, n in sorted(months.items())),
         "day": tuple(FacetCount(d, f"{d[8:10]}.{d[5:7]}.{d[:4]}", n) for d, n in sorted(days.items())),
     }
-
-
-def histogram_granularity(facets: dict[str, tuple[FacetCount, ...]]) -> str:
-    """Years for a wide spread of hits, days for a narrow one, months in between."""
-    days = facets.get("day") or ()
-    if not days:
-        return "day"
-    first, last = date.fromisoformat(days[0].value), date.fromisoformat(days[-1].value)
-    span = (last - first).days
-    return "year" if span > 3 * 366 else "month" if span > 92 else "day"
 
 
 def keyword_facet(counts: Counter, selected: frozenset[str], label=str) -> tuple[FacetCount, ...]:

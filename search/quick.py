@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from search.dates import parse_date_range, today_in_berlin
-from search.facets import document_columns
+from search.scatter import as_shards
 
 LIVE = (("Heute", "heute"), ("Gestern", "gestern"), ("Letzte Woche", "letzte Woche"),
         ("Letzter Monat", "letzter Monat"), ("Dieses Jahr", "dieses Jahr"))  # fmt: skip
@@ -33,15 +33,15 @@ class QuickDates:
     anchor: date | None  # the newest document's day, when the choices count back from it instead of today
 
 
-def newest_day(reader) -> date | None:
-    """The Berlin day of the newest dated document in the index."""
-    days = [str(v) for v in document_columns(reader).day.values if v]
-    return date.fromisoformat(max(days)) if days else None
+def newest_day(source) -> date | None:
+    """The Berlin day of the newest dated document in the index (``Shards`` or a Whoosh searcher)."""
+    days = as_shards(source).day_range()
+    return date.fromisoformat(days[1]) if days else None
 
 
-def quick_dates(reader, now: datetime | None = None) -> QuickDates:
+def quick_dates(source, now: datetime | None = None) -> QuickDates:
     today = today_in_berlin(now)
-    newest = newest_day(reader)
+    newest = newest_day(source)
     if newest is None or newest >= today:
         return QuickDates(tuple(QuickRange(label, *parse_date_range(words, now), words) for label, words in LIVE), None)
     return QuickDates(tuple(QuickRange(label, newest - timedelta(days=days - 1), newest) for label, days in ANCHORED),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +69,18 @@ class SearchResult:
     @property
     def histogram(self) -> tuple[str, tuple[FacetCount, ...]]:
         """The date facet whose granularity suits the spread of the hits, for a bar chart."""
-        from search.facets import histogram_granularity
-
         granularity = histogram_granularity(self.facets)
         return granularity, self.facets.get(granularity, ())
+
+
+def histogram_granularity(facets: dict[str, tuple[FacetCount, ...]]) -> str:
+    """Years for a wide spread of hits, days for a narrow one, months in between."""
+    days = facets.get("day") or ()
+    if not days:
+        return "day"
+    first, last = date.fromisoformat(days[0].value), date.fromisoformat(days[-1].value)
+    span = (last - first).days
+    return "year" if span > 3 * 366 else "month" if span > 92 else "day"
 
 
 def hit_to_json(hit: Hit) -> dict:

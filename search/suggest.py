@@ -13,34 +13,27 @@ import itertools
 import re
 from collections.abc import Callable
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
-from indexer import schema as f
 from indexer.compounds import split_compound
 from indexer.german import DIGRAPHS, STOP_WORDS
-from search.cache import PerSegment, segment_leaves
+from search.scatter import as_shards
 from search.syntax import FIELD_ALIASES, OPERATORS
 
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 MAX_VARIANTS = 16
-# The words of one first letter per segment, kept for correcting: all letters of the 28k FANG
-# index would take ~80 MB; common letters stay, rare ones are read again (~70 ms for 't').
-VOCABULARY_CACHE_BYTES = 48 * 1024 * 1024
 MIN_CORRECTED_LENGTH = 4
 MAX_CORRECTED_LENGTH = 40  # longer is no misspelling but a paste; German compounds rarely pass 40
 EDIT_ODDS = 20  # how much likelier one edit is than two, in frequency
 
 
-def suggest_query(searcher, text: str, total: int, count: Callable[[str], int]) -> str | None:
+def suggest_query(vocabulary, text: str, total: int, count: Callable[[str], int]) -> str | None:
     """A rewritten ``text`` that finds more than ``total`` documents, or ``None``.
 
-    ``count`` runs a query text with the request's filters and returns its number of matches.
+    ``vocabulary`` answers ``known``, ``near`` and ``frequency`` over the surface forms of every
+    shard (``search/scatter.py``; a Whoosh searcher is taken as one shard). ``count`` runs a
+    query text with the request's filters and returns its number of matches.
     """
-    reader = searcher.reader()
-
-    def known(word: str) -> bool:
-        return (f.EXACT, word) in reader
+    vocabulary = as_shards(vocabulary)
+    known = vocabulary.known
 
     words = [m for m in _WORD.finditer(text) if not _is_syntax(text, m)]
     replacements: list[tuple[int, int, str]] = []
@@ -60,7 +53,7 @@ def suggest_query(searcher, text: str, total: int, count: Callable[[str], int]) 
                 continue
         if known(lower) or "-" in lower:
             continue
-        better = _restored_umlauts(lower, known) or _split(lower, known) or _corrected(searcher, lower)
+        better = _restored_umlauts(lower, known) or _split(lower, known) or _corrected(vocabulary, lower)
         if better and better != lower:
             replacements.append((m.start(), m.end(), " ".join(_cased_like(word, w) for w in better.split())))
     if not replacements:
@@ -98,37 +91,23 @@ def _split(word: str, known: Callable[[str], bool]) -> str | None:
     return " ".join(parts) if parts and all(known(p) for p in parts) else None
 
 
-def _corrected(searcher, word: str) -> str | None:
+def _corrected(vocabulary, word: str) -> str | None:
     """The likeliest known word for ``word``: at most 2 edits away, the first letter kept, ranked
     by frequency with each edit costing a factor of ``EDIT_ODDS``.
 
     Whoosh's corrector walked every term with the same first letter through a pure-Python edit
-    distance: 0.2-0.9 s per misspelled word over the 28k FANG articles. Here each segment's
-    words of that letter are read once and kept, and rapidfuzz's C++ distance (the same
-    restricted Damerau-Levenshtein) checks them in ~3 ms.
+    distance: 0.2-0.9 s per misspelled word over the 28k FANG articles. Each shard keeps its
+    words of that letter and checks them with rapidfuzz's C++ distance (the same restricted
+    Damerau-Levenshtein) in ~3 ms (``near`` of ``search/whoosh/shard.py``).
     """
     if not MIN_CORRECTED_LENGTH <= len(word) <= MAX_CORRECTED_LENGTH:
         return None
-    reader = searcher.reader()
-    best: dict[str, int] = {}
-    for leaf, _ in segment_leaves(reader):
-        words = _vocabulary.get(leaf, (f.EXACT, word[0]), lambda: _words_from(leaf, word[0]))
-        for candidate, distance, _ in process.extract(word, words, scorer=OSA.distance, score_cutoff=2, limit=None):
-            if distance and distance < best.get(candidate, 3):
-                best[candidate] = distance
+    best = vocabulary.near(word)
     if not best:
         return None
     # One edit is far likelier than two: a word two edits away wins only if it is 20x as frequent
     # (Whoosh ranked by frequency alone and turned "tite" into "tage" before "titel").
-    return max(sorted(best), key=lambda c: reader.frequency(f.EXACT, c) / EDIT_ODDS ** best[c])
-
-
-def _words_from(leaf, first: str) -> list[str]:
-    """The words of a segment's ``exact`` field that begin with ``first``."""
-    return [w.decode("utf-8") if isinstance(w, bytes) else w for w in leaf.expand_prefix(f.EXACT, first)]
-
-
-_vocabulary = PerSegment(VOCABULARY_CACHE_BYTES, lambda words: sum(len(w) + 56 for w in words))
+    return max(sorted(best), key=lambda c: vocabulary.frequency(c) / EDIT_ODDS ** best[c])
 
 
 def _find_all(word: str, digraph: str) -> list[int]:

@@ -99,9 +99,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(index_dir: Path, *args: str) -> Iterator[str]:
-    """``newsearch serve ARGS`` over ``index_dir`` as a subprocess on a free port, once it answers;
-    yields its base URL; stopped in ``finally``."""
+def serving(index_dir: Path, *args: str, wait: float = 20) -> Iterator[str]:
+    """``newsearch serve ARGS`` over ``index_dir`` as a subprocess on a free port, once it answers
+    (within ``wait`` seconds); yields its base URL; stopped in ``finally``."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsearch", "--index-dir", str(index_dir), "serve", "--port", str(port), *args],
@@ -112,7 +112,7 @@ def serving(index_dir: Path, *args: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + wait
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"newsearch serve died with {proc.returncode}:\n{proc.stdout.read()}")
@@ -121,7 +121,7 @@ def serving(index_dir: Path, *args: str) -> Iterator[str]:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("newsearch serve did not answer within 20 s")
+                    raise RuntimeError(f"newsearch serve did not answer within {wait:g} s")
                 time.sleep(0.1)
         yield base
     finally:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from indexer.analysis import TokenLexicon
 from indexer.store import open_for_reading
-from search import cache, evaluate, highlight
+from search import highlight
+from search.whoosh import cache, evaluate
 from search.query import build_request, open_searcher, run_query
 
 

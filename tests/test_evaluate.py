@@ -12,7 +12,7 @@ import pytest
 
 from indexer.store import open_for_reading
 from indexer.write import index_files
-from search.evaluate import evaluate, published
+from search.whoosh.evaluate import evaluate, published
 from search.facets import Filters, count_facets, document_columns, passing
 from search.query import open_searcher, to_whoosh
 from search.ranking import recency_factor

@@ -9,7 +9,7 @@ from indexer import schema as f
 from indexer.model import Article
 from indexer.store import open_for_reading
 from indexer.write import index_articles
-from search.proximity import ORDERED_WEIGHT, UNORDERED_WEIGHT, proximity_bonus
+from search.whoosh.proximity import ORDERED_WEIGHT, UNORDERED_WEIGHT, proximity_bonus
 from search.query import build_request, open_searcher, run_query, search_ranked
 from search.ranking import idf
 

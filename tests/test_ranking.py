@@ -10,7 +10,8 @@ from indexer.model import Article
 from indexer.store import open_for_reading
 from indexer.write import index_articles
 from search.query import any_words_tree, open_searcher, parse_query
-from search.ranking import BM25_B, BM25_K1, FIELD_B, FIELD_BOOSTS, CombinedTerm
+from search.ranking import BM25_B, BM25_K1, FIELD_B, FIELD_BOOSTS
+from search.whoosh.combined import CombinedTerm
 from search.syntax import Group, Phrase, Word, parse_user_query
 
 ARTICLES = [

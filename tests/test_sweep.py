@@ -3,7 +3,8 @@ and the choice on one fold reported on the other."""
 from __future__ import annotations
 
 from bench.sweep import applied, choose, folds, parse_grid
-from search import proximity, ranking
+from search import ranking
+from search.whoosh import proximity
 
 
 def test_folds_are_the_sorted_ids_shuffled_with_seed_17_and_halved():

@@ -15,7 +15,7 @@ from search.documents import (
 )
 from search.query import run_query
 from search.results import result_to_json
-from web import get_searcher
+from web.index import get_searcher
 from web.openapi import openapi_document
 from web.pages import request_from_args
 

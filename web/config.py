@@ -20,6 +20,7 @@ SETTINGS = (
     Setting("SITE_NAME", "newsearch", "Name shown in the page header and titles."),
     Setting("FEED_ENTRIES", 20, "Newest matches listed in a saved search's Atom feed (/feed.atom)."),
     Setting("SIMILAR_COUNT", SIMILAR_COUNT, "Entries of an article page's \"Ähnliche Artikel\" list."),
+    Setting("RAY_ADDRESS", None, "Search the time shards as Ray actors: 'local' or a cluster's address (serve --ray)."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from indexer.errors import NewsearchError, QuerySyntaxError
 from search.export import FORMATS, MAX_ROWS, export_hits, export_lines
-from web import get_searcher
+from web.index import get_searcher
 from web.pages import request_from_args
 
 bp = Blueprint("export", __name__)

@@ -23,8 +23,8 @@ from search.highlight import mark_text
 from search.query import SORTS, build_request, run_query
 from search.quick import quick_dates
 from search.sections import section_label
-from web import get_searcher
 from web.histogram import build_histogram
+from web.index import get_searcher
 from web.openapi import EXAMPLE_ID, openapi_document, type_label
 
 bp = Blueprint("pages", __name__)
@@ -94,7 +94,7 @@ def search():
         sort_labels=SORT_LABELS,
         per_page_choices=PER_PAGE_CHOICES,
         pages=page_window(result.page, result.pages) if result else [],
-        quick=quick_dates(get_searcher().reader()) if result else None,
+        quick=quick_dates(get_searcher()) if result else None,
     )
 
 

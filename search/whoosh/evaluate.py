@@ -8,7 +8,9 @@ arrays and kept (segments never change); a word's score for all its documents is
 expression, and AND/OR/NOT are array operations over all documents of the index.
 
 The scores are Whoosh's own, computed the same way: ``Term`` by BM25 with the searcher's B and K1
-(``scoring.BM25F``), ``CombinedTerm`` by ``CombinedTerm.plan`` (search/ranking.py), ``And`` and
+(``scoring.BM25F``), ``CombinedTerm`` by ``CombinedTerm.plan`` (search/whoosh/combined.py), both
+through the one formula of ``search/ranking.py`` and under the collection statistics passed in
+(``CollectionStats``: all shards' figures, or this index's own when none are given), ``And`` and
 ``Or`` as sums of their children, ``AndMaybe`` adding the optional part where it matches, ``Not``
 worth 1 as Whoosh's inverse matcher. Queries without a rule here (phrases, prefixes) are handed to
 Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to the same scores.
@@ -29,9 +31,11 @@ from whoosh.query import qcore
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from indexer.schema import PUBLISHED
-from search.cache import PerSegment, PerState, segment_leaves
-from search.ranking import BM25_K1, CombinedTerm, idf
+from indexer.schema import KIND, PUBLISHED, SOURCE_KIND
+from search.backend import CollectionStats
+from search.ranking import BM25_K1, idf, length_norm, saturated
+from search.whoosh.cache import PerSegment, PerState, segment_leaves
+from search.whoosh.combined import CombinedTerm, term_text
 
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
 POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
@@ -75,11 +79,13 @@ class Matches:
         return [(int(self.docs[i]), float(self.scores[i])) for i in order]
 
 
-def evaluate(searcher, q: wq.Query) -> Matches:
+def evaluate(searcher, q: wq.Query, stats: CollectionStats | None = None) -> Matches:
     """Every document ``q`` matches in the searcher's index, deleted ones left out, with its score.
 
-    The searcher's weighting must be Whoosh's ``BM25F`` (``search.query.open_searcher``); a
-    ``final`` step such as the recency boost is applied by the caller.
+    Scored under ``stats``, the collection's figures for ``q``'s terms (``statistics`` of every
+    shard, merged); without them, under this index's own. The searcher's weighting must be
+    Whoosh's ``BM25F`` (``search.query.open_searcher``); a ``final`` step such as the recency
+    boost is applied by the caller.
     """
     reader = searcher.reader()
     state = _states.get(reader, lambda: _State(reader))
@@ -88,9 +94,53 @@ def evaluate(searcher, q: wq.Query) -> Matches:
         raise TypeError(f"evaluate scores with BM25F, not {type(weighting).__name__}")
     if not state.size:  # no documents match anything, and idf has no value over zero documents
         return Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
-    mask, scores = _Evaluation(searcher, state, weighting).node(q)
+    if stats is None:
+        stats = statistics(searcher, query_terms(q))
+    mask, scores = _Evaluation(searcher, state, weighting, stats).node(q)
     docs = np.flatnonzero(mask & state.alive)
     return Matches(docs, scores[docs])
+
+
+def query_terms(q: wq.Query) -> set[tuple[str, str]]:
+    """The (field, term) pairs whose statistics score ``q``: its terms, the fields of its
+    ``CombinedTerm``s and the words of its phrases (phrases score as their words). Prefixes are
+    scored by Whoosh itself, with this index's own figures (``by_whoosh``)."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(node):
+        if isinstance(node, wq.Term):
+            found.add((node.fieldname, term_text(node.text)))
+        elif isinstance(node, wq.Phrase):
+            found.update((node.fieldname, term_text(w)) for w in node.words)
+        elif isinstance(node, CombinedTerm):
+            found.update((t.fieldname, term_text(t.text)) for t in node.subqueries)
+        elif not node.is_leaf():
+            for child in node.children():
+                walk(child)
+
+    walk(q)
+    return found
+
+
+def statistics(searcher, terms) -> CollectionStats:
+    """This index's ``CollectionStats`` for ``terms`` ((field, analysed text) pairs): its document
+    count, every scored field's total length and each term's document frequency, as Whoosh
+    counts them (deleted documents until a merge), read off the cached posting arrays."""
+    reader = searcher.reader()
+    schema = searcher.schema
+    leaves = segment_leaves(reader)
+    frequencies = {}
+    for fieldname, text in terms:
+        if fieldname not in schema:
+            continue
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            continue
+        frequencies[(fieldname, text)] = sum(len(_segment_postings(leaf, fieldname, btext)[0]) for leaf, _ in leaves)
+    lengths = {name: reader.field_length(name) for name in schema.scorable_names()}
+    ledger = reader.doc_frequency(KIND, SOURCE_KIND) if KIND in schema else 0
+    return CollectionStats(reader.doc_count_all(), lengths, frequencies, ledger)
 
 
 def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -288,8 +338,8 @@ def _decode_positions(value: bytes) -> list[int]:
 
 
 class _Evaluation:
-    def __init__(self, searcher, state: _State, weighting: scoring.BM25F):
-        self.searcher, self.state, self.weighting = searcher, state, weighting
+    def __init__(self, searcher, state: _State, weighting: scoring.BM25F, stats: CollectionStats):
+        self.searcher, self.state, self.weighting, self.stats = searcher, state, weighting, stats
         self.reader = searcher.reader()
         self.leaves = list(segment_leaves(self.reader))
 
@@ -353,12 +403,6 @@ class _Evaluation:
             return parts[0][0], parts[0][1].astype(np.float64)
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
 
-    def doc_frequency(self, fieldname: str, btext: bytes) -> int:
-        """Whoosh's document frequency (deleted documents count until a merge drops them), read off
-        the posting arrays the evaluation needs anyway: asking the term tables cost one more
-        lookup per segment and field, a fifth of a search with cold caches."""
-        return sum(len(_segment_postings(leaf, fieldname, btext)[0]) for leaf, _ in self.leaves)
-
     def term(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
         schema = self.searcher.schema
         mask, scores = self.empty()
@@ -375,11 +419,10 @@ class _Evaluation:
         if field.scorable:
             w = self.weighting
             b = w._field_B.get(fieldname, w.B)
-            avg = self.searcher.avg_field_length(fieldname) or 1
+            avg = self.stats.avg_field_length(fieldname) or 1
             lengths = self.state.lengths(self.reader, fieldname)[ids]
-            term_idf = idf(self.state.size, self.doc_frequency(fieldname, btext))
-            values = term_idf * (weights * (w.K1 + 1)) / (
-                weights + w.K1 * ((1 - b) + b * lengths / avg))
+            term_idf = idf(self.stats.doc_count, self.stats.doc_frequency(fieldname, term_text(text)))
+            values = term_idf * saturated(weights / length_norm(lengths, avg, b), w.K1)
         else:
             values = weights  # Whoosh's WeightScorer for fields without lengths
         mask[ids] = True
@@ -387,17 +430,17 @@ class _Evaluation:
         return mask, scores
 
     def combined(self, q: CombinedTerm) -> tuple[np.ndarray, np.ndarray]:
-        scale, fields = q.plan(self.searcher, self.doc_frequency)
+        scale, fields = q.plan(self.searcher.schema, self.stats)
         k1 = getattr(self.weighting, "K1", BM25_K1)
         mask, tf = self.empty()
-        for fieldname, btext, weight, fixed, per_length in fields:
+        for fieldname, btext, weight, b, avg in fields:
             ids, weights = self.postings(fieldname, btext)
             if not len(ids):
                 continue
             lengths = self.state.lengths(self.reader, fieldname)[ids]
-            tf[ids] += weight * weights / (fixed + per_length * lengths)  # ids are unique within a field
+            tf[ids] += weight * weights / length_norm(lengths, avg, b)  # ids are unique within a field
             mask[ids] = True
-        scores = np.where(mask, scale * tf * (k1 + 1) / (k1 + tf), 0.0)
+        scores = np.where(mask, scale * saturated(tf, k1), 0.0)
         return mask, scores
 
     def phrase(self, fieldname: str, words) -> tuple[np.ndarray, np.ndarray]:

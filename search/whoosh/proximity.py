@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from indexer import schema as f
-from search.evaluate import Matches, term_positions
+from search.whoosh.evaluate import Matches, term_positions
+from search.backend import CollectionStats
 from search.ranking import ANALYSED_APART, FIELD_BOOSTS, idf
 from search.syntax import Group, Phrase, Required, Word
 
@@ -41,9 +42,13 @@ RERANK_DEPTH = 100
 PAIR_SPAN = 3
 
 
-def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: np.ndarray) -> np.ndarray:
+def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: np.ndarray,
+                    stats: CollectionStats | None = None) -> np.ndarray:
     """The proximity score of each of ``docs`` (ascending global numbers) for the query's stemmed
     ``terms`` in query order, over the stemmed ``fields`` with their weights.
+
+    The pairs' IDFs come from ``stats`` (the collection's figures, ``proximity_pairs``), or from
+    this index where none are given.
 
     All pairs and fields are counted in one pass: each position becomes a key (word, field,
     document, position), sorted once, and each pair asks where its first word's keys, moved to
@@ -59,8 +64,7 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
                 adjacent.append(gap == 1)
     if not pairs or not len(docs) or not fields:
         return bonus
-    reader = searcher.reader()
-    doc_count = reader.doc_count_all()
+    doc_count = stats.doc_count if stats is not None else searcher.reader().doc_count_all()
     words = list(dict.fromkeys(word for pair in pairs for word in pair))
     weights = list(fields.values())
     cells = len(fields) * len(docs)  # (field, document) cells of one word
@@ -69,6 +73,8 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
     for w, word in enumerate(words):
         for n, name in enumerate(fields):
             owners, at, frequency = term_positions(searcher, name, word, docs)
+            if stats is not None:
+                frequency = stats.doc_frequency(name, word)
             df[word] = max(df[word], frequency)
             groups.append((w * len(fields) + n) * len(docs) + owners)
             positions.append(at)
@@ -128,13 +134,24 @@ def ranked_matches(searcher, tree, matches: Matches, limit: int,
                    boosts: dict[str, float] | None = None) -> list[tuple[int, float]]:
     """The best ``limit`` matches by score, the best ``RERANK_DEPTH`` of them re-ranked by how
     close the query's words stand in them (``search/proximity.py``)."""
+    ranked = matches.ranked(max(limit, RERANK_DEPTH))
+    fields = proximity_fields(searcher.reader().field_length, boosts)
+    return reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, limit)
+
+
+def proximity_fields(field_length, boosts: dict[str, float] | None = None) -> dict[str, float]:
+    """The stemmed fields whose positions count, with their weights, given each field's total
+    length (the collection's, so that every shard counts the same fields)."""
     # Fields no document of the index has (FANG: topics, subheadings, captions) would cost their
     # position lookups for nothing.
-    reader = searcher.reader()
-    fields = {name: weight for name, weight in (boosts or FIELD_BOOSTS).items()
-              if name not in ANALYSED_APART and reader.field_length(name)}
-    ranked = matches.ranked(max(limit, RERANK_DEPTH))
-    return reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, limit)
+    return {name: weight for name, weight in (boosts or FIELD_BOOSTS).items()
+            if name not in ANALYSED_APART and field_length(name)}
+
+
+def proximity_pairs(tree, schema) -> set[tuple[str, str]]:
+    """The (field, term) pairs whose document frequencies the proximity bonus of ``tree`` needs."""
+    terms = proximity_terms(tree, schema)
+    return {(name, term) for term in terms for name in FIELD_BOOSTS if name not in ANALYSED_APART}
 
 
 def proximity_terms(tree, schema) -> list[str]:

@@ -1,0 +1,126 @@
+"""The seam between searching and an index: what ``search/`` asks of one shard, in plain values.
+
+A search runs as Elasticsearch's ``dfs_query_then_fetch`` (``search/scatter.py``) over one or
+more shards, each a complete index of some of the documents (``search/whoosh/shard.py`` is the
+one backend today). First every shard reports the collection statistics the query's words need
+(``CollectionStats``); they are added up, so every shard scores with the figures of the whole
+collection and the scores compare across shards as if one index held everything. Then each shard
+matches the parsed query under those figures and answers its best documents and its uncut facet
+counts (``ShardMatch``); last the shards holding the page's hits fetch them.
+
+A shard speaks only in parsed query trees (``search/syntax.py``), ``Filters``, document numbers
+local to the shard, and the types of ``search/results.py``: nothing here knows Whoosh, so a
+shard can answer in this process or in another (an actor on a cluster).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from indexer.errors import NewsearchError
+from search.facets import Filters
+from search.results import Hit
+
+
+class ShardUnavailable(NewsearchError):
+    """A shard that did not answer in time (its process died, its node is gone, it is slow):
+    the search goes on with the others and says which one is missing."""
+
+    def __init__(self, label: str):
+        super().__init__(f"Der Indexabschnitt {label} hat nicht rechtzeitig geantwortet; "
+                         f"seine Treffer fehlen in diesem Ergebnis.")
+        self.label = label
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionStats:
+    """What BM25F needs to know about the whole collection, for the words of one query.
+
+    ``doc_count`` counts deleted documents until a merge drops them, and ``doc_frequencies``
+    too, as Whoosh's own figures do. ``field_lengths`` holds each field's total length in terms,
+    so the average over several shards is their sum over their summed document count.
+    """
+
+    doc_count: int = 0
+    field_lengths: Mapping[str, int] = field(default_factory=dict)
+    doc_frequencies: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (field, term)
+    # Documents of ``doc_count`` that every shard holds alike (the ledger of the files read, which
+    # every shard's run records): one index holds them once, so the shards together count them once.
+    shared: int = 0
+
+    def avg_field_length(self, fieldname: str) -> float:
+        """The field's mean length over all documents; 0 where no document has it."""
+        return self.field_lengths.get(fieldname, 0) / self.doc_count if self.doc_count else 0.0
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        return self.doc_frequencies.get((fieldname, term), 0)
+
+    @classmethod
+    def merged(cls, parts: Iterable[CollectionStats]) -> CollectionStats:
+        """The statistics of the shards together: every figure is a count, so they add up."""
+        doc_count, shared, lengths, frequencies = 0, [], Counter(), Counter()
+        for part in parts:
+            doc_count += part.doc_count - part.shared
+            shared.append(part.shared)
+            lengths.update(part.field_lengths)
+            frequencies.update(part.doc_frequencies)
+        return cls(doc_count + max(shared, default=0), dict(lengths), dict(frequencies), max(shared, default=0))
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How a shard orders its matches: ``sort`` as in ``SearchRequest``; ``depth`` how many it
+    returns in that order; ``recency`` whether newer articles gain, counted from ``now`` (None: now)."""
+
+    sort: str = "relevance"
+    depth: int = 10
+    recency: bool = False
+    now: object = None  # datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShardMatch:
+    """One shard's answer to a query: how many documents passed the filters, its best ``depth`` as
+    (local document number, score, sort key) in its order, and its facet counts before any cut."""
+
+    total: int
+    top: tuple[tuple[int, float, float], ...]
+    facets: dict[str, Counter] = field(default_factory=dict)
+
+
+class Shard(Protocol):
+    """What a search asks of one shard. ``search/whoosh/shard.py`` answers over a Whoosh index."""
+
+    def statistics(self, tree) -> CollectionStats:
+        """The shard's own figures for the words of ``tree`` (and their proximity pairs)."""
+
+    def match(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking, facets: bool) -> ShardMatch:
+        """Every document ``tree`` matches, scored under ``stats``, filtered, its best ones."""
+
+    def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
+        """The proximity bonus of each of ``docs`` (ascending local numbers) for ``tree``."""
+
+    def fetch(self, tree, ranked: list[tuple[int, float]]) -> list[Hit]:
+        """The stored documents of ``ranked`` as hits, their snippets marked for ``tree``."""
+
+    def stored(self, doc_id: str) -> dict | None:
+        """The stored fields of the document with id ``doc_id``, or None."""
+
+    def known(self, word: str) -> bool:
+        """Whether the suggestion vocabulary (surface forms) holds ``word``."""
+
+    def near(self, word: str) -> dict[str, int]:
+        """Known words at most two edits from ``word``, the first letter kept, with their distance."""
+
+    def frequency(self, word: str) -> int:
+        """How often ``word`` occurs in the suggestion vocabulary's field."""
+
+    def day_range(self) -> tuple[str, str] | None:
+        """The first and last Berlin day (``YYYY-MM-DD``) of the shard's dated documents."""
+
+    def close(self) -> None:
+        """Let go of what the shard holds open."""

@@ -1,0 +1,193 @@
+"""Several shards searched as one index: Elasticsearch's ``dfs_query_then_fetch``.
+
+1. dfs: every shard reports the collection statistics of the query's words; they are added up
+   (``CollectionStats.merged``). Scored with each shard's own figures, 86 of 200 top-10 lists of a
+   prototype differed from one index's; with the merged ones none did (issue 18).
+2. query: every shard whose days can pass the date filter matches the query under the merged
+   statistics and answers its total, its best documents and its facet counts before any cut;
+   the totals and counts add up, the best lists merge by their sort key.
+3. re-rank and fetch: the proximity bonus is asked of the shards holding the best
+   ``RERANK_DEPTH`` (search/whoosh/proximity.py), then the page's hits of the shards holding them.
+
+A single index is one shard, so there is one way to search. Ties between equal keys go to the
+earlier shard, then the lower document number, as one index orders them by document number.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.shards import shard_dirs
+from indexer.store import open_for_reading
+from search.backend import CollectionStats, Ranking, Shard, ShardUnavailable
+from search.facets import KEYWORD_NAMES, Filters
+from search.results import Hit
+from search.whoosh.shard import WhooshShard, open_searcher
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What the shards answered together: total, the best (shard, doc, score), merged facet counts."""
+
+    total: int
+    top: tuple[tuple[int, int, float], ...]
+    facets: dict[str, Counter] = field(default_factory=dict)
+    stats: CollectionStats = field(default_factory=CollectionStats)
+
+
+class Shards:
+    """The shards of one index, oldest first. ``days`` holds each shard's first and last Berlin
+    day (``None``: unknown, always asked); a date filter asks only the shards it overlaps."""
+
+    def __init__(self, shards: list[Shard], days: list[tuple[str, str] | None] | None = None):
+        self.shards = list(shards)
+        self.days = list(days) if days is not None else [None] * len(self.shards)
+        self.missing: list[str] = []  # why shards did not answer this request (a cluster's), in German
+        self._lost: set[int] = set()
+
+    def __enter__(self) -> Shards:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for shard in self.shards:
+            shard.close()
+
+    def statistics(self, tree) -> CollectionStats:
+        """Step 1 (dfs): all shards' figures for ``tree``, added up, whatever the filters."""
+        return CollectionStats.merged(self.each("statistics", tree).values())
+
+    def each(self, method: str, *args, among=None) -> dict[int, object]:
+        """``method(*args)`` of every shard still answering (of ``among``), by shard number; a
+        shard that does not answer (``ShardUnavailable``, only shards in other processes) is
+        left out of the rest of the request and named in ``missing``."""
+        answers = {}
+        for number, shard in enumerate(self.shards):
+            if number in self._lost or (among is not None and number not in among):
+                continue
+            try:
+                answers[number] = getattr(shard, method)(*args)
+            except ShardUnavailable as err:
+                self._lost.add(number)
+                self.missing.append(err.message)
+        return answers
+
+    def search(self, tree, filters: Filters, ranking: Ranking, facets: bool = True) -> Found:
+        """Steps 1 and 2: every match of ``tree`` under the merged statistics, the best
+        ``ranking.depth`` by the sort key over all shards, totals and facet counts added up."""
+        stats = self.statistics(tree)
+        total, facet_sums, entries = 0, {}, []
+        asked = {number for number in range(len(self.shards)) if self._overlaps(number, filters)}
+        for number, answer in self.each("match", tree, stats, filters, ranking, facets, among=asked).items():
+            total += answer.total
+            for name, counts in answer.facets.items():
+                facet_sums.setdefault(name, Counter()).update(counts)
+            entries += [(-key, number, doc, score) for doc, score, key in answer.top]
+        entries.sort(key=lambda e: e[:3])
+        top = tuple((number, doc, score) for _, number, doc, score in entries[: ranking.depth])
+        if facets and not facet_sums:  # no shard's days overlap the filter: every list is empty
+            facet_sums = {name: Counter() for name in ("day", *KEYWORD_NAMES)}
+        return Found(total, top, facet_sums, stats)
+
+    def count(self, tree, filters: Filters) -> int:
+        return self.search(tree, filters, Ranking(depth=0), facets=False).total
+
+    def reranked(self, found: Found, tree, limit: int) -> list[tuple[int, int, float]]:
+        """Step 3: ``found.top`` with each document's proximity bonus for ``tree`` added, re-sorted,
+        cut to ``limit``; the bonus is never negative, so the re-ranked stay above the rest."""
+        if not found.top:
+            return []
+        scores = np.array([score for _, _, score in found.top])
+        rows = {number: np.array([i for i, (n, _, _) in enumerate(found.top) if n == number], dtype=np.int64)
+                for number in {n for n, _, _ in found.top}}
+        docs = {number: np.sort(np.array([found.top[i][1] for i in at], dtype=np.int64)) for number, at in rows.items()}
+        for number in rows:
+            bonus = self.each("proximity", tree, docs[number], found.stats, among={number}).get(number)
+            if bonus is not None:
+                order = np.argsort(np.array([found.top[i][1] for i in rows[number]]))
+                scores[rows[number][order]] += bonus
+        best = sorted(range(len(found.top)), key=lambda i: (-scores[i], found.top[i][0], found.top[i][1]))[:limit]
+        return [(found.top[i][0], found.top[i][1], float(scores[i])) for i in best]
+
+    def fetch(self, tree, ranked: list[tuple[int, int, float]]) -> list[Hit]:
+        """The hits of ``ranked`` (shard, doc, score), in that order, each from its own shard."""
+        hits: dict[int, Hit] = {}
+        for number in sorted({n for n, _, _ in ranked}):
+            rows = [i for i, (n, _, _) in enumerate(ranked) if n == number]
+            fetched = self.each("fetch", tree, [(ranked[i][1], ranked[i][2]) for i in rows], among={number})
+            hits.update(zip(rows, fetched.get(number, ())))
+        return [hits[i] for i in range(len(ranked)) if i in hits]
+
+    def matchers(self, tree) -> list[tuple[object, set]]:
+        """What marks the words of ``tree`` in a text (the article page opened from a search): the
+        terms of every shard, so a prefix marks the words it stands for in any shard."""
+        terms: dict[str, set] = {}
+        for answer in self.each("highlight_terms", tree).values():
+            for name, found in answer.items():
+                terms.setdefault(name, set()).update(found)
+        for number in range(len(self.shards)):
+            answer = self.each("matchers", terms, among={number})
+            if number in answer:
+                return answer[number]
+        return []
+
+    def day_range(self) -> tuple[str, str] | None:
+        """The first and last Berlin day of all shards' dated documents (None: none dated)."""
+        ranges = [days for days in self.each("day_range").values() if days]
+        return (min(d[0] for d in ranges), max(d[1] for d in ranges)) if ranges else None
+
+    def stored(self, doc_id: str) -> tuple[Shard, dict] | tuple[None, None]:
+        """The shard holding ``doc_id`` and its stored fields; the newest shard first (an update
+        lands where its date says, so an id lives in one shard)."""
+        for number in reversed(range(len(self.shards))):
+            stored = self.each("stored", doc_id, among={number}).get(number)
+            if stored is not None:
+                return self.shards[number], stored
+        return None, None
+
+    # --- the suggestion vocabulary of all shards ---
+
+    def known(self, word: str) -> bool:
+        return any(self.each("known", word).values())
+
+    def near(self, word: str) -> dict[str, int]:
+        best: dict[str, int] = {}
+        for near in self.each("near", word).values():
+            for candidate, distance in near.items():
+                best[candidate] = min(distance, best.get(candidate, distance))
+        return best
+
+    def frequency(self, word: str) -> int:
+        return sum(self.each("frequency", word).values())
+
+    def _overlaps(self, number: int, filters: Filters) -> bool:
+        days = self.days[number]
+        if days is None or len(self.shards) == 1:
+            return True
+        first, last = days
+        return not ((filters.start and last < filters.start) or (filters.end and first > filters.end))
+
+
+def as_shards(source) -> Shards:
+    """``source`` as ``Shards``: itself, or one Whoosh searcher (as callers before the seam pass)."""
+    if isinstance(source, Shards):
+        return source
+    return Shards([WhooshShard(source)])
+
+
+def open_shards(index_dir) -> Shards:
+    """The index under ``index_dir`` for searching: each time shard's current generation
+    (indexer/shards.py), or the one index of an unsharded directory. Close it, or use ``with``."""
+    layout, opened = shard_dirs(index_dir), []
+    try:
+        for name, path, _ in layout:
+            opened.append(WhooshShard(open_searcher(open_for_reading(path)), name))
+    except BaseException:
+        for shard in opened:
+            shard.close()
+        raise
+    return Shards(opened, [days for _, _, days in layout])

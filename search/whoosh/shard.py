@@ -1,0 +1,180 @@
+"""One Whoosh index as a shard (``search/backend.py``'s ``Shard``): the only searching code that
+holds a Whoosh searcher.
+
+Every method takes and returns plain values (parsed trees, ``Filters``, ``CollectionStats``,
+document numbers local to this index, ``Hit``), so the same object answers in this process or,
+wrapped in an actor, on another machine. Scores are computed under the statistics passed in, so
+a shard scores a document as one index of all shards would.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from whoosh import query as wq
+
+from indexer import schema as f
+from indexer.model import ARTICLE, RELATED
+from search.backend import CollectionStats, Ranking, ShardMatch
+from search.facets import Filters, document_columns, facet_counts, passing
+from search.hits import stored_hit
+from search.ranking import FIELD_BOOSTS, recency_factor
+from search.results import Hit
+from search.whoosh.cache import PerSegment, segment_leaves
+from search.whoosh.combined import weighting
+from search.whoosh.evaluate import Matches, evaluate, published, query_terms, statistics
+from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
+from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
+
+# The words of one first letter per segment, kept for correcting: all letters of the 28k FANG
+# index would take ~80 MB; common letters stay, rare ones are read again (~70 ms for 't').
+VOCABULARY_CACHE_BYTES = 48 * 1024 * 1024
+MAX_EDITS = 2
+
+
+def open_searcher(ix):
+    """A searcher over the newest committed generation, scoring with ``search/ranking.py``."""
+    return ix.searcher(weighting=weighting())
+
+
+class WhooshShard:
+    """A Whoosh searcher answering the ``Shard`` protocol in this process."""
+
+    def __init__(self, searcher, name: str = ""):
+        self.searcher = searcher
+        self.name = name
+
+    @property
+    def schema(self):
+        return self.searcher.schema
+
+    def statistics(self, tree) -> CollectionStats:
+        q = to_whoosh(tree, self.schema)
+        return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema))
+
+    def term_statistics(self, terms) -> CollectionStats:
+        """The shard's figures for explicit (field, term) pairs ("more like this" asks its key terms)."""
+        return statistics(self.searcher, terms)
+
+    def match(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking, facets: bool) -> ShardMatch:
+        reader = self.searcher.reader()
+        columns = document_columns(reader)
+        # Every match with its score in one evaluation over posting arrays (search/whoosh/evaluate.py):
+        # the total and the facets need all of them anyway, and ranking them costs a sort of the scores.
+        base = evaluate(self.searcher, to_whoosh(tree, self.schema), stats)
+        if ranking.recency:
+            base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
+        matched = base.keep(passing(columns, base.docs, filters)) if filters.any() else base
+        if ranking.sort == "relevance" and tree is not None:
+            top = tuple((doc, score, score) for doc, score in matched.ranked(ranking.depth))
+        else:
+            times = published(reader)
+            keys = _oldest_first(times) if ranking.sort == "oldest" else times
+            top = tuple((doc, score, float(keys[doc])) for doc, score in matched.by_key(keys, ranking.depth))
+        return ShardMatch(len(matched), top, facet_counts(columns, base.docs, filters) if facets else {})
+
+    def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
+        fields = proximity_fields(lambda name: stats.field_lengths.get(name, 0))
+        return proximity_bonus(self.searcher, proximity_terms(tree, self.schema), fields, docs, stats)
+
+    def fetch(self, tree, ranked: list[tuple[int, float]]) -> list[Hit]:
+        if not ranked:
+            return []
+        matchers = self.matchers(self.highlight_terms(tree))
+        return [stored_hit(self.searcher.stored_fields(doc), score, matchers) for doc, score in ranked]
+
+    def highlight_terms(self, tree) -> dict[str, set]:
+        """The analysed terms ``tree`` marks, per field, its prefixes expanded against this shard."""
+        return _highlight_terms(to_whoosh(tree, self.schema), self.searcher.reader())
+
+    def matchers(self, terms: dict[str, set]) -> list[tuple[object, set]]:
+        """(analyzer, terms) pairs that mark ``terms`` (``highlight_terms``, of one or more shards)."""
+        return _matchers(self.schema, terms)
+
+    def stored(self, doc_id: str) -> dict | None:
+        return self.searcher.document(**{f.ID: doc_id}) if doc_id else None
+
+    # --- "more like this": the key terms' weights and their scores under the collection's figures ---
+
+    def analysed(self, fieldname: str, text: str) -> dict[str, float]:
+        """Each analysed term of ``text`` in ``fieldname`` with its weight there (Whoosh's
+        ``Expander.add_text``)."""
+        field = self.schema[fieldname]
+        weights: Counter = Counter()
+        for btext, _, weight, _ in field.index(text):
+            weights[field.from_bytes(btext)] += weight
+        return dict(weights)
+
+    def frequencies(self, fieldname: str, words) -> dict[str, int]:
+        """How often each of ``words`` occurs in ``fieldname`` over the shard (0: not at all)."""
+        reader = self.searcher.reader()
+        field = self.schema[fieldname]
+        found = {}
+        for word in words:
+            btext = field.to_bytes(word)
+            found[word] = reader.frequency(fieldname, btext) if (fieldname, btext) in reader else 0
+        return found
+
+    def similar(self, key_terms: list[tuple[str, float]], fields: list[str], exclude: str, depth: int,
+                stats: CollectionStats) -> list[tuple[int, float, int]]:
+        """The shard's best ``depth`` documents for the OR of ``key_terms`` in ``fields``, as (doc,
+        score, number of key terms shared), ``exclude`` (an id) and the ledger left out."""
+        searcher = self.searcher
+        # Evaluated over posting arrays (search/whoosh/evaluate.py): Whoosh's matchers took 6-17 s
+        # for these 20 words in six fields over the 28k FANG articles. The words are OR-ed: scores add up.
+        scores = np.zeros(searcher.reader().doc_count_all())
+        shared = np.zeros(len(scores), dtype=np.int32)
+        for word, weight in key_terms:
+            q = wq.Or([wq.Term(name, word, boost=FIELD_BOOSTS[name]) for name in fields], boost=weight)
+            matches = evaluate(searcher, q, stats)
+            scores[matches.docs] += matches.scores
+            shared[matches.docs] += 1
+        searchable = evaluate(searcher, wq.Or([wq.Term(f.KIND, ARTICLE), wq.Term(f.KIND, RELATED)]), stats).docs
+        docnum = searcher.document_number(**{f.ID: exclude}) if exclude else None
+        candidates = searchable[(shared[searchable] > 0) & (searchable != (-1 if docnum is None else docnum))]
+        found = Matches(candidates, scores[candidates])
+        return [(doc, score, int(shared[doc])) for doc, score in found.ranked(depth)]
+
+    def hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
+        """Hits without marked snippets (the similar list)."""
+        return [stored_hit(self.searcher.stored_fields(doc), score) for doc, score in ranked]
+
+    # --- the suggestion vocabulary: surface forms of the ``exact`` field ---
+
+    def known(self, word: str) -> bool:
+        return (f.EXACT, word) in self.searcher.reader()
+
+    def near(self, word: str) -> dict[str, int]:
+        best: dict[str, int] = {}
+        for leaf, _ in segment_leaves(self.searcher.reader()):
+            words = _vocabulary.get(leaf, (f.EXACT, word[0]), lambda: _words_from(leaf, word[0]))
+            for candidate, distance, _ in process.extract(word, words, scorer=OSA.distance, score_cutoff=MAX_EDITS,
+                                                          limit=None):
+                if distance and distance < best.get(candidate, MAX_EDITS + 1):
+                    best[candidate] = distance
+        return best
+
+    def frequency(self, word: str) -> int:
+        return self.searcher.reader().frequency(f.EXACT, word)
+
+    def day_range(self) -> tuple[str, str] | None:
+        days = [d for d in document_columns(self.searcher.reader()).day.values.tolist() if d]
+        return (days[0], days[-1]) if days else None
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+def _oldest_first(times: np.ndarray) -> np.ndarray:
+    """Keys whose descending order is the oldest first; documents without a date last, as for newest."""
+    return np.where(times > 0, -times, np.iinfo(np.int64).min)
+
+
+def _words_from(leaf, first: str) -> list[str]:
+    """The words of a segment's ``exact`` field that begin with ``first``."""
+    return [w.decode("utf-8") if isinstance(w, bytes) else w for w in leaf.expand_prefix(f.EXACT, first)]
+
+
+_vocabulary = PerSegment(VOCABULARY_CACHE_BYTES, lambda words: sum(len(w) + 56 for w in words))

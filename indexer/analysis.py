@@ -31,7 +31,8 @@ from indexer.german import STOP_WORDS
 # wrong results. 2: source ledger documents. 3: ids keyed on the UTC minute. 4: exact forms and
 # compound parts in fields of their own. 5: author, publisher and the agency-item fields (versions).
 # 6: the ledger keeps the failures of a file. 7: exact forms with stop words and positions (quoted phrases).
-ANALYZER_VERSION = 7
+# 8: near-duplicate groups (indexer/duplicates.py).
+ANALYZER_VERSION = 8
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

@@ -90,7 +90,7 @@ _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where a build process 
 
 # The chains this module reproduces, and the analyzer version they were proven against: a field
 # with any other analyzer, or an index of another analyzer version, takes Whoosh's own path.
-FUSED_FOR_ANALYZER_VERSION = 7  # 5 and 6 changed only the schema; 7 the exact chain (EXACT_CHAIN)
+FUSED_FOR_ANALYZER_VERSION = 8  # 5, 6 and 8 changed only the schema; 7 the exact chain (EXACT_CHAIN)
 STEMMED_CHAIN = german_analyzer()
 EXACT_CHAIN = exact_analyzer()
 PARTS_CHAIN = compound_parts_analyzer()

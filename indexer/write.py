@@ -20,6 +20,7 @@ from indexer import schema as f
 from indexer.analysis import compound_terms
 from indexer.bulk import BulkWriter
 from indexer.dates import berlin_day, to_utc
+from indexer.duplicates import Grouping, restored_fields
 from indexer.errors import ArticleParseError, NotArticlesError
 from indexer.formats import DEFAULT_MAX_BYTES, content_size, find_article_files, located_articles
 from indexer.ledger import Ledger, fingerprint, ledger_document, ledger_id, read_ledger
@@ -167,6 +168,7 @@ class _Run:
         self.vacated: set[str] = set()  # agency items whose shown version's file is gone, deleted this run
         self.to_read_again: set[str] = set()  # files holding other versions of those items
         self.writer = None
+        self.grouping = Grouping(self.searcher)  # near-duplicate groups (indexer/duplicates.py)
 
     def begin(self, bulk: bool) -> None:
         """Open the writer: the bulk writer or Whoosh's (see ``BULK_MIN_BYTES``)."""
@@ -266,6 +268,7 @@ class _Run:
             text = _searchable_text(fields)
             fields[f.EXACT] = text
             fields[f.PARTS] = text if self.bulk else compound_terms(text)
+            fields.update(restored_fields(fields))
         return fields
 
     def _put(self, doc: dict, doc_id: str) -> None:
@@ -295,6 +298,7 @@ class _Run:
         if article.item_id:
             held = self._held_item(article.id)
             doc[f.VERSIONS] = with_version((held or {}).get(f.VERSIONS) or [], version_of(article))
+        self.grouping.assign(doc)
         self._put(doc, article.id)
         self.article_ids_written.add(article.id)
         self.related.pop(article.id, None)  # a full article replaces its related stub
@@ -392,6 +396,7 @@ class _Run:
         # A fresh searcher, not refresh(): Whoosh 2.7's reader reuse fails after a merge=False commit.
         self.searcher.close()
         self.searcher = _mapped_searcher(self.ix)
+        self.grouping.use_searcher(self.searcher)
         self.writer = self._new_writer()
         self.last_commit = time.monotonic()
 

@@ -232,6 +232,8 @@ def facet_options(command):
 @click.option("--to", "date_to", metavar="DATUM", help="Spätestes Datum (einschließlich).")
 @facet_options
 @click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
+@click.option("--no-collapse", "no_collapse", is_flag=True,
+              help="Beinahe gleiche Texte (Fassungen einer Meldung) einzeln zeigen statt unter einem Treffer.")
 @click.option("--sort", type=click.Choice([*SORTS, *SORT_ALIASES]), default="relevance", show_default=True,
               help="Nach Relevanz, neueste zuerst (newest, auch date) oder älteste zuerst (oldest).")
 @click.option("--limit", type=int, default=DEFAULT_PER_PAGE, show_default=True, metavar="ZAHL",
@@ -240,7 +242,7 @@ def facet_options(command):
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben (wie /api/search).")
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_json, **chosen) -> None:
+def query(obj: dict, text, date_from, date_to, recency, no_collapse, sort, limit, page, as_json, **chosen) -> None:
     """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
     \b
@@ -250,7 +252,8 @@ def query(obj: dict, text, date_from, date_to, recency, sort, limit, page, as_js
     Datumsangaben: 2026-01-24, 24.01.2026, Januar 2026, 2026-01, heute, gestern, letzte Woche,
     letzten Monat, seit Montag, vor 3 Tagen.
     """
-    request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency, **chosen)
+    request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency,
+                            collapse=not no_collapse, **chosen)
     answer(obj["index_dir"], lambda searcher: run_query(searcher, request), as_json, result_to_json, print_result)
 
 

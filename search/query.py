@@ -27,6 +27,7 @@ from search.authors import any_word, author_query, is_author, without_authors
 from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
 from search.evaluate import Matches, evaluate, published
+from search.folding import fold, with_duplicates
 from search.facets import KEYWORD_NAMES, Filters, count_facets, document_columns, passing
 from search.ranking import (
     FIELD_BOOSTS,
@@ -65,6 +66,7 @@ class SearchRequest:
     # Always on for people; the query benchmark switches them off to time each part alone.
     facets: bool = True
     suggest: bool = True
+    collapse: bool = True  # near-duplicates folded under one hit (search/folding.py); False shows each
 
 
 def build_request(
@@ -77,6 +79,7 @@ def build_request(
     per_page: str | int | None = None,
     recency: bool | str | None = False,
     now: datetime | None = None,
+    collapse: bool | str | None = True,
     **chosen: str | list[str] | tuple[str, ...] | None,
 ) -> SearchRequest:
     """A ``SearchRequest`` from the strings a person typed; raises ``QuerySyntaxError`` naming the bad value.
@@ -106,6 +109,7 @@ def build_request(
         per_page=_number(per_page, "Treffer pro Seite", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         recency=str(recency).lower() in ("1", "true", "ja", "on") if isinstance(recency, str) else bool(recency),
         now=now,
+        collapse=str(collapse).lower() not in ("0", "false", "nein", "off"),
     )
 
 
@@ -139,6 +143,9 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
         matched = _passing(base, columns, filters)
         notice = OR_FALLBACK_NOTICE if len(matched) else None
 
+    folded = fold(searcher.reader(), matched) if request.collapse else None
+    if folded is not None:
+        matched = folded.stories
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
     if request.sort == "oldest":
         ranked = matched.by_key(_oldest_first(published(searcher.reader())), limit)
@@ -147,8 +154,9 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     else:
         ranked = ranked_matches(searcher, without_authors(parsed.tree), matched, limit)
     page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
-    return _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
-                   messages, notice)
+    result = _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
+                     messages, notice)
+    return with_duplicates(result, folded, searcher, [doc for doc, _ in ranked[start:limit]])
 
 
 def _oldest_first(times: np.ndarray) -> np.ndarray:

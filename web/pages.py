@@ -48,6 +48,7 @@ def request_from_args(args):
         page=args.get("page"),
         per_page=args.get("per_page") or current_app.config["PER_PAGE"],
         recency=args.get("recency"),
+        collapse=args.get("collapse"),
         **{name: args.getlist(name) for name in MULTI_ARGS},
     )
 

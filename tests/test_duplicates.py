@@ -218,5 +218,9 @@ def test_page_shows_further_versions_that_open_on_click(index_dir: Path):
             page.goto(f"{base}/?q=Mosel&collapse=0")
             assert len(page.locator(".hit .title").all_inner_texts()) == 3
             assert page.locator(".hit .duplicates").count() == 0
+            page.fill("#q", "Cochem")  # a new search keeps showing every copy
+            page.press("#q", "Enter")
+            page.wait_for_url(f"{base}/?q=Cochem&collapse=0")
+            assert len(page.locator(".hit .title").all_inner_texts()) == 3
         finally:
             browser.close()

@@ -24,7 +24,7 @@ from web.openapi import EXAMPLE_ID, openapi_document, type_label
 bp = Blueprint("pages", __name__)
 
 # The query-string arguments that make up a search's state, in the order links write them.
-STATE_ARGS = ("q", "from", "to", *KEYWORD_NAMES, "sort", "recency", "per_page")
+STATE_ARGS = ("q", "from", "to", *KEYWORD_NAMES, "sort", "recency", "per_page", "collapse")
 MULTI_ARGS = KEYWORD_NAMES  # facet choices: several values mean any of them
 FILTER_ARGS = ("from", "to", *MULTI_ARGS, "recency")  # what "Alle Filter entfernen" drops
 # Arguments that ask for a result list; with none of them the start page shows the newest documents.

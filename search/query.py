@@ -29,6 +29,7 @@ from search.dates import EXAMPLES, parse_date_range
 from search.documents import stored_hit
 from search.evaluate import Matches, evaluate, published
 from search.exactness import as_written, near_query
+from search.folding import fold_stories, with_duplicates
 from search.facets import KEYWORD_NAMES, Filters, count_facets, document_columns, passing
 from search.ranking import (
     FIELD_BOOSTS,
@@ -67,6 +68,7 @@ class SearchRequest:
     # Always on for people; the query benchmark switches them off to time each part alone.
     facets: bool = True
     suggest: bool = True
+    collapse: bool = True  # near-duplicates folded under one hit (search/folding.py); False shows each
 
 
 def build_request(
@@ -80,6 +82,7 @@ def build_request(
     recency: bool | str | None = False,
     exact: bool | str | None = False,
     now: datetime | None = None,
+    collapse: bool | str | None = True,
     **chosen: str | list[str] | tuple[str, ...] | None,
 ) -> SearchRequest:
     """A ``SearchRequest`` from the strings a person typed; raises ``QuerySyntaxError`` naming the bad value.
@@ -110,6 +113,7 @@ def build_request(
         recency=_switch(recency),
         exact=_switch(exact),
         now=now,
+        collapse=str(collapse).lower() not in ("0", "false", "nein", "off"),
     )
 
 
@@ -150,6 +154,9 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
         matched = _passing(base, columns, filters)
         notice = OR_FALLBACK_NOTICE if len(matched) else None
 
+    folded = fold_stories(searcher.reader(), matched) if request.collapse else None
+    if folded is not None:
+        matched = folded.stories
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
     if request.sort == "oldest":
         ranked = matched.by_key(_oldest_first(published(searcher.reader())), limit)
@@ -158,8 +165,9 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResult:
     else:
         ranked = ranked_matches(searcher, without_authors(parsed.tree), matched, limit)
     page_hits = [(searcher.stored_fields(doc), score) for doc, score in ranked[start:limit]]
-    return _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
-                   messages, notice)
+    result = _result(searcher, request, text, q, page_hits, base.docs, len(matched), columns, filters,
+                     messages, notice)
+    return with_duplicates(result, folded, searcher, [doc for doc, _ in ranked[start:limit]])
 
 
 def _oldest_first(times: np.ndarray) -> np.ndarray:

@@ -33,7 +33,8 @@ from indexer.lemmas import stem_lemma
 # compound parts in fields of their own. 5: author, publisher and the agency-item fields (versions).
 # 6: the ledger keeps the failures of a file. 7: exact forms with stop words and positions (quoted phrases).
 # 8: the lemma of a word is stemmed where Snowball misses its form (indexer/lemmas.py).
-ANALYZER_VERSION = 8
+# 9: near-duplicate groups (indexer/duplicates.py).
+ANALYZER_VERSION = 9
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

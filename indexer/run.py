@@ -17,6 +17,7 @@ from indexer import schema as f
 from indexer.analysis import compound_terms
 from indexer.bulk import BulkWriter
 from indexer.documents import searchable_text, stored_to_fields, article_document, related_document
+from indexer.duplicates import Grouping, restored_fields
 from indexer.errors import ArticleParseError, NotArticlesError
 from indexer.formats import located_articles
 from indexer.ledger import Ledger, fingerprint, ledger_document, ledger_id, read_ledger
@@ -71,6 +72,7 @@ class IndexRun:
         self.vacated: set[str] = set()  # agency items whose shown version's file is gone, deleted this run
         self.to_read_again: set[str] = set()  # files holding other versions of those items
         self.writer = None
+        self.grouping = Grouping(self.searcher)  # near-duplicate groups (indexer/duplicates.py)
 
     def begin(self, bulk: bool) -> None:
         """Open the writer: the bulk writer or Whoosh's (see ``BULK_MIN_BYTES``)."""
@@ -173,6 +175,7 @@ class IndexRun:
             text = searchable_text(fields)
             fields[f.EXACT] = text
             fields[f.PARTS] = text if self.bulk else compound_terms(text)
+            fields.update(restored_fields(fields))
         return fields
 
     def _put(self, doc: dict, doc_id: str) -> None:
@@ -202,6 +205,7 @@ class IndexRun:
         if article.item_id:
             held = self._held_item(article.id)
             doc[f.VERSIONS] = with_version((held or {}).get(f.VERSIONS) or [], version_of(article))
+        self.grouping.assign(doc)
         self._put(doc, article.id)
         self.article_ids_written.add(article.id)
         self.related.pop(article.id, None)  # a full article replaces its related stub
@@ -299,6 +303,7 @@ class IndexRun:
         # A fresh searcher, not refresh(): Whoosh 2.7's reader reuse fails after a merge=False commit.
         self.searcher.close()
         self.searcher = _mapped_searcher(self.ix)
+        self.grouping.use_searcher(self.searcher)
         self.writer = self._new_writer()
         self.last_commit = time.monotonic()
 

@@ -6,7 +6,7 @@ reads the schema stored in the opened index; it never builds one. Field weights 
 """
 from __future__ import annotations
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import IDAnalyzer, KeywordAnalyzer
 
 from indexer.analysis import compound_parts_analyzer, exact_analyzer, german_analyzer
@@ -49,6 +49,12 @@ URGENCY = "urgency"
 LOCATED = "located"
 FIRST_CREATED = "first_created"  # naive UTC, like PUBLISHED
 VERSIONS = "versions"  # list of dicts, oldest first, the held version included
+
+# Near-duplicates (indexer/duplicates.py): articles whose text is nearly the same share a group
+DUP_GROUP = "dup_group"  # the group's id (the id of the document that founded it); a column for folding
+DUP_BANDS = "dup_bands"  # LSH band hashes of the MinHash signature, one term each: a new document's candidates
+DUP_SIGNATURE = "dup_signature"  # the MinHash signature, bytes: to measure a candidate's similarity
+DUP_CHARS = "dup_chars"  # length of lead and body, a column: the fullest document of a group is shown
 
 # The source ledger: one document of kind SOURCE_KIND per indexed file, committed together with
 # that file's articles, so what the index holds and what it says it read never disagree.
@@ -94,6 +100,10 @@ def build_schema() -> fields.Schema:
             LOCATED: fields.STORED(),
             FIRST_CREATED: fields.STORED(),
             VERSIONS: fields.STORED(),
+            DUP_GROUP: fields.ID(stored=True, sortable=True),
+            DUP_BANDS: fields.KEYWORD(scorable=False),
+            DUP_SIGNATURE: fields.STORED(),
+            DUP_CHARS: fields.COLUMN(columns.NumericColumn("I")),
             FINGERPRINT: fields.STORED(),
             DOC_IDS: fields.STORED(),
             FAILURES: fields.STORED(),

@@ -240,6 +240,8 @@ def facet_options(command):
 @facet_options
 @click.option("--recency", is_flag=True, help="Neuere Artikel bei gleicher Relevanz bevorzugen.")
 @click.option("--exact", is_flag=True, help="Die Wörter nur so, wie sie geschrieben sind, ohne andere Formen.")
+@click.option("--no-collapse", "no_collapse", is_flag=True,
+              help="Beinahe gleiche Texte (Fassungen einer Meldung) einzeln zeigen statt unter einem Treffer.")
 @click.option("--sort", type=click.Choice([*SORTS, *SORT_ALIASES]), default="relevance", show_default=True,
               help="Nach Relevanz, neueste zuerst (newest, auch date) oder älteste zuerst (oldest).")
 @click.option("--limit", type=int, default=PER_PAGE, show_default=True, metavar="ZAHL",
@@ -253,8 +255,8 @@ def facet_options(command):
 @RAY_OPTION
 @click.pass_obj
 @translate_errors
-def query(obj: dict, text, date_from, date_to, recency, exact, sort, limit, page, as_json, fmt, everything, ray,
-          **chosen) -> None:
+def query(obj: dict, text, date_from, date_to, recency, exact, no_collapse, sort, limit, page, as_json, fmt,
+          everything, ray, **chosen) -> None:
     """Den Index durchsuchen; ohne TEXT die neuesten Dokumente.
 
     \b
@@ -266,7 +268,7 @@ def query(obj: dict, text, date_from, date_to, recency, exact, sort, limit, page
     letzten Monat, seit Montag, vor 3 Tagen.
     """
     request = build_request(text, date_from, date_to, sort=sort, page=page, per_page=limit, recency=recency,
-                            exact=exact, **chosen)
+                            exact=exact, collapse=not no_collapse, **chosen)
     if everything and fmt not in FORMATS:
         raise click.UsageError("--all gibt es nur mit --format csv oder --format jsonl.")
     if fmt in FORMATS:

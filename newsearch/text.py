@@ -56,6 +56,10 @@ def print_hit(rank: int, hit: Hit, color: bool) -> None:
     )
     if snippet:
         click.echo(f"     {' '.join(html.unescape(snippet).split())}")
+    if hit.duplicates:  # near-duplicates folded under the hit (search/whoosh/folding.py)
+        click.echo(f"     {counted(len(hit.duplicates), 'weitere Fassung', 'weitere Fassungen')}:")
+        for dup in hit.duplicates:
+            click.echo(f"       – {' · '.join(x for x in (dup.title, _when(dup.published), dup.source) if x)}  [{dup.id}]")
 
 
 def print_document(doc: Document, color: bool) -> None:

@@ -74,22 +74,26 @@ class CollectionStats:
 @dataclass(frozen=True, slots=True)
 class Ranking:
     """How a shard orders its matches: ``sort`` as in ``SearchRequest``; ``depth`` how many it
-    returns in that order; ``recency`` whether newer articles gain, counted from ``now`` (None: now)."""
+    returns in that order; ``recency`` whether newer articles gain, counted from ``now`` (None: now);
+    ``collapse`` whether near-duplicates fold into stories (``search/whoosh/folding.py``)."""
 
     sort: str = "relevance"
     depth: int = 10
     recency: bool = False
     now: object = None  # datetime | None
+    collapse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ShardMatch:
-    """One shard's answer to a query: how many documents passed the filters, its best ``depth`` as
-    (local document number, score, sort key) in its order, and its facet counts before any cut."""
+    """One shard's answer to a query: how many documents (stories, folded) passed the filters, its
+    best ``depth`` as (local document number, score, sort key) in its order, its facet counts
+    (of documents) before any cut, and, folded, the other members of each best document's story."""
 
     total: int
     top: tuple[tuple[int, float, float], ...]
     facets: dict[str, Counter] = field(default_factory=dict)
+    others: dict[int, tuple[int, ...]] = field(default_factory=dict)  # doc of ``top`` -> its story's others
 
 
 class Shard(Protocol):
@@ -104,8 +108,9 @@ class Shard(Protocol):
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         """The proximity bonus of each of ``docs`` (ascending local numbers) for ``tree``."""
 
-    def fetch(self, tree, ranked: list[tuple[int, float]]) -> list[Hit]:
-        """The stored documents of ``ranked`` as hits, their snippets marked for ``tree``."""
+    def fetch(self, tree, ranked: list[tuple[int, float]], others: list[tuple[int, ...]] | None = None) -> list[Hit]:
+        """The stored documents of ``ranked`` as hits, their snippets marked for ``tree``; each with
+        the stored ``others`` of its row (``ShardMatch.others``) as its ``duplicates``."""
 
     def stored(self, doc_id: str) -> dict | None:
         """The stored fields of the document with id ``doc_id``, or None."""

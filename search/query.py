@@ -58,6 +58,7 @@ class SearchRequest:
     # Always on for people; the query benchmark switches them off to time each part alone.
     facets: bool = True
     suggest: bool = True
+    collapse: bool = True  # near-duplicates folded under one hit (search/whoosh/folding.py); False shows each
 
 
 def build_request(
@@ -71,6 +72,7 @@ def build_request(
     recency: bool | str | None = False,
     exact: bool | str | None = False,
     now: datetime | None = None,
+    collapse: bool | str | None = True,
     **chosen: str | list[str] | tuple[str, ...] | None,
 ) -> SearchRequest:
     """A ``SearchRequest`` from the strings a person typed; raises ``QuerySyntaxError`` naming the bad value.
@@ -101,6 +103,7 @@ def build_request(
         recency=_switch(recency),
         exact=_switch(exact),
         now=now,
+        collapse=str(collapse).lower() not in ("0", "false", "nein", "off"),
     )
 
 
@@ -128,7 +131,8 @@ def run_query(source, request: SearchRequest) -> SearchResult:
 
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
     by_relevance = request.sort == "relevance" and parsed.tree is not None
-    ranking = Ranking(request.sort, max(limit, RERANK_DEPTH) if by_relevance else limit, request.recency, request.now)
+    ranking = Ranking(request.sort, max(limit, RERANK_DEPTH) if by_relevance else limit, request.recency, request.now,
+                      request.collapse)
     tree = parsed.tree
     found = shards.search(tree, filters, ranking, request.facets)
     notice = None
@@ -146,7 +150,7 @@ def run_query(source, request: SearchRequest) -> SearchResult:
         suggestion = suggest_query(shards, text, found.total, lambda t: shards.count(parse_user_query(t).tree, filters))
     return SearchResult(
         query=text,
-        hits=tuple(shards.fetch(tree, ranked[start:limit])),
+        hits=tuple(shards.fetch(tree, ranked[start:limit], found.others)),
         total=found.total,
         page=request.page,
         per_page=request.per_page,

@@ -26,6 +26,16 @@ class Snippet:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Another version of a hit's story, folded under it (``search/whoosh/folding.py``)."""
+
+    id: str
+    title: str
+    published: datetime | None  # Europe/Berlin
+    source: str  # the outlet
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     id: str
     kind: str
@@ -40,6 +50,7 @@ class Hit:
     score: float
     parent_id: str | None
     url: str = ""
+    duplicates: tuple[Duplicate, ...] = ()  # near-duplicates folded under this hit, fullest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +107,11 @@ def hit_to_json(hit: Hit) -> dict:
         "snippet": hit.snippet.html(),
         "score": round(hit.score, 4),
         "parent_id": hit.parent_id,
+        "duplicates": [
+            {"id": d.id, "title": d.title, "published": d.published.isoformat() if d.published else None,
+             "source": d.source or None}
+            for d in hit.duplicates
+        ],
     }
 
 

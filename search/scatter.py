@@ -29,12 +29,14 @@ from search.whoosh.shard import WhooshShard, open_searcher
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """What the shards answered together: total, the best (shard, doc, score), merged facet counts."""
+    """What the shards answered together: total, the best (shard, doc, score), merged facet counts,
+    and, folded, the other members of each best document's story by (shard, doc)."""
 
     total: int
     top: tuple[tuple[int, int, float], ...]
     facets: dict[str, Counter] = field(default_factory=dict)
     stats: CollectionStats = field(default_factory=CollectionStats)
+    others: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
 
 
 class Shards:
@@ -80,18 +82,19 @@ class Shards:
         """Steps 1 and 2: every match of ``tree`` under the merged statistics, the best
         ``ranking.depth`` by the sort key over all shards, totals and facet counts added up."""
         stats = self.statistics(tree)
-        total, facet_sums, entries = 0, {}, []
+        total, facet_sums, entries, others = 0, {}, [], {}
         asked = {number for number in range(len(self.shards)) if self._overlaps(number, filters)}
         for number, answer in self.each("match", tree, stats, filters, ranking, facets, among=asked).items():
             total += answer.total
             for name, counts in answer.facets.items():
                 facet_sums.setdefault(name, Counter()).update(counts)
             entries += [(-key, number, doc, score) for doc, score, key in answer.top]
+            others.update(((number, doc), docs) for doc, docs in answer.others.items())
         entries.sort(key=lambda e: e[:3])
         top = tuple((number, doc, score) for _, number, doc, score in entries[: ranking.depth])
         if facets and not facet_sums:  # no shard's days overlap the filter: every list is empty
             facet_sums = {name: Counter() for name in ("day", *KEYWORD_NAMES)}
-        return Found(total, top, facet_sums, stats)
+        return Found(total, top, facet_sums, stats, others)
 
     def count(self, tree, filters: Filters) -> int:
         return self.search(tree, filters, Ranking(depth=0), facets=False).total
@@ -113,12 +116,15 @@ class Shards:
         best = sorted(range(len(found.top)), key=lambda i: (-scores[i], found.top[i][0], found.top[i][1]))[:limit]
         return [(found.top[i][0], found.top[i][1], float(scores[i])) for i in best]
 
-    def fetch(self, tree, ranked: list[tuple[int, int, float]]) -> list[Hit]:
-        """The hits of ``ranked`` (shard, doc, score), in that order, each from its own shard."""
+    def fetch(self, tree, ranked: list[tuple[int, int, float]], others=None) -> list[Hit]:
+        """The hits of ``ranked`` (shard, doc, score), in that order, each from its own shard, with
+        the stories' other members of ``others`` (``Found.others``) as their duplicates."""
         hits: dict[int, Hit] = {}
+        others = others or {}
         for number in sorted({n for n, _, _ in ranked}):
             rows = [i for i, (n, _, _) in enumerate(ranked) if n == number]
-            fetched = self.each("fetch", tree, [(ranked[i][1], ranked[i][2]) for i in rows], among={number})
+            folded = [others.get((number, ranked[i][1]), ()) for i in rows]
+            fetched = self.each("fetch", tree, [(ranked[i][1], ranked[i][2]) for i in rows], folded, among={number})
             hits.update(zip(rows, fetched.get(number, ())))
         return [hits[i] for i in range(len(ranked)) if i in hits]
 

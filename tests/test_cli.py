@@ -52,7 +52,7 @@ def test_query_json_has_the_documented_shape(index_dir):
     assert (data["query"], data["total"], data["page"], data["per_page"]) == ("Abu Dhabi", 3, 1, 2)
     assert [list(h) for h in data["hits"]] == [
         ["id", "kind", "title", "published", "section", "topics", "author", "publisher", "snippet", "score",
-         "parent_id"]
+         "parent_id", "duplicates"]
     ] * 2
     assert data["facets"]["day"] == [
         {"value": "2026-01-23", "count": 1},

@@ -90,6 +90,9 @@ SEARCH_PARAMETERS = [
      "schema": {"type": "string", "enum": [*SORTS, *SORT_ALIASES], "default": SORTS[0]}},
     {"name": "recency", "in": "query", "description": "`1`: bei Sortierung nach Relevanz wiegen neuere Dokumente mehr.",
      "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
+    {"name": "collapse", "in": "query", "description": "`0`: beinahe gleiche Texte (Fassungen einer Meldung bei "
+     "mehreren Medien) einzeln zeigen; sonst stehen sie unter einem Treffer (`duplicates`), und `total` zählt Meldungen.",
+     "schema": {"type": "string", "enum": ["0", "1"], "default": "1"}},
     {"name": "page", "in": "query", "description": "Seite, ab 1.",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
     {"name": "per_page", "in": "query", "description": "Treffer pro Seite.",
@@ -142,6 +145,14 @@ SCHEMAS = {
         "snippet": _text("Bester Textausschnitt als HTML: Text maskiert, Treffer in `<mark>`."),
         "score": {"type": "number", "description": "Relevanz (BM25F); nur innerhalb einer Antwort vergleichbar."},
         "parent_id": _nullable("string", "Bei Meldungen: der Artikel, unter dem sie stand."),
+        "duplicates": _list(_ref("Duplicate"), "Weitere Fassungen desselben Textes, die auch passen, unter diesem "
+                            "Treffer zusammengefasst (der vollständigste zeigt); leer bei `collapse=0`."),
+    }),
+    "Duplicate": _object("Eine weitere Fassung eines Treffers: beinahe derselbe Text, oft bei einem anderen Medium.", {
+        "id": _text("Dokument-ID."),
+        "title": _text("Überschrift."),
+        "published": PUBLISHED,
+        "source": _nullable("string", "Quelle (`zeit.de`)."),
     }),
     "FacetValue": _object("Ein Wert einer Facette mit der Zahl seiner Treffer.", {
         "value": _text(f"Wert: {', '.join(facet.title for facet in KEYWORD_FACETS)}, oder Jahr `2026`, "
@@ -150,7 +161,8 @@ SCHEMAS = {
     }),
     "SearchResult": _object("Eine Seite Treffer mit Facetten über alle Treffer.", {
         "query": _text("Die Anfrage, wie sie gesucht wurde."),
-        "total": {"type": "integer", "minimum": 0, "description": "Alle Treffer nach Filtern."},
+        "total": {"type": "integer", "minimum": 0, "description": "Alle Treffer nach Filtern; "
+                  "beinahe gleiche Texte zählen als einer (außer bei `collapse=0`)."},
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1},
         "hits": _list(_ref("Hit"), "Die Treffer dieser Seite."),

@@ -30,7 +30,7 @@ from web.openapi import EXAMPLE_ID, openapi_document, type_label
 bp = Blueprint("pages", __name__)
 
 # The query-string arguments that make up a search's state, in the order links write them.
-STATE_ARGS = ("q", "exact", "from", "to", *KEYWORD_NAMES, "sort", "recency", "per_page")
+STATE_ARGS = ("q", "exact", "from", "to", *KEYWORD_NAMES, "sort", "recency", "per_page", "collapse")
 MULTI_ARGS = KEYWORD_NAMES  # facet choices: several values mean any of them
 FILTER_ARGS = ("from", "to", *MULTI_ARGS, "recency")  # what "Alle Filter entfernen" drops
 # Arguments that ask for a result list; with none of them the start page shows the newest documents.
@@ -55,6 +55,7 @@ def request_from_args(args):
         per_page=args.get("per_page") or current_app.config["PER_PAGE"],
         recency=args.get("recency"),
         exact=args.get("exact"),
+        collapse=args.get("collapse"),
         **{name: args.getlist(name) for name in MULTI_ARGS},
     )
 

@@ -9,6 +9,7 @@ a shard scores a document as one index of all shards would.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 from rapidfuzz import process
@@ -25,6 +26,7 @@ from search.results import Hit
 from search.whoosh.cache import PerSegment, segment_leaves
 from search.whoosh.combined import weighting
 from search.whoosh.evaluate import Matches, evaluate, published, query_terms, statistics
+from search.whoosh.folding import duplicates, fold_stories
 from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
 from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
 
@@ -67,23 +69,32 @@ class WhooshShard:
         if ranking.recency:
             base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
         matched = base.keep(passing(columns, base.docs, filters)) if filters.any() else base
+        folded = fold_stories(reader, matched) if ranking.collapse else None
+        if folded is not None:  # the total counts stories; the facets below count documents
+            matched = folded.stories
         if ranking.sort == "relevance" and tree is not None:
             top = tuple((doc, score, score) for doc, score in matched.ranked(ranking.depth))
         else:
             times = published(reader)
             keys = _oldest_first(times) if ranking.sort == "oldest" else times
             top = tuple((doc, score, float(keys[doc])) for doc, score in matched.by_key(keys, ranking.depth))
-        return ShardMatch(len(matched), top, facet_counts(columns, base.docs, filters) if facets else {})
+        others = {doc: tuple(folded.others(doc).tolist()) for doc, _, _ in top} if folded is not None else {}
+        return ShardMatch(len(matched), top, facet_counts(columns, base.docs, filters) if facets else {},
+                          {doc: docs for doc, docs in others.items() if docs})
 
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         fields = proximity_fields(lambda name: stats.field_lengths.get(name, 0))
         return proximity_bonus(self.searcher, proximity_terms(tree, self.schema), fields, docs, stats)
 
-    def fetch(self, tree, ranked: list[tuple[int, float]]) -> list[Hit]:
+    def fetch(self, tree, ranked: list[tuple[int, float]], others: list[tuple[int, ...]] | None = None) -> list[Hit]:
         if not ranked:
             return []
         matchers = self.matchers(self.highlight_terms(tree))
-        return [stored_hit(self.searcher.stored_fields(doc), score, matchers) for doc, score in ranked]
+        hits = [stored_hit(self.searcher.stored_fields(doc), score, matchers) for doc, score in ranked]
+        if others:
+            hits = [replace(hit, duplicates=duplicates(self.searcher, docs)) if docs else hit
+                    for hit, docs in zip(hits, others)]
+        return hits
 
     def highlight_terms(self, tree) -> dict[str, set]:
         """The analysed terms ``tree`` marks, per field, its prefixes expanded against this shard."""

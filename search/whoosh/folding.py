@@ -1,0 +1,94 @@
+"""Near-duplicates folded under one hit: the matches as stories, and the other versions of each.
+
+The index gives every article its near-duplicate group (``indexer/duplicates.py``). A search
+folds its matches, after filters, group by group: the story ranks where its best-scoring member
+would rank, and shows its fullest member (the longest lead and body; on a tie the earliest, then
+the lowest document number), because that is the version a reader wants to open. The others that
+match too are listed under the hit as ``duplicates``. So ``total`` counts stories; facet counts
+are left to count documents (``search/facets.py``): an outlet's count says how many of its
+articles match, including the copies folded under another outlet's hit.
+
+Over time shards (``search/scatter.py``) each shard folds its own matches in ``match()``. A group
+lives within one shard almost always, since its copies are at most three days apart
+(``indexer/duplicates.py``); a group split across two shards is folded per shard, so its story
+counts once in each and shows once from each. The shard answers, for each of its best documents,
+the other members' document numbers (local to it), and ``fetch`` turns them into ``Duplicate``s.
+
+Folding is a few array operations over the matches, with two columns read once per index state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer import schema as f
+from indexer.dates import from_utc
+from search.results import Duplicate
+from search.whoosh.cache import PerState, segment_leaves
+from search.whoosh.evaluate import Matches, published
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The matches folded: one per story, and each story's other matching members."""
+
+    stories: Matches  # the shown member of each story, ascending, with the best score of its story
+    members: np.ndarray  # the folded matches ordered by story, then as shown (fullest first)
+    first: dict[int, int]  # shown document -> its position in ``members``
+    ends: dict[int, int]  # shown document -> the end of its story in ``members``
+
+    def others(self, doc: int) -> np.ndarray:
+        """The other matching members of the story ``doc`` shows, fullest first."""
+        start = self.first.get(doc)
+        return self.members[start + 1:self.ends[doc]] if start is not None else self.members[:0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    groups: np.ndarray  # group number of every document; a document without a group has its own
+    chars: np.ndarray  # length of lead and body
+
+
+_states = PerState()
+
+
+def fold_stories(reader, matches: Matches) -> Folded:
+    """``matches`` folded by near-duplicate group (see the module docstring for the choices)."""
+    columns = _columns(reader)
+    docs, scores = matches.docs, matches.scores
+    groups = columns.groups[docs]
+    times = published(reader)[docs]
+    undated_last = np.where(times > 0, times, np.iinfo(np.int64).max)
+    order = np.lexsort((docs, undated_last, -columns.chars[docs], groups))
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]) if len(order) else order
+    ends = np.r_[starts[1:], len(order)].astype(np.int64)
+    members = docs[order]
+    shown = members[starts]
+    best = np.maximum.reduceat(scores[order], starts) if len(order) else scores[:0]
+    ascending = np.argsort(shown, kind="stable")
+    first = dict(zip(shown.tolist(), starts.tolist()))
+    return Folded(Matches(shown[ascending], best[ascending]), members, first, dict(zip(shown.tolist(), ends.tolist())))
+
+
+def duplicates(searcher, docs) -> tuple[Duplicate, ...]:
+    """The stored ``docs`` (a hit's other members, fullest first) as ``Duplicate``s."""
+    stored = [searcher.stored_fields(int(doc)) for doc in docs]
+    return tuple(Duplicate(id=s[f.ID], title=s.get(f.TITLE, ""), source=s.get(f.PUBLISHER) or "",
+                           published=from_utc(s[f.PUBLISHED]) if s.get(f.PUBLISHED) else None) for s in stored)
+
+
+def _columns(reader) -> _Columns:
+    def read() -> _Columns:
+        labels, chars = [], []
+        for leaf, _ in segment_leaves(reader):
+            labels += list(leaf.column_reader(f.DUP_GROUP))
+            chars += list(leaf.column_reader(f.DUP_CHARS))
+        values, codes = np.unique(np.array(labels, dtype=object).astype(str), return_inverse=True)
+        codes = codes.astype(np.int64)
+        alone = np.flatnonzero(values[codes] == "")  # related items and the ledger: each its own story
+        codes[alone] = len(values) + alone
+        return _Columns(codes, np.array(chars, dtype=np.int64))
+
+    return _states.get(reader, read)

@@ -26,9 +26,10 @@ MIN_DOCS_PER_PROC = 200
 # A build process closes its segment at this many tokens (12 bytes each while held, ~70 more per
 # token of the largest field while the segment is written), so two processes stay under 1 GB
 # together on any corpus. At 4M the exact field's positions and stop words (ANALYZER_VERSION 7)
-# took the FANG build's process tree to 1,045-1,054 MB (bench/bench_paths.py); 3M keeps it below
-# 1 GB. Larger segments save per-term work and query time.
-MAX_SEGMENT_POSTINGS = 3_000_000
+# took the FANG build's process tree to 1,045-1,054 MB (bench/bench_paths.py); 3M kept it below
+# 1 GB until the lemma table (+33 MB a process) and the near-duplicate fields took it to
+# 1,068-1,095 MB again (issue 17, 19); 2M: 907-972 MB. Larger segments save per-term work and query time.
+MAX_SEGMENT_POSTINGS = 2_000_000
 # Spooled documents handed to a build process at a time while the caller still reads: about
 # 2,700 FANG articles (~15 KB each pickled), ~3.5M tokens, so a chunk is one segment. Smaller
 # chunks start the processes sooner but leave more, smaller segments.

@@ -2,8 +2,9 @@
 ``compound_parts_analyzer()`` index, computed in a few passes that run in C.
 
 Text fields analysed with exactly the chain of ``indexer.analysis.german_analyzer()`` go through
-``token_positions``, one fused function doing what the tokenizer and its four filters do; any
-other analyzer falls back to Whoosh's own ``field.index`` (``fused_plan`` decides).
+``token_positions``, one fused function doing what the tokenizer and its four filters do; keyword
+fields with counts (``listed_terms``) become lists of terms; any other analyzer falls back to
+Whoosh's own ``field.index`` (``fused_plan`` decides).
 ``tests/test_bulk.py`` proves the fused functions give the same terms and positions as the chains.
 """
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import accumulate, chain
 
+from whoosh.analysis import KeywordAnalyzer
 from whoosh.formats import Frequency, Positions
+from whoosh.formats import tokens as whoosh_tokens
 
 from indexer.analysis import (
     ANALYZER_VERSION,
@@ -134,8 +137,11 @@ def index_parts(text: str, vocabulary: Vocabulary | None = None) -> Counter:
     return Counter(map(vocabulary.texts.__getitem__, chain.from_iterable(map(PARTS, vocabulary.entries(text)))))
 
 
-STEMMED, EXACT, COUNTED, GENERIC = 0, 1, 2, 3  # how a field is analysed: see fused_plan
+STEMMED, EXACT, COUNTED, LISTED, GENERIC = 0, 1, 2, 3, 4  # how a field is analysed: see fused_plan
 POSITIONAL = (STEMMED, EXACT)  # plans that index positions and take a text only
+# Whoosh's keyword analyzers: each token is a whole item, as given or lower-cased, with no boosts
+# and no stop words, so the terms of a value are just its tokens' texts (``listed_terms``)
+KEYWORD_CHAINS = [KeywordAnalyzer(lowercase=lower, commas=commas) for lower in (False, True) for commas in (False, True)]
 
 
 def fused_plan(field) -> int:
@@ -150,4 +156,15 @@ def fused_plan(field) -> int:
         return EXACT
     if fmt is Frequency and field.analyzer == PARTS_CHAIN:
         return COUNTED
+    if fmt is Frequency and field.analyzer in KEYWORD_CHAINS:
+        return LISTED
     return GENERIC
+
+
+def listed_terms(field, value) -> list[str]:
+    """The terms, one per token, that Whoosh indexes for ``value`` in a ``LISTED`` field: a list
+    as it is (Whoosh does not analyse a list), a text as the field's keyword analyzer splits it.
+    The near-duplicate band terms (16 a document, nearly all distinct) come this way, as lists."""
+    if isinstance(value, (list, tuple)):
+        return value
+    return [token.text for token in whoosh_tokens(value, field.analyzer, {"mode": "index", "boosts": True})]

@@ -31,10 +31,12 @@ from indexer.analysis import PARTS, form_positions, kept_entries
 from indexer.errors import BulkWriteError
 from indexer.fused import (
     GENERIC,
+    LISTED,
     POSITIONAL,
     STEMMED,
     Vocabulary,
     fused_plan,
+    listed_terms,
     token_positions,
 )
 
@@ -81,15 +83,26 @@ class _TermTable(OrderedHashWriter):
 
 class _Tokens:
     """One fused field's tokens in a segment, in document order: term numbers, positions (for a
-    positions field) and how many tokens each document gave. About 12 bytes a token."""
+    positions field) and how many tokens each document gave. About 12 bytes a token.
 
-    __slots__ = ("numbers", "positions", "docs", "counts")
+    With ``own_terms`` the field numbers its terms itself, for this segment only, instead of in
+    the build's vocabulary: keyword terms such as the near-duplicate bands are mostly met once
+    (450,000 on FANG), and the vocabulary would keep them all for the whole build.
+    """
 
-    def __init__(self, positional: bool):
+    __slots__ = ("numbers", "positions", "docs", "counts", "terms")
+
+    def __init__(self, positional: bool, own_terms: bool = False):
         self.numbers = array("I")
         self.positions = array("I") if positional else None
         self.docs = array("I")
         self.counts = array("I")
+        self.terms: dict[str, int] | None = {} if own_terms else None
+
+    def own_numbers(self, terms: list[str]) -> list[int]:
+        """The segment's own number of each term (``own_terms``), numbering new ones."""
+        numbers = self.terms
+        return [numbers.setdefault(term, len(numbers)) for term in terms]
 
     def postings(self, prefix: bytes, all_texts: list[str]) -> blocks.FieldPostings | None:
         """The tokens grouped into postings, in term order (terms sorted as Whoosh sorts keys:
@@ -135,10 +148,10 @@ class _Tokens:
 class SegmentBuilder:
     """Writes one segment from documents added in order: ``SegmentWriter`` without its pool.
 
-    The fused fields (see ``fused_plan``) keep their tokens as arrays (``_Tokens``). Any other
-    indexed field keeps Whoosh's postings per term as a flat list ``[doc, (weight, value), ...]``:
-    those are the few keyword fields. At the end both become arrays for ``indexer.blocks``, the
-    one writer of posting blocks.
+    The fused fields (see ``fused_plan``), keyword fields with counts among them, keep their tokens
+    as arrays (``_Tokens``). Any other indexed field keeps Whoosh's postings per term as a flat
+    list ``[doc, (weight, value), ...]``: those are the id, day and date fields (no counts). At
+    the end both become arrays for ``indexer.blocks``, the one writer of posting blocks.
     """
 
     def __init__(self, schema, storage: FileStorage, indexname: str, vocabulary: Vocabulary):
@@ -155,7 +168,8 @@ class SegmentBuilder:
         self.docnum = 0
         self.posting_count = 0  # tokens and postings held in memory so far
         self.plans = {name: fused_plan(field) for name, field in schema.items() if field.indexed}
-        self.tokens = {name: _Tokens(plan in POSITIONAL) for name, plan in self.plans.items() if plan != GENERIC}
+        self.tokens = {name: _Tokens(plan in POSITIONAL, own_terms=plan == LISTED)
+                       for name, plan in self.plans.items() if plan != GENERIC}
         self.postings: dict[str, dict] = {name: {} for name, plan in self.plans.items() if plan == GENERIC}
         # field name -> length byte of each document (0 = none), for the block length statistics
         self.length_bytes = {name: array("B") for name, field in schema.items() if field.scorable}
@@ -197,16 +211,19 @@ class SegmentBuilder:
                     numbers, positions = (token_positions(*kept_entries(entries)) if plan == STEMMED
                                           else form_positions(entries))
                     tokens.positions.extend(positions)
+                elif plan == LISTED:
+                    numbers = tokens.own_numbers(listed_terms(field, value))
                 elif isinstance(value, str):
                     numbers = list(chain.from_iterable(map(PARTS, analysed[value])))
                 else:  # a list of terms: each one token, as Whoosh indexes a list
                     numbers = list(map(self.vocabulary.number, value))
-                length = len(numbers)
-                if length:
+                count = len(numbers)
+                if count:
                     tokens.numbers.extend(numbers)
                     tokens.docs.append(docnum)
-                    tokens.counts.append(length)
-                    self.posting_count += length
+                    tokens.counts.append(count)
+                    self.posting_count += count
+                length = count if field.scorable else 0  # as Whoosh's writer: a length for scorable fields only
             perdoc.add_field(name, field, value if field.stored else None, length)
             if field.scorable:
                 lengths = self.length_bytes[name]
@@ -232,6 +249,8 @@ class SegmentBuilder:
             plan = self.plans.get(name)
             if plan is None or plan == GENERIC or value is None:
                 continue
+            if plan == LISTED and isinstance(value, str):
+                continue  # split by listed_terms, not analysed
             if isinstance(value, str):
                 if value not in analysed:
                     (positional if plan == STEMMED else counted).append(value)
@@ -268,7 +287,9 @@ class SegmentBuilder:
         for name in sorted(self.plans):
             prefix = pack_ushort(len(fieldmap))
             if name in self.tokens:
-                postings = self.tokens.pop(name).postings(prefix, self.vocabulary.texts)
+                tokens = self.tokens.pop(name)
+                texts = self.vocabulary.texts if tokens.terms is None else list(tokens.terms)
+                postings = tokens.postings(prefix, texts)
             else:
                 postings = self._generic_postings(name, self.postings.pop(name), prefix)
             if postings is None:

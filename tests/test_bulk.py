@@ -19,6 +19,7 @@ from indexer.formats import read_articles
 from indexer.jsonl import article_from_record
 from indexer.schema import build_schema
 from indexer.documents import article_document, related_document
+from indexer.duplicates import Grouping
 from search.query import build_request, open_searcher, run_query
 from search.results import result_to_json
 from tests.conftest import ROOT, SAMPLE
@@ -158,6 +159,9 @@ def test_documents() -> list[dict]:
     for path in sorted((ROOT / "tests" / "data" / "wire").iterdir()):
         articles += read_articles(path, lambda where, reason: None)
     docs = [article_document(a) for a in articles]
+    grouping = Grouping(None)  # the near-duplicate fields, as an indexing run gives them: 16 band terms each
+    for doc in docs:
+        grouping.assign(doc)
     related = {item.id: related_document(item, [a.id]) for a in articles for item in a.related}
     return docs + list(related.values())
 

@@ -173,6 +173,47 @@ def test_watch_folds_a_copy_landing_later_under_its_story(tmp_path: Path, inbox:
         proc.wait(timeout=20)
 
 
+def test_watch_applies_a_wire_version_that_joins_the_copies_of_other_outlets(tmp_path: Path):
+    """A folder of ninjs and NewsML-G2 items only: dpa's flash (version 1, too short to fold), a
+    Tagesspiegel copy (NewsML-G2) and a Zeit copy (ninjs) of the later text. ``watch`` applies
+    version 3 as it lands, which joins the copies; version 2 arriving late changes nothing shown.
+    Each copy names its outlet, which a wire item gives as its provider."""
+    inbox, ix = tmp_path / "in", tmp_path / "ix"
+    inbox.mkdir()
+    for path in (WIRE / "dpa-v1.json", DUPS / "tagesspiegel-saale.xml", DUPS / "zeit-saale.json"):
+        shutil.copy(path, inbox)
+    zeit = ("a02c89537534da13", "Saalebrücke bleibt bis Sommer zu")
+    tsp = {"id": "4750910db0a9ea85", "title": "Brücke in Halle: Sperrung bis zum Sommer",
+           "published": "2026-03-03T15:30:00+01:00", "source": "tagesspiegel.de"}
+    dpa = {"id": ITEM, "title": "Saalebrücke bei Halle bleibt monatelang gesperrt",
+           "published": "2026-03-03T14:05:00+01:00", "source": "dpa"}
+
+    def hits() -> list | None:
+        result = run_cli("query", "Saale", "--json", index_dir=ix)
+        if result.returncode != 0:
+            return None
+        return sorted((h["id"], h["title"], h["duplicates"]) for h in json.loads(result.stdout)["hits"])
+
+    def versions() -> list:
+        shown = json.loads(run_cli("show", ITEM, "--json", index_dir=ix).stdout)
+        return [(v["version"], v["title"]) for v in shown["versions"]]
+
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "newsearch", "--index-dir", str(ix), "watch", "--nice", "0", str(inbox)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        until(lambda: hits() == [(*zeit, [tsp]), (ITEM, "Brücke über die Saale gesperrt", [])], "the copies folded", 60)
+        shutil.copy(WIRE / "dpa-v3.xml", inbox)
+        until(lambda: hits() == [(*zeit, [dpa, tsp])], "version 3 applied and folded", 60)
+        shutil.copy(WIRE / "dpa-v2.json", inbox)
+        until(lambda: versions() == [(1, "Brücke über die Saale gesperrt"), (2, "Saalebrücke bei Halle wegen Rissen gesperrt")],
+              "version 2 listed", 60)
+        assert hits() == [(*zeit, [dpa, tsp])]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
 def test_a_full_rebuild_folds_the_same(index_dir: Path, inbox: Path):
     index(index_dir, "--full", str(inbox))
     assert folded(search(index_dir, "Mosel")) == [(ZEIT[0], [TSP[0], SZ[0]])]

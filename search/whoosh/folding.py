@@ -75,7 +75,8 @@ def fold_stories(reader, matches: Matches) -> Folded:
 def duplicates(searcher, docs) -> tuple[Duplicate, ...]:
     """The stored ``docs`` (a hit's other members, fullest first) as ``Duplicate``s."""
     stored = [searcher.stored_fields(int(doc)) for doc in docs]
-    return tuple(Duplicate(id=s[f.ID], title=s.get(f.TITLE, ""), source=s.get(f.PUBLISHER) or "",
+    # The outlet: a wire item (ninjs, NewsML-G2) names it as its provider, kept as the agency
+    return tuple(Duplicate(id=s[f.ID], title=s.get(f.TITLE, ""), source=s.get(f.PUBLISHER) or s.get(f.AGENCY) or "",
                            published=from_utc(s[f.PUBLISHED]) if s.get(f.PUBLISHED) else None) for s in stored)
 
 

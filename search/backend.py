@@ -30,6 +30,8 @@ class ShardUnavailable(NewsearchError):
     """A shard that did not answer in time (its process died, its node is gone, it is slow):
     the search goes on with the others and says which one is missing."""
 
+    status = 503  # where it cannot go on without it (an article only that shard holds)
+
     def __init__(self, label: str):
         super().__init__(f"Der Indexabschnitt {label} hat nicht rechtzeitig geantwortet; "
                          f"seine Treffer fehlen in diesem Ergebnis.")

@@ -23,6 +23,7 @@ from indexer.shards import index_paths
 from search.cluster import ACTOR_PREFIX, NAMESPACE
 from indexer.write import index_files
 from search.query import build_request, open_searcher, run_query
+from search.scatter import open_shards
 from search.results import result_to_json
 from indexer.store import open_for_reading
 from tests.conftest import fetch, run_cli, serving
@@ -125,7 +126,10 @@ def test_ray_shards_answer_as_one_index_and_survive_a_killed_actor(cluster, inde
 
 def test_show_and_similar_through_the_actors(cluster, indexes, expected):
     """``show`` and ``similar`` with ``--ray`` (the CLI joining the cluster as a subprocess) and
-    the served app's /api/document, /api/similar and article page print what they do in process."""
+    the served app's /api/document, /api/similar and article page print what they do in process.
+    An article whose shard does not answer is a 503 saying so, not a 404."""
+    import ray
+
     sharded = indexes[1]
     doc_id = expected["hits"][0]["id"]
     for command in (("show", doc_id, "--json"), ("similar", doc_id, "--json")):
@@ -145,6 +149,20 @@ def test_show_and_similar_through_the_actors(cluster, indexes, expected):
         assert status == 200, page
         assert json.loads(local[f"/api/document/{doc_id}"][2])["title"] in page
         assert "<mark>Hafen</mark>" in page
+        # The shard holding it silent: not "no such document" but "not reachable now", naming it.
+        with open_shards(sharded) as shards:
+            holder = shards.stored(doc_id)[0].name
+        actor = next(a for name, a in _actors().items() if name.endswith(f"/{holder}#0"))
+        pid = ray.get(actor.pid.remote())
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            status, _, body = fetch(base + f"/api/document/{doc_id}")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert status == 503
+        assert json.loads(body)["error"].startswith(f"Das Dokument {doc_id!r} ist gerade nicht erreichbar; "
+                                                    f"bitte gleich noch einmal versuchen. Der Indexabschnitt {holder} (")
+        assert fetch(base + f"/api/document/{doc_id}") == (200, "application/json", local[f"/api/document/{doc_id}"][2])
 
 
 def test_a_replica_that_does_not_answer_goes_unnoticed(cluster, indexes, expected):

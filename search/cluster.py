@@ -145,9 +145,17 @@ class _NoAnswer(Exception):
     """One replica gave no answer (too slow, restarting, gone); another may."""
 
 
+class _Lost(_NoAnswer):
+    """A replica Ray will not start again: its node is gone (the actor is held to it)."""
+
+
 class RayShard:
     """The searching process's stand-in for one shard's actors: each method a call with a
     deadline, to the replica that answered last; on no answer to the next one.
+
+    ``ask`` sends a call at once and returns what waits for its answer, so ``Shards.each`` sets
+    all shards working before it waits for any, and their deadlines run side by side: shards
+    that do not answer cost one deadline together, not one each.
 
     A request sticks to one replica while it answers, so the document numbers one call returns
     are those the next call reads (every replica reopens the shard when a request starts).
@@ -167,43 +175,76 @@ class RayShard:
     def started(self) -> None:
         """Wait for every replica's first answer (its process started, its shard opened)."""
         for replica in range(len(self.actors)):
-            self._ask(replica, "pid", (), START_SECONDS)
+            try:
+                self._ask(replica, "pid", (), time.monotonic() + START_SECONDS)
+            except _NoAnswer:
+                raise ShardUnavailable(self.label()) from None
 
     def pid(self, replica: int = 0) -> int:
-        return self._ask(replica, "pid", (), self.deadline)
+        return self._ask(replica, "pid", (), time.monotonic() + self.deadline)
 
-    def _call(self, method: str, *args):
-        first = self.current
-        for step in range(len(self.actors)):
+    def ask(self, method: str, *args):
+        """Send ``method(*args)`` to the current replica now; the function returned waits for the
+        answer until the deadline, counted from now, then asks the other replicas in turn.
+
+        :raise ShardUnavailable: (from the function returned) when no replica answered.
+        """
+        first, ends = self.current, time.monotonic() + self.deadline
+        actor = self.actors[first]
+        ref = actor.call.remote(method, *args)
+
+        def answer():
+            try:
+                found = self._wait(ref, ends)
+            except _Lost:
+                self._replace(first, actor)
+                return self._call(method, args, first, ends)
+            except _NoAnswer:
+                return self._call(method, args, first + 1, None, len(self.actors) - 1)
+            self.current = first
+            return found
+
+        return answer
+
+    def _call(self, method: str, args: tuple, first: int, ends: float | None, tries: int | None = None):
+        """Ask ``tries`` replicas from ``first`` on in turn, the first one until ``ends``, each other
+        one its own deadline; the first that answers is asked first from then on."""
+        for step in range(len(self.actors) if tries is None else tries):
             replica = (first + step) % len(self.actors)
             try:
-                answer = self._ask(replica, "call", (method, *args), self.deadline)
+                found = self._ask(replica, "call", (method, *args), ends or time.monotonic() + self.deadline)
             except _NoAnswer:
+                ends = None
                 continue
             self.current = replica
-            return answer
+            return found
         raise ShardUnavailable(self.label())
 
-    def _ask(self, replica: int, method: str, args: tuple, timeout: float):
-        """``method(*args)`` of one replica within ``timeout`` seconds. An actor whose node is gone
-        is replaced at once and the replacement asked in the time left."""
-        ray = ray_module()
-        ends = time.monotonic() + timeout
+    def _ask(self, replica: int, method: str, args: tuple, ends: float):
+        """``method(*args)`` of one replica by ``ends`` (``time.monotonic()``). An actor whose node
+        is gone is replaced at once and the replacement asked in the time left."""
         for _ in range(2):
             actor = self.actors[replica]
-            ref = getattr(actor, method).remote(*args)
             try:
-                return ray.get(ref, timeout=max(0.0, ends - time.monotonic()))
-            except ray.exceptions.RayTaskError as err:  # the shard's own error: as in this process
-                raise err.cause from None
-            except ray.exceptions.GetTimeoutError:
-                ray.cancel(ref)  # a late answer is of no use any more
-                raise _NoAnswer() from None
-            except (ray.exceptions.ActorUnschedulableError, ray.exceptions.ActorDiedError):
-                self._replace(replica, actor)  # Ray will not start it again: its node is gone
-            except ray.exceptions.RayError:  # its process died and Ray is starting it again
-                raise _NoAnswer() from None
+                return self._wait(getattr(actor, method).remote(*args), ends)
+            except _Lost:
+                self._replace(replica, actor)
         raise _NoAnswer()
+
+    @staticmethod
+    def _wait(ref, ends: float):
+        ray = ray_module()
+        try:
+            return ray.get(ref, timeout=max(0.0, ends - time.monotonic()))
+        except ray.exceptions.RayTaskError as err:  # the shard's own error: as in this process
+            raise err.cause from None
+        except ray.exceptions.GetTimeoutError:
+            ray.cancel(ref)  # a late answer is of no use any more
+            raise _NoAnswer() from None
+        except (ray.exceptions.ActorUnschedulableError, ray.exceptions.ActorDiedError):
+            raise _Lost() from None
+        except ray.exceptions.RayError:  # its process died and Ray is starting it again
+            raise _NoAnswer() from None
 
     def _replace(self, replica: int, lost) -> None:
         with self.lock:
@@ -211,8 +252,8 @@ class RayShard:
                 return
             siblings = {node for r, node in enumerate(self.nodes) if r != replica}
             node = self.placement.instead_of(self.nodes[replica], siblings)
-            if node is None:
-                raise _NoAnswer()
+            if node is None:  # no node alive: asked again, it answers as lost again
+                return
             self.nodes[replica] = node
             self.actors[replica] = self.placement.start(self.path, self.name, self._actor_label(replica), node)
 
@@ -224,7 +265,7 @@ class RayShard:
     def __getattr__(self, method: str):
         if method.startswith("_"):
             raise AttributeError(method)
-        return lambda *args: self._call(method, *args)
+        return lambda *args: self.ask(method, *args)()
 
     def close(self) -> None:
         """The actors stay with the cluster for the next request; the process lets go at exit."""

@@ -26,6 +26,7 @@ from indexer.settings import (
 from indexer.shards import index_paths
 from indexer.watch import watch_directory
 from newsearch.messages import speak_german
+from newsearch.raycli import RayTarget, ray_options
 from newsearch.text import print_document, print_result, print_similar
 from search.display import counted, format_count
 from search.documents import document_to_json, get_document, similar_documents, similar_to_json
@@ -219,12 +220,6 @@ def _progress_bar():
             bar.__exit__(None, None, None)
 
 
-RAY_OPTION = click.option(
-    "--ray", metavar="ADRESSE", default=None,
-    help="Die Indexabschnitte als Ray-Aktoren durchsuchen: local startet ein lokales Ray, sonst die Adresse "
-         "eines laufenden Clusters (ray start --head). Braucht newsearch[cluster].")
-
-
 def facet_options(command):
     """``--section``, ``--topic``, ``--agency``, ``--source``: one option per keyword facet of the registry."""
     for facet in reversed(KEYWORD_FACETS):
@@ -252,7 +247,7 @@ def facet_options(command):
               help="Ausgabe: text, json (wie --json), csv oder jsonl (eine Zeile je Treffer, wie /export.csv).")
 @click.option("--all", "everything", is_flag=True,
               help=f"Mit --format csv oder jsonl: alle Treffer statt einer Seite (höchstens {format_count(MAX_ROWS)}).")
-@RAY_OPTION
+@ray_options
 @click.pass_obj
 @translate_errors
 def query(obj: dict, text, date_from, date_to, recency, exact, no_collapse, sort, limit, page, as_json, fmt,
@@ -283,12 +278,13 @@ def query(obj: dict, text, date_from, date_to, recency, exact, no_collapse, sort
 @cli.command()
 @click.argument("doc_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (wie /api/document/ID).")
+@ray_options
 @click.pass_obj
 @translate_errors
-def show(obj: dict, doc_id: str, as_json: bool) -> None:
+def show(obj: dict, doc_id: str, as_json: bool, ray) -> None:
     """Ein Dokument ganz zeigen (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
     answer(obj["index_dir"], lambda searcher: get_document(searcher, doc_id), as_json, document_to_json,
-           print_document)
+           print_document, ray)
 
 
 @cli.command()
@@ -296,12 +292,13 @@ def show(obj: dict, doc_id: str, as_json: bool) -> None:
 @click.option("--limit", type=int, default=SIMILAR_COUNT, show_default=True, metavar="ZAHL",
               help="Höchstens so viele ähnliche Dokumente.")
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (wie /api/similar/ID).")
+@ray_options
 @click.pass_obj
 @translate_errors
-def similar(obj: dict, doc_id: str, limit: int, as_json: bool) -> None:
+def similar(obj: dict, doc_id: str, limit: int, as_json: bool, ray) -> None:
     """Ähnliche Artikel zu einem Dokument (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
     answer(obj["index_dir"], lambda searcher: similar_documents(searcher, doc_id, limit=limit), as_json,
-           lambda hits: similar_to_json(doc_id, hits), lambda hits, color: print_similar(doc_id, hits, color))
+           lambda hits: similar_to_json(doc_id, hits), lambda hits, color: print_similar(doc_id, hits, color), ray)
 
 
 def write_lines(lines) -> None:
@@ -315,18 +312,18 @@ def write_lines(lines) -> None:
 
 
 @contextlib.contextmanager
-def opened(index_dir: str, ray: str | None = None):
+def opened(index_dir: str, ray: RayTarget | None = None):
     """The index's shards for searching: in this process, or as Ray actors with ``ray``."""
     if ray:
         from search.cluster import open_ray_shards
 
-        yield open_ray_shards(index_dir, ray)
+        yield open_ray_shards(index_dir, ray.address, replicas=ray.replicas)
     else:
         with open_shards(index_dir) as shards:
             yield shards
 
 
-def answer(index_dir: str, ask, as_json: bool, to_json, to_text, ray: str | None = None) -> None:
+def answer(index_dir: str, ask, as_json: bool, to_json, to_text, ray: RayTarget | None = None) -> None:
     """What ``query``, ``show`` and ``similar`` share: ask a searcher over the index (its shards as
     Ray actors with ``ray``), then print the answer as the API's JSON (``to_json``) or as text
     (``to_text``, in colour on a terminal)."""
@@ -369,16 +366,17 @@ def watch(obj: dict, directory: str, max_file_size: int, nice: int) -> None:
               help="Serverprozesse auf demselben Port (Vorgabe: einer je Kern, höchstens 4), denn ein Prozess "
                    "sucht auf einem Kern.")
 @click.option("--debug", is_flag=True, help="Flasks Entwicklungsserver mit Neuladen statt waitress.")
-@RAY_OPTION
+@ray_options
 @click.pass_obj
-def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool, ray: str | None) -> None:
+def serve(obj: dict, host: str, port: int, threads: int, processes: int, debug: bool, ray: RayTarget | None) -> None:
     """Die Weboberfläche und die JSON-API starten."""
     from web import create_app
     from web.serving import listen
     from web.serving import serve as serve_app
 
     def create():
-        return create_app({"INDEX_DIR": obj["index_dir"], "RAY_ADDRESS": ray})
+        return create_app({"INDEX_DIR": obj["index_dir"], "RAY_ADDRESS": ray and ray.address,
+                           "RAY_REPLICAS": ray.replicas if ray else 1})
 
     # Flask's reloader runs this command again in a child that serves on the socket its parent
     # bound: the child neither checks the port nor announces itself a second time.

@@ -30,6 +30,8 @@ class ShardUnavailable(NewsearchError):
     """A shard that did not answer in time (its process died, its node is gone, it is slow):
     the search goes on with the others and says which one is missing."""
 
+    status = 503  # should one ever reach the edge: the service, not the request, is at fault
+
     def __init__(self, label: str):
         super().__init__(f"Der Indexabschnitt {label} hat nicht rechtzeitig geantwortet; "
                          f"seine Treffer fehlen in diesem Ergebnis.")

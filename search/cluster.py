@@ -1,12 +1,19 @@
 """The time shards as Ray actors: ``newsearch serve --ray local|ADDRESS`` and ``query --ray``.
 
-One actor per shard, spread over the cluster's nodes, holds the shard's Whoosh searcher in its
-process (``search/whoosh/shard.py``) and answers the ``Shard`` protocol; ``RayShard`` is its
-stand-in in the searching process, so ``search/scatter.py`` merges the answers exactly as for
-shards in this process. An actor whose process dies is started again by Ray (``max_restarts``)
-and reopens its shard. A call that has no answer within ``DEADLINE_SECONDS`` makes that shard
-missing for the request: the results come from the others, with a German notice naming what is
-missing (Elasticsearch's ``_shards.failed``), never an error page or a hang.
+One actor per shard (``replicas`` of them, on different nodes) holds the shard's Whoosh searcher
+in its process (``search/whoosh/shard.py``) and answers the ``Shard`` protocol; ``RayShard`` is
+its stand-in in the searching process, so ``search/scatter.py`` merges the answers exactly as
+for shards in this process. A call that has no answer within ``DEADLINE_SECONDS`` goes to the
+shard's next replica; with none left the shard is missing for the request: the results come
+from the others, with a German notice naming what is missing (Elasticsearch's
+``_shards.failed``), never an error page or a hang.
+
+Where the actors run is decided in one place, ``Placement``: shard after shard on node after
+node, each actor held to its node (``soft=False``). Ray's soft placement (``soft=True``, and
+"SPREAD", with or without a placement group) put two or three of four actors on one node of
+two, differently from run to run. An actor whose process dies is started again by Ray on its
+node (``max_restarts``); an actor whose node is gone cannot be (Ray answers
+``ActorUnschedulableError``), so its stand-in starts a new one on a node still alive.
 
 Every node must see the shard directories under the same path (a shared or replicated disk,
 docs/scale-out.md). Ray is the optional extra ``newsearch[cluster]``; nothing else imports it.
@@ -14,6 +21,9 @@ docs/scale-out.md). Ray is the optional extra ``newsearch[cluster]``; nothing el
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 from indexer.errors import NewsearchError
@@ -24,7 +34,7 @@ from search.scatter import Shards
 DEADLINE_SECONDS = 5.0  # per call of a search; a shard slower than this is reported missing
 START_SECONDS = 120.0  # an actor's first answer: the process starts and opens its shard
 NAMESPACE = "newsearch"
-ACTOR_PREFIX = "shard:"  # then the searching process's pid and the shard's directory
+ACTOR_PREFIX = "shard:"  # then the searching process's pid, the shard's directory and the replica
 
 
 def ray_module():
@@ -47,26 +57,65 @@ def connect(address: str) -> None:
         raise NewsearchError(f"Der Ray-Cluster unter {address} ist nicht erreichbar: {err}") from err
 
 
-def open_ray_shards(index_dir: str | Path, address: str, deadline: float = DEADLINE_SECONDS) -> Shards:
-    """The shards of ``index_dir``, each served by a Ray actor on some node of the cluster."""
-    ray = ray_module()
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
+def open_ray_shards(index_dir: str | Path, address: str, deadline: float = DEADLINE_SECONDS,
+                    replicas: int = 1) -> Shards:
+    """The shards of ``index_dir``, each served by ``replicas`` Ray actors on different nodes."""
     connect(address)
-    actor_class = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)(ShardActor)
+    placement = Placement()
+    if replicas > len(placement.alive()):
+        raise NewsearchError(f"--replicas {replicas} braucht so viele Knoten im Ray-Cluster; "
+                             f"er hat {len(placement.alive())}.")
     layout = shard_dirs(index_dir)
-    # Shard after shard on node after node; soft, so that a restart after its node is lost lands
-    # elsewhere (Ray's "SPREAD" left actors that need no CPU all on one node). Named, so that an
-    # operator (and the tests) can find a shard's actor: ray.util.list_named_actors().
-    nodes = sorted(node["NodeID"] for node in ray.nodes() if node["Alive"])
-    shards = []
-    for number, (name, path, days) in enumerate(layout):
-        where = NodeAffinitySchedulingStrategy(nodes[number % len(nodes)], soft=True)
-        actor = actor_class.options(scheduling_strategy=where, name=f"{ACTOR_PREFIX}{os.getpid()}:{path}")
-        shards.append(RayShard(actor.remote(str(path), name), name or "Index", days, deadline))
+    shards = [RayShard(placement, str(path), name or "Index", days, deadline, number, replicas)
+              for number, (name, path, days) in enumerate(layout)]
     for shard in shards:
         shard.started()
     return Shards(shards, [days for _, _, days in layout])
+
+
+class Placement:
+    """Which node each shard actor runs on, for all shards of one searching process.
+
+    Replica ``r`` of shard ``s`` goes to alive node ``(s + r) % nodes`` (sorted by id), so the
+    shards and each shard's replicas are spread over the nodes. An actor replacing one of a lost
+    node goes to the alive node holding the fewest of these actors, not one that holds another
+    replica of the same shard if that can be helped.
+    """
+
+    def __init__(self):
+        ray = ray_module()
+        self.actor_class = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)(ShardActor)
+        self.held: Counter = Counter()  # node id -> actors started there
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def alive() -> list[str]:
+        return sorted(node["NodeID"] for node in ray_module().nodes() if node["Alive"])
+
+    def start(self, path: str, name: str, label: str, node: str):
+        """An actor for the shard at ``path`` held to ``node``, named so that an operator (and the
+        tests) can find it: ``ray.util.list_named_actors()``."""
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        with self.lock:
+            self.held[node] += 1
+        where = NodeAffinitySchedulingStrategy(node, soft=False)
+        return self.actor_class.options(scheduling_strategy=where, name=f"{ACTOR_PREFIX}{os.getpid()}:{label}").remote(path, name)
+
+    def first(self, shard: int, replica: int) -> str:
+        nodes = self.alive()
+        return nodes[(shard + replica) % len(nodes)]
+
+    def instead_of(self, lost: str, siblings: set[str]) -> str | None:
+        """The node for an actor whose node ``lost`` is gone, away from the ``siblings``' nodes;
+        None while no node is alive."""
+        nodes = self.alive()
+        if not nodes:
+            return None
+        with self.lock:
+            self.held[lost] = max(0, self.held[lost] - 1)
+            apart = [node for node in nodes if node not in siblings] or nodes
+            return min(apart, key=lambda node: (self.held[node], nodes.index(node)))
 
 
 class ShardActor:
@@ -92,30 +141,121 @@ class ShardActor:
         return ray.get_runtime_context().get_node_id()
 
 
-class RayShard:
-    """The searching process's stand-in for a shard actor: each method a call with a deadline."""
+class _NoAnswer(Exception):
+    """One replica gave no answer (too slow, restarting, gone); another may."""
 
-    def __init__(self, actor, name: str, days, deadline: float):
-        self.actor, self.name, self.days, self.deadline = actor, name, days, deadline
+
+class _Lost(_NoAnswer):
+    """A replica Ray will not start again: its node is gone (the actor is held to it)."""
+
+
+class RayShard:
+    """The searching process's stand-in for one shard's actors: each method a call with a
+    deadline, to the replica that answered last; on no answer to the next one.
+
+    ``ask`` sends a call at once and returns what waits for its answer, so ``Shards.each`` sets
+    all shards working before it waits for any, and their deadlines run side by side: shards
+    that do not answer cost one deadline together, not one each.
+
+    A request sticks to one replica while it answers, so the document numbers one call returns
+    are those the next call reads (every replica reopens the shard when a request starts).
+    """
+
+    def __init__(self, placement: Placement, path: str, name: str, days, deadline: float, number: int,
+                 replicas: int = 1):
+        self.placement, self.path, self.name, self.days, self.deadline = placement, path, name, days, deadline
+        self.nodes = [placement.first(number, r) for r in range(replicas)]
+        self.actors = [placement.start(path, name, self._actor_label(r), node) for r, node in enumerate(self.nodes)]
+        self.current = 0  # the replica asked first
+        self.lock = threading.Lock()
+
+    def _actor_label(self, replica: int) -> str:
+        return f"{self.path}#{replica}"
 
     def started(self) -> None:
-        self._get(self.actor.pid.remote(), START_SECONDS)
+        """Wait for every replica's first answer (its process started, its shard opened)."""
+        for replica in range(len(self.actors)):
+            try:
+                self._ask(replica, "pid", (), time.monotonic() + START_SECONDS)
+            except _NoAnswer:
+                raise ShardUnavailable(self.label()) from None
 
-    def pid(self) -> int:
-        return self._get(self.actor.pid.remote(), self.deadline)
+    def pid(self, replica: int = 0) -> int:
+        return self._ask(replica, "pid", (), time.monotonic() + self.deadline)
 
-    def _call(self, method: str, *args):
-        return self._get(self.actor.call.remote(method, *args), self.deadline)
+    def ask(self, method: str, *args):
+        """Send ``method(*args)`` to the current replica now; the function returned waits for the
+        answer until the deadline, counted from now, then asks the other replicas in turn.
 
-    def _get(self, ref, timeout: float):
+        :raise ShardUnavailable: (from the function returned) when no replica answered.
+        """
+        first, ends = self.current, time.monotonic() + self.deadline
+        actor = self.actors[first]
+        ref = actor.call.remote(method, *args)
+
+        def answer():
+            try:
+                found = self._wait(ref, ends)
+            except _Lost:
+                self._replace(first, actor)
+                return self._call(method, args, first, ends)
+            except _NoAnswer:
+                return self._call(method, args, first + 1, None, len(self.actors) - 1)
+            self.current = first
+            return found
+
+        return answer
+
+    def _call(self, method: str, args: tuple, first: int, ends: float | None, tries: int | None = None):
+        """Ask ``tries`` replicas from ``first`` on in turn, the first one until ``ends``, each other
+        one its own deadline; the first that answers is asked first from then on."""
+        for step in range(len(self.actors) if tries is None else tries):
+            replica = (first + step) % len(self.actors)
+            try:
+                found = self._ask(replica, "call", (method, *args), ends or time.monotonic() + self.deadline)
+            except _NoAnswer:
+                ends = None
+                continue
+            self.current = replica
+            return found
+        raise ShardUnavailable(self.label())
+
+    def _ask(self, replica: int, method: str, args: tuple, ends: float):
+        """``method(*args)`` of one replica by ``ends`` (``time.monotonic()``). An actor whose node
+        is gone is replaced at once and the replacement asked in the time left."""
+        for _ in range(2):
+            actor = self.actors[replica]
+            try:
+                return self._wait(getattr(actor, method).remote(*args), ends)
+            except _Lost:
+                self._replace(replica, actor)
+        raise _NoAnswer()
+
+    @staticmethod
+    def _wait(ref, ends: float):
         ray = ray_module()
         try:
-            return ray.get(ref, timeout=timeout)
-        except ray.exceptions.GetTimeoutError as err:
+            return ray.get(ref, timeout=max(0.0, ends - time.monotonic()))
+        except ray.exceptions.RayTaskError as err:  # the shard's own error: as in this process
+            raise err.cause from None
+        except ray.exceptions.GetTimeoutError:
             ray.cancel(ref)  # a late answer is of no use any more
-            raise ShardUnavailable(self.label()) from err
-        except ray.exceptions.RayActorError as err:  # its process died; Ray is starting it again
-            raise ShardUnavailable(self.label()) from err
+            raise _NoAnswer() from None
+        except (ray.exceptions.ActorUnschedulableError, ray.exceptions.ActorDiedError):
+            raise _Lost() from None
+        except ray.exceptions.RayError:  # its process died and Ray is starting it again
+            raise _NoAnswer() from None
+
+    def _replace(self, replica: int, lost) -> None:
+        with self.lock:
+            if self.actors[replica] is not lost:  # another thread replaced it already
+                return
+            siblings = {node for r, node in enumerate(self.nodes) if r != replica}
+            node = self.placement.instead_of(self.nodes[replica], siblings)
+            if node is None:  # no node alive: asked again, it answers as lost again
+                return
+            self.nodes[replica] = node
+            self.actors[replica] = self.placement.start(self.path, self.name, self._actor_label(replica), node)
 
     def label(self) -> str:
         if self.days:
@@ -125,7 +265,7 @@ class RayShard:
     def __getattr__(self, method: str):
         if method.startswith("_"):
             raise AttributeError(method)
-        return lambda *args: self._call(method, *args)
+        return lambda *args: self.ask(method, *args)()
 
     def close(self) -> None:
-        """The actor stays with the cluster for the next request; the process lets go at exit."""
+        """The actors stay with the cluster for the next request; the process lets go at exit."""

@@ -16,7 +16,7 @@ from math import log
 
 from indexer import schema as f
 from indexer.dates import from_utc
-from indexer.errors import DocumentNotFoundError
+from indexer.errors import DocumentNotFoundError, NewsearchError
 from indexer.model import ARTICLE, Caption
 from indexer.settings import SIMILAR_COUNT
 from indexer.versions import versions_from_stored
@@ -255,6 +255,9 @@ def similar_to_json(doc_id: str, hits: list[Hit]) -> dict:
 def _stored(shards, doc_id: str) -> tuple[object, dict]:
     """The shard holding ``doc_id`` and its stored fields; ``DocumentNotFoundError`` if none."""
     shard, stored = shards.stored(doc_id) if doc_id else (None, None)
+    if stored is None and shards.missing:  # a shard that may hold it did not answer (on a cluster)
+        raise NewsearchError(f"Das Dokument {doc_id!r} ist gerade nicht erreichbar; bitte gleich noch einmal "
+                             f"versuchen. {' '.join(shards.missing)}", status=503)
     if stored is None or stored.get(f.KIND) == f.SOURCE_KIND:
         raise DocumentNotFoundError(
             f"Ein Dokument mit der Kennung {doc_id!r} gibt es im Index nicht (mehr). "

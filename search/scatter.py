@@ -14,6 +14,7 @@ earlier shard, then the lower document number, as one index orders them by docum
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -68,11 +69,11 @@ class Shards:
         shard that does not answer (``ShardUnavailable``, only shards in other processes) is
         left out of the rest of the request and named in ``missing``."""
         answers = {}
-        for number, shard in enumerate(self.shards):
-            if number in self._lost or (among is not None and number not in among):
-                continue
+        waiting = {number: _sent(shard, method, args) for number, shard in enumerate(self.shards)
+                   if number not in self._lost and (among is None or number in among)}
+        for number, answer in waiting.items():
             try:
-                answers[number] = getattr(shard, method)(*args)
+                answers[number] = answer()
             except ShardUnavailable as err:
                 self._lost.add(number)
                 self.missing.append(err.message)
@@ -176,6 +177,14 @@ class Shards:
             return True
         first, last = days
         return not ((filters.start and last < filters.start) or (filters.end and first > filters.end))
+
+
+def _sent(shard: Shard, method: str, args: tuple):
+    """What waits for ``method(*args)`` of ``shard``: a shard in another process (``RayShard.ask``)
+    starts at once, so all shards of a step work side by side; one in this process when waited for."""
+    if hasattr(type(shard), "ask"):
+        return shard.ask(method, *args)
+    return functools.partial(getattr(shard, method), *args)
 
 
 def as_shards(source) -> Shards:

@@ -25,10 +25,10 @@ SAMPLE = ROOT / "sample_data" / "000_502c415add25ad79.txt"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def fetch(url: str) -> tuple[int, str, str]:
+def fetch(url: str, timeout: float = 10) -> tuple[int, str, str]:
     """Status, content type and body of a GET over real HTTP; an error status is an answer too."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.headers.get("Content-Type", ""), response.read().decode("utf-8")
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("Content-Type", ""), err.read().decode("utf-8")

@@ -12,7 +12,7 @@ from flask import Flask, jsonify, render_template, request
 
 from indexer.errors import NewsearchError
 from web.config import DEFAULTS
-from web.index import close_searcher, get_searcher  # noqa: F401 (get_searcher: re-exported, before the blueprints)
+from web.index import close_searcher, get_searcher, start_ray_shards  # noqa: F401 (get_searcher: re-exported, before the blueprints)
 from web import api, export, pages  # noqa: E402 (after web.index, which they import)
 
 
@@ -25,9 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["newsearch"] = {"indexes": {}, "lock": threading.Lock()}  # per shard: (index, generation)
     if app.config.get("RAY_ADDRESS"):  # start the shard actors before the first request waits for them
-        from search.cluster import open_ray_shards
-
-        app.extensions["newsearch"]["ray"] = open_ray_shards(app.config["INDEX_DIR"], app.config["RAY_ADDRESS"])
+        start_ray_shards(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(export.bp)

@@ -21,6 +21,7 @@ SETTINGS = (
     Setting("FEED_ENTRIES", 20, "Newest matches listed in a saved search's Atom feed (/feed.atom)."),
     Setting("SIMILAR_COUNT", SIMILAR_COUNT, "Entries of an article page's \"Ähnliche Artikel\" list."),
     Setting("RAY_ADDRESS", None, "Search the time shards as Ray actors: 'local' or a cluster's address (serve --ray)."),
+    Setting("RAY_REPLICAS", 1, "Actors per time shard, each on another node; a search fails over between them (serve --replicas)."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -45,14 +45,20 @@ def close_searcher(exc=None) -> None:
 def _ray_shards() -> Shards:
     """The request's view of the shard actors (``serve --ray``): the actors are started once per
     server process and shared by its threads; each request notes its own missing shards."""
-    state = current_app.extensions["newsearch"]
+    opened = start_ray_shards(current_app)
+    return Shards(opened.shards, opened.days)
+
+
+def start_ray_shards(app) -> Shards:
+    """The app's shard actors (``RAY_ADDRESS``, ``RAY_REPLICAS`` of each), started on first use."""
+    state = app.extensions["newsearch"]
     with state["lock"]:
         if state.get("ray") is None:
             from search.cluster import open_ray_shards
 
-            state["ray"] = open_ray_shards(current_app.config["INDEX_DIR"], current_app.config["RAY_ADDRESS"])
-        opened = state["ray"]
-    return Shards(opened.shards, opened.days)
+            state["ray"] = open_ray_shards(app.config["INDEX_DIR"], app.config["RAY_ADDRESS"],
+                                           replicas=app.config["RAY_REPLICAS"])
+        return state["ray"]
 
 
 def _thread_searcher(path):

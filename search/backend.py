@@ -51,6 +51,10 @@ class CollectionStats:
     # Documents of ``doc_count`` that every shard holds alike (the ledger of the files read, which
     # every shard's run records): one index holds them once, so the shards together count them once.
     shared: int = 0
+    # The words each prefix of the query stands for, (field, prefix) -> sorted terms, over all
+    # shards: a prefix scores as those words of the whole collection (search/whoosh/evaluate.py
+    # ``prefix``), which no single shard knows.
+    expansions: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def avg_field_length(self, fieldname: str) -> float:
         """The field's mean length over all documents; 0 where no document has it."""
@@ -62,13 +66,16 @@ class CollectionStats:
     @classmethod
     def merged(cls, parts: Iterable[CollectionStats]) -> CollectionStats:
         """The statistics of the shards together: every figure is a count, so they add up."""
-        doc_count, shared, lengths, frequencies = 0, [], Counter(), Counter()
+        doc_count, shared, lengths, frequencies, expansions = 0, [], Counter(), Counter(), {}
         for part in parts:
             doc_count += part.doc_count - part.shared
             shared.append(part.shared)
             lengths.update(part.field_lengths)
             frequencies.update(part.doc_frequencies)
-        return cls(doc_count + max(shared, default=0), dict(lengths), dict(frequencies), max(shared, default=0))
+            for prefix, words in part.expansions.items():
+                expansions.setdefault(prefix, set()).update(words)
+        return cls(doc_count + max(shared, default=0), dict(lengths), dict(frequencies), max(shared, default=0),
+                   {prefix: tuple(sorted(words)) for prefix, words in expansions.items()})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,11 @@ The scores are Whoosh's own, computed the same way: ``Term`` by BM25 with the se
 through the one formula of ``search/ranking.py`` and under the collection statistics passed in
 (``CollectionStats``: all shards' figures, or this index's own when none are given), ``And`` and
 ``Or`` as sums of their children, ``AndMaybe`` adding the optional part where it matches, ``Not``
-worth 1 as Whoosh's inverse matcher. Queries without a rule here (phrases, prefixes) are handed to
-Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to the same scores.
+worth 1 as Whoosh's inverse matcher, ``"a b"~N`` (``SpanNear2``) as Whoosh scores it but under the
+collection's figures (``near``), a prefix as the ``Or`` of the words it stands for in the whole
+collection (``prefix``: Whoosh's own rule changes from segment to segment). Queries without a rule
+here are handed to Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to
+the same scores.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import qcore
+from whoosh.query import qcore, spans
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
@@ -95,7 +98,7 @@ def evaluate(searcher, q: wq.Query, stats: CollectionStats | None = None) -> Mat
     if not state.size:  # no documents match anything, and idf has no value over zero documents
         return Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
     if stats is None:
-        stats = statistics(searcher, query_terms(q))
+        stats = statistics(searcher, query_terms(q), query_prefixes(q))
     mask, scores = _Evaluation(searcher, state, weighting, stats).node(q)
     docs = np.flatnonzero(mask & state.alive)
     return Matches(docs, scores[docs])
@@ -103,8 +106,8 @@ def evaluate(searcher, q: wq.Query, stats: CollectionStats | None = None) -> Mat
 
 def query_terms(q: wq.Query) -> set[tuple[str, str]]:
     """The (field, term) pairs whose statistics score ``q``: its terms, the fields of its
-    ``CombinedTerm``s and the words of its phrases (phrases score as their words). Prefixes are
-    scored by Whoosh itself, with this index's own figures (``by_whoosh``)."""
+    ``CombinedTerm``s and the words of its phrases (phrases score as their words), ``"a b"~N``'s
+    among them. The words of its prefixes are in ``query_prefixes``."""
     found: set[tuple[str, str]] = set()
 
     def walk(node):
@@ -122,13 +125,33 @@ def query_terms(q: wq.Query) -> set[tuple[str, str]]:
     return found
 
 
-def statistics(searcher, terms) -> CollectionStats:
-    """This index's ``CollectionStats`` for ``terms`` ((field, analysed text) pairs): its document
-    count, every scored field's total length and each term's document frequency, as Whoosh
-    counts them (deleted documents until a merge), read off the cached posting arrays."""
+def query_prefixes(q: wq.Query) -> set[tuple[str, str]]:
+    """The (field, prefix) pairs of ``q``'s prefixes, whose words ``statistics`` looks up."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(node):
+        if isinstance(node, wq.Prefix):
+            found.add((node.fieldname, node.text))
+        elif not node.is_leaf():
+            for child in node.children():
+                walk(child)
+
+    walk(q)
+    return found
+
+
+def statistics(searcher, terms, prefixes=()) -> CollectionStats:
+    """This index's ``CollectionStats`` for ``terms`` ((field, analysed text) pairs) and
+    ``prefixes`` ((field, prefix) pairs): its document count, every scored field's total length,
+    the words each prefix expands to here, and the document frequency of each term and each of
+    those words, as Whoosh counts them (deleted documents until a merge), read off the cached
+    posting arrays (which a prefix's scoring reads anyway)."""
     reader = searcher.reader()
     schema = searcher.schema
     leaves = segment_leaves(reader)
+    expansions = {(fieldname, prefix): _expand(reader, fieldname, prefix)
+                  for fieldname, prefix in prefixes if fieldname in schema}
+    terms = set(terms) | {(fieldname, word) for (fieldname, _), words in expansions.items() for word in words}
     frequencies = {}
     for fieldname, text in terms:
         if fieldname not in schema:
@@ -140,7 +163,14 @@ def statistics(searcher, terms) -> CollectionStats:
         frequencies[(fieldname, text)] = sum(len(_segment_postings(leaf, fieldname, btext)[0]) for leaf, _ in leaves)
     lengths = {name: reader.field_length(name) for name in schema.scorable_names()}
     ledger = reader.doc_frequency(KIND, SOURCE_KIND) if KIND in schema else 0
-    return CollectionStats(reader.doc_count_all(), lengths, frequencies, ledger)
+    return CollectionStats(reader.doc_count_all(), lengths, frequencies, ledger, expansions)
+
+
+def _expand(reader, fieldname: str, prefix: str) -> tuple[str, ...]:
+    """The words of ``fieldname`` in this index that start with ``prefix``, sorted (Whoosh's
+    ``Prefix``: an empty word is none)."""
+    field = reader.schema[fieldname]
+    return tuple(sorted(w for w in (field.from_bytes(b) for b in reader.expand_prefix(fieldname, prefix)) if w))
 
 
 def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -243,6 +273,7 @@ def _segment_published(leaf) -> np.ndarray:
 
 
 _NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+_NO_SCORES = (np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
 def _raw_postings(leaf, fieldname: str, btext: bytes):
@@ -357,6 +388,10 @@ class _Evaluation:
             return self.combined(q)  # its boost is in the plan's scale, as in its matcher
         elif kind is wq.Phrase and q.slop == 1:
             mask, scores = self.phrase(q.fieldname, q.words)
+        elif kind is wq.Prefix and q.text:
+            mask, scores = self.prefix(q)
+        elif kind is spans.SpanNear2 and all(type(t) is wq.Term for t in q.qs):
+            mask, scores = self.near(q)
         elif kind in (wq.And, wq.Or):
             children = [self.node(child) for child in q.subqueries]
             if not children:
@@ -404,30 +439,31 @@ class _Evaluation:
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
 
     def term(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-        schema = self.searcher.schema
         mask, scores = self.empty()
+        ids, values = self.term_scores(fieldname, text)
+        mask[ids] = True
+        scores[ids] = values
+        return mask, scores
+
+    def term_scores(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding the term (global numbers, ascending) and its score in each."""
+        schema = self.searcher.schema
         if fieldname not in schema:
-            return mask, scores
+            return _NO_SCORES
         field = schema[fieldname]
         try:
             btext = field.to_bytes(text)
         except ValueError:
-            return mask, scores
+            return _NO_SCORES
         ids, weights = self.postings(fieldname, btext)
-        if not len(ids):
-            return mask, scores
-        if field.scorable:
-            w = self.weighting
-            b = w._field_B.get(fieldname, w.B)
-            avg = self.stats.avg_field_length(fieldname) or 1
-            lengths = self.state.lengths(self.reader, fieldname)[ids]
-            term_idf = idf(self.stats.doc_count, self.stats.doc_frequency(fieldname, term_text(text)))
-            values = term_idf * saturated(weights / length_norm(lengths, avg, b), w.K1)
-        else:
-            values = weights  # Whoosh's WeightScorer for fields without lengths
-        mask[ids] = True
-        scores[ids] = values
-        return mask, scores
+        if not len(ids) or not field.scorable:
+            return ids, weights  # Whoosh's WeightScorer for fields without lengths
+        w = self.weighting
+        b = w._field_B.get(fieldname, w.B)
+        avg = self.stats.avg_field_length(fieldname) or 1
+        lengths = self.state.lengths(self.reader, fieldname)[ids]
+        term_idf = idf(self.stats.doc_count, self.stats.doc_frequency(fieldname, term_text(text)))
+        return ids, term_idf * saturated(weights / length_norm(lengths, avg, b), w.K1)
 
     def combined(self, q: CombinedTerm) -> tuple[np.ndarray, np.ndarray]:
         scale, fields = q.plan(self.searcher.schema, self.stats)
@@ -498,6 +534,36 @@ class _Evaluation:
             starts.append(begins[1:] + at)
             at += len(flat)
         return np.concatenate(flats), np.concatenate(starts)
+
+    def prefix(self, q: wq.Prefix) -> tuple[np.ndarray, np.ndarray]:
+        """``Präsid*``: the words it stands for in the whole collection (``stats.expansions``; this
+        index's own where the statistics have none), scored as their ``Or``: the sum of the words'
+        ``Term`` scores under the collection's figures, times the prefix's boost.
+
+        Whoosh's own ``Prefix`` decides per segment: one word of the segment scores as that word
+        unboosted, two as their sum, three or more in a segment of at most 5,000 documents 1 each
+        (its preloaded ``Or`` without weighting), so a shard, like a segment, scored a document
+        otherwise than one index of all shards (issue 18).
+        """
+        words = self.stats.expansions.get((q.fieldname, q.text))
+        if words is None:
+            words = _expand(self.reader, q.fieldname, q.text) if q.fieldname in self.searcher.schema else ()
+        mask, scores = self.empty()
+        for word in words:
+            ids, values = self.term_scores(q.fieldname, word)
+            mask[ids] = True
+            scores[ids] += values
+        return mask, scores
+
+    def near(self, q: spans.SpanNear2) -> tuple[np.ndarray, np.ndarray]:
+        """``"a b"~N``: the documents Whoosh's ``SpanNear2`` finds (where the words stand is this
+        index's alone), scored as it scores them, the sum of its words' ``Term`` scores, but under
+        the collection's figures rather than this index's."""
+        mask, _ = self.by_whoosh(q)
+        scores = np.zeros(self.state.size)
+        for term in q.qs:
+            scores += self.term(term.fieldname, term.text)[1]
+        return mask, np.where(mask, scores, 0.0)
 
     def by_whoosh(self, q) -> tuple[np.ndarray, np.ndarray]:
         """Phrases, prefixes and the rest: Whoosh finds and scores them, as it would inside the tree."""

@@ -25,7 +25,7 @@ from search.ranking import FIELD_BOOSTS, recency_factor
 from search.results import Hit
 from search.whoosh.cache import PerSegment, segment_leaves
 from search.whoosh.combined import weighting
-from search.whoosh.evaluate import Matches, evaluate, published, query_terms, statistics
+from search.whoosh.evaluate import Matches, evaluate, published, query_prefixes, query_terms, statistics
 from search.whoosh.folding import duplicates, fold_stories
 from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
 from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
@@ -54,7 +54,7 @@ class WhooshShard:
 
     def statistics(self, tree) -> CollectionStats:
         q = to_whoosh(tree, self.schema)
-        return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema))
+        return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema), query_prefixes(q))
 
     def term_statistics(self, terms) -> CollectionStats:
         """The shard's figures for explicit (field, term) pairs ("more like this" asks its key terms)."""

@@ -101,6 +101,11 @@ class ShardMatch:
     top: tuple[tuple[int, float, float], ...]
     facets: dict[str, Counter] = field(default_factory=dict)
     others: dict[int, tuple[int, ...]] = field(default_factory=dict)  # doc of ``top`` -> its story's others
+    # Folded, for a story split across shards (search/stories.py): the group key of every story that
+    # passed (equal in every shard), and for each doc of ``top`` its key and its story's members
+    # here as (doc, length of lead and body, publication time), the shown one first.
+    keys: np.ndarray | None = None
+    stories: dict[int, tuple[int, tuple[tuple[int, int, int], ...]]] = field(default_factory=dict)
 
 
 class Shard(Protocol):
@@ -111,6 +116,15 @@ class Shard(Protocol):
 
     def match(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking, facets: bool) -> ShardMatch:
         """Every document ``tree`` matches, scored under ``stats``, filtered, its best ones."""
+
+    def story_members(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking,
+                      keys) -> dict[int, tuple[float, tuple[tuple[int, int, int], ...]]]:
+        """The matching members of the stories with group ``keys`` (``ShardMatch.stories``) and
+        each story's best score here: the part of a story split across shards that did not make
+        this shard's best."""
+
+    def duplicates(self, docs) -> tuple:
+        """The stored ``docs`` as ``Duplicate``s."""
 
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         """The proximity bonus of each of ``docs`` (ascending local numbers) for ``tree``."""

@@ -26,7 +26,7 @@ from search.results import Hit
 from search.whoosh.cache import PerSegment, segment_leaves
 from search.whoosh.combined import weighting
 from search.whoosh.evaluate import Matches, evaluate, published, query_prefixes, query_terms, statistics
-from search.whoosh.folding import duplicates, fold_stories
+from search.whoosh.folding import duplicates, fold_stories, members, story_keys
 from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
 from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
 
@@ -60,15 +60,20 @@ class WhooshShard:
         """The shard's figures for explicit (field, term) pairs ("more like this" asks its key terms)."""
         return statistics(self.searcher, terms)
 
-    def match(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking, facets: bool) -> ShardMatch:
+    def _matched(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking) -> tuple[Matches, Matches]:
+        """Every match with its score, and those that pass ``filters``."""
         reader = self.searcher.reader()
-        columns = document_columns(reader)
         # Every match with its score in one evaluation over posting arrays (search/whoosh/evaluate.py):
         # the total and the facets need all of them anyway, and ranking them costs a sort of the scores.
         base = evaluate(self.searcher, to_whoosh(tree, self.schema), stats)
         if ranking.recency:
             base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
-        matched = base.keep(passing(columns, base.docs, filters)) if filters.any() else base
+        return base, base.keep(passing(document_columns(reader), base.docs, filters)) if filters.any() else base
+
+    def match(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking, facets: bool) -> ShardMatch:
+        reader = self.searcher.reader()
+        columns = document_columns(reader)
+        base, matched = self._matched(tree, stats, filters, ranking)
         folded = fold_stories(reader, matched) if ranking.collapse else None
         if folded is not None:  # the total counts stories; the facets below count documents
             matched = folded.stories
@@ -78,9 +83,29 @@ class WhooshShard:
             times = published(reader)
             keys = _oldest_first(times) if ranking.sort == "oldest" else times
             top = tuple((doc, score, float(keys[doc])) for doc, score in matched.by_key(keys, ranking.depth))
-        others = {doc: tuple(folded.others(doc).tolist()) for doc, _, _ in top} if folded is not None else {}
+        if folded is None:
+            return ShardMatch(len(matched), top, facet_counts(columns, base.docs, filters) if facets else {})
+        stories = members(reader, folded, [doc for doc, _, _ in top])
+        others = {doc: tuple(d for d, _, _ in story[1:]) for doc, (_, story) in stories.items() if len(story) > 1}
         return ShardMatch(len(matched), top, facet_counts(columns, base.docs, filters) if facets else {},
-                          {doc: docs for doc, docs in others.items() if docs})
+                          others, story_keys(reader, matched.docs), stories)
+
+    def story_members(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking,
+                      keys) -> dict[int, tuple[float, tuple[tuple[int, int, int], ...]]]:
+        """For each group key of ``keys``, its story's best score here and its members that match
+        (``members``, the fullest first): the part of a story split across shards that did not
+        make this shard's best (search/stories.py)."""
+        reader = self.searcher.reader()
+        _, matched = self._matched(tree, stats, filters, ranking)
+        wanted = np.isin(story_keys(reader, matched.docs), np.array(sorted(keys), dtype=np.uint64))
+        folded = fold_stories(reader, matched.keep(wanted))
+        stories = members(reader, folded, folded.stories.docs.tolist())
+        return {stories[doc][0]: (score, stories[doc][1])
+                for doc, score in zip(folded.stories.docs.tolist(), folded.stories.scores.tolist())}
+
+    def duplicates(self, docs) -> tuple:
+        """The stored ``docs`` as ``Duplicate``s (a story's members in this shard, shown under a hit of another)."""
+        return duplicates(self.searcher, docs)
 
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         fields = proximity_fields(lambda name: stats.field_lengths.get(name, 0))

@@ -1,4 +1,4 @@
-"""The array evaluation of queries (search/evaluate.py) finds exactly the documents Whoosh's own
+"""The array evaluation of queries (search/whoosh/evaluate.py) finds exactly the documents Whoosh's own
 matchers find and gives each the same score, on an index of several segments with deletions."""
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from whoosh import query as wq
 
 from indexer.store import open_for_reading
 from indexer.write import index_files
-from search.whoosh.evaluate import evaluate, published
+from search.whoosh.evaluate import evaluate
+from search.whoosh.postings import published
 from search.facets import Filters, count_facets, document_columns, passing
 from search.query import open_searcher, to_whoosh
 from search.ranking import recency_factor

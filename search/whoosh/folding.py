@@ -30,7 +30,8 @@ from indexer.dates import from_utc
 from search.results import Duplicate
 from search.stories import ALONE
 from search.whoosh.cache import PerState, segment_leaves
-from search.whoosh.evaluate import Matches, published
+from search.whoosh.evaluate import Matches
+from search.whoosh.postings import published
 
 
 @dataclass(frozen=True, slots=True)

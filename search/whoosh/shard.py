@@ -25,7 +25,9 @@ from search.ranking import FIELD_BOOSTS, recency_factor
 from search.results import Hit
 from search.whoosh.cache import PerSegment, segment_leaves
 from search.whoosh.combined import weighting
-from search.whoosh.evaluate import Matches, evaluate, published, query_prefixes, query_terms, statistics
+from search.whoosh.evaluate import Matches, evaluate
+from search.whoosh.postings import published
+from search.whoosh.statistics import query_prefixes, query_terms, statistics
 from search.whoosh.folding import duplicates, fold_stories, members, story_keys
 from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
 from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh

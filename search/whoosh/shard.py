@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from threading import Lock
 
 import numpy as np
 from rapidfuzz import process
@@ -36,6 +37,7 @@ from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
 # index would take ~80 MB; common letters stay, rare ones are read again (~70 ms for 't').
 VOCABULARY_CACHE_BYTES = 48 * 1024 * 1024
 MAX_EDITS = 2
+KEPT_QUERIES = 8
 
 
 def open_searcher(ix):
@@ -49,13 +51,29 @@ class WhooshShard:
     def __init__(self, searcher, name: str = ""):
         self.searcher = searcher
         self.name = name
+        self._queries: dict = {}  # the last trees' Whoosh queries (``_query``)
+        self._lock = Lock()
 
     @property
     def schema(self):
         return self.searcher.schema
 
+    def _query(self, tree):
+        """``to_whoosh(tree)``, kept for the last ``KEPT_QUERIES`` trees: a search asks for its
+        tree's query three times (statistics, match, snippets), which took 5 % of the time of the
+        500 ``bench_query`` searches on FANG in a profile; the syntax trees are frozen, so hashable."""
+        with self._lock:
+            found = self._queries.get(tree)
+        if found is None:
+            found = to_whoosh(tree, self.schema)
+            with self._lock:
+                while len(self._queries) >= KEPT_QUERIES:
+                    self._queries.pop(next(iter(self._queries)))
+                self._queries[tree] = found
+        return found
+
     def statistics(self, tree) -> CollectionStats:
-        q = to_whoosh(tree, self.schema)
+        q = self._query(tree)
         return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema), query_prefixes(q))
 
     def term_statistics(self, terms) -> CollectionStats:
@@ -67,7 +85,7 @@ class WhooshShard:
         reader = self.searcher.reader()
         # Every match with its score in one evaluation over posting arrays (search/whoosh/evaluate.py):
         # the total and the facets need all of them anyway, and ranking them costs a sort of the scores.
-        base = evaluate(self.searcher, to_whoosh(tree, self.schema), stats)
+        base = evaluate(self.searcher, self._query(tree), stats)
         if ranking.recency:
             base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
         return base, base.keep(passing(document_columns(reader), base.docs, filters)) if filters.any() else base
@@ -125,7 +143,7 @@ class WhooshShard:
 
     def highlight_terms(self, tree) -> dict[str, set]:
         """The analysed terms ``tree`` marks, per field, its prefixes expanded against this shard."""
-        return _highlight_terms(to_whoosh(tree, self.schema), self.searcher.reader())
+        return _highlight_terms(self._query(tree), self.searcher.reader())
 
     def matchers(self, terms: dict[str, set]) -> list[tuple[object, set]]:
         """(analyzer, terms) pairs that mark ``terms`` (``highlight_terms``, of one or more shards)."""

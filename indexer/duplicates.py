@@ -149,11 +149,14 @@ class Grouping:
 
     ``searcher`` is over the index as it was when the run began (or last committed; ``None``: an
     empty index); documents of this run are looked up in what ``assign`` remembered, which
-    replaces their older copies.
+    replaces their older copies. ``neighbours`` are searchers over the other time shards of the
+    same index (indexer/shards.py): a copy published across a shard boundary joins the story its
+    first copy founded there, so the search can fold the story once over all shards by its group.
     """
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, neighbours=()):
         self.searcher = searcher
+        self.neighbours = list(neighbours)
         self.ids: list[str] = []
         self.groups: list[str] = []
         self.signatures = array("I")
@@ -208,21 +211,20 @@ class Grouping:
                     sig = np.asarray(self.signatures[entry * PERMUTATIONS:(entry + 1) * PERMUTATIONS], dtype=np.uint32)
                     yield self.groups[entry], sig, self.times[entry]
                 slot = self.previous[slot]
-        if self.searcher is None:
-            return
-        reader = self.searcher.reader()
-        for term in terms:
-            if (f.DUP_BANDS, term) not in reader:
-                continue
-            for docnum in list(reader.postings(f.DUP_BANDS, term).all_ids())[-MAX_CANDIDATES:]:
-                stored = reader.stored_fields(docnum)
-                other = stored.get(f.ID)
-                if other in seen or other in self.written:  # rewritten in this run: its new copy counts
+        for searcher in ([self.searcher] if self.searcher is not None else []) + self.neighbours:
+            reader = searcher.reader()
+            for term in terms:
+                if (f.DUP_BANDS, term) not in reader:
                     continue
-                seen.add(other)
-                if stored.get(f.DUP_SIGNATURE) and stored.get(f.DUP_GROUP):
-                    sig = np.frombuffer(stored[f.DUP_SIGNATURE], dtype=np.uint32)
-                    yield stored[f.DUP_GROUP], sig, _seconds(stored.get(f.PUBLISHED))
+                for docnum in list(reader.postings(f.DUP_BANDS, term).all_ids())[-MAX_CANDIDATES:]:
+                    stored = reader.stored_fields(docnum)
+                    other = stored.get(f.ID)
+                    if other in seen or other in self.written:  # rewritten in this run: its new copy counts
+                        continue
+                    seen.add(other)
+                    if stored.get(f.DUP_SIGNATURE) and stored.get(f.DUP_GROUP):
+                        sig = np.frombuffer(stored[f.DUP_SIGNATURE], dtype=np.uint32)
+                        yield stored[f.DUP_GROUP], sig, _seconds(stored.get(f.PUBLISHED))
 
     def _remember(self, doc_id: str, group: str, sig: np.ndarray, terms: list[str], when: float) -> None:
         entry = len(self.ids)

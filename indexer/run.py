@@ -24,6 +24,7 @@ from indexer.ledger import Ledger, fingerprint, ledger_document, ledger_id, read
 from indexer.mapped import MappedStorage
 from indexer.model import ARTICLE, RELATED, Article, Failure, IndexReport
 from indexer.settings import BULK_PROCESSES, COMMIT_EVERY_SECONDS
+from indexer.store import open_for_reading
 from indexer.versions import Arrival, arrival, version_of, with_version
 
 WRITER_LIMIT_MB = 256
@@ -37,6 +38,7 @@ class IndexRun:
     commit_every: float = COMMIT_EVERY_SECONDS
     skipped: list[Failure] = field(default_factory=list)
     accept: Callable[[Article], bool] | None = None  # a shard's share of the files' articles
+    neighbours: tuple = ()  # the other time shards' index directories: near-duplicates across them
     # A --full rebuild, or a large batch, goes to the bulk writer: it builds the new segments at
     # the end in two processes, several times faster than Whoosh's writer (bench/README.md, "Index
     # build"), and commits once (a --full generation is read by nobody until it is swapped in).
@@ -72,7 +74,9 @@ class IndexRun:
         self.vacated: set[str] = set()  # agency items whose shown version's file is gone, deleted this run
         self.to_read_again: set[str] = set()  # files holding other versions of those items
         self.writer = None
-        self.grouping = Grouping(self.searcher)  # near-duplicate groups (indexer/duplicates.py)
+        self.neighbour_searchers = [open_for_reading(path).searcher() for path in self.neighbours]
+        # near-duplicate groups (indexer/duplicates.py), over the other time shards too
+        self.grouping = Grouping(self.searcher, self.neighbour_searchers)
 
     def begin(self, bulk: bool) -> None:
         """Open the writer: the bulk writer or Whoosh's (see ``BULK_MIN_BYTES``)."""
@@ -310,7 +314,11 @@ class IndexRun:
     def finish(self) -> None:
         self._flush()
         self.writer.commit()
-        self.searcher.close()
+        self._close_searchers()
+
+    def _close_searchers(self) -> None:
+        for searcher in (self.searcher, *self.neighbour_searchers):
+            searcher.close()
 
     def cancel(self) -> None:
         """Give up the uncommitted work. Runs while another error propagates (a full disk, say):
@@ -319,7 +327,7 @@ class IndexRun:
             if not self.writer.is_closed:  # a commit that failed half-way has closed it already
                 self.writer.cancel()
         with contextlib.suppress(Exception):
-            self.searcher.close()
+            self._close_searchers()
 
     def report(self) -> IndexReport:
         return IndexReport(

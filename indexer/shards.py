@@ -30,7 +30,7 @@ from indexer.errors import ArticleParseError, NewsearchError, NotArticlesError
 from indexer.formats import find_article_files, located_articles
 from indexer.ledger import fingerprint, read_ledger
 from indexer.model import IndexReport
-from indexer.store import open_for_reading, write_lock
+from indexer.store import current_generation, open_for_reading, write_lock
 from indexer.write import index_files
 
 LAYOUT_FILE = "shards.json"
@@ -91,12 +91,18 @@ def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool =
         roots = [Path(p).resolve() for p in paths]
         to_route = [path for path in find_article_files(roots).files if (str(path), fingerprint(path)) not in known]
         layout, route = _routed(layout, lives, _dated_ids(to_route, options.get("max_bytes")), shard_size)
-        reports = []
+        reports, built = [], []
         for info in layout:
             def accept(article, name=info.name) -> bool:
                 return route.get(article.id, lives.get(article.id)) == name
 
-            reports.append(index_files(paths, index_dir / info.name, full=full, accept=accept, **options))
+            # Near-duplicates are looked up in the other shards too: those built in this run, and
+            # unless all are rebuilt, the others that hold an index already.
+            others = [i.name for i in layout if i.name != info.name and (i.name in built or not full)]
+            neighbours = [index_dir / name for name in others if current_generation(index_dir / name) is not None]
+            reports.append(index_files(paths, index_dir / info.name, full=full, accept=accept,
+                                       neighbours=neighbours, **options))
+            built.append(info.name)
         _write_layout(index_dir, shard_size, layout)
     return _added_up(reports)
 

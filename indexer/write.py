@@ -41,11 +41,13 @@ def index_files(
     lock_timeout: float = LOCK_TIMEOUT,
     commit_every: float = COMMIT_EVERY_SECONDS,
     accept: Callable[[Article], bool] | None = None,
+    neighbours: Iterable[str | Path] = (),
 ) -> IndexReport:
     """Bring the index up to date with the article files under ``paths``.
 
     ``accept`` keeps only the articles of the files that it accepts: a time shard's share
-    (indexer/shards.py); the ledger then lists only those for each file.
+    (indexer/shards.py); the ledger then lists only those for each file. ``neighbours`` are the
+    other shards' index directories, where a near-duplicate also finds its story.
 
     New files are added, changed ones (by content hash) re-read, unchanged ones skipped, and the
     documents of files that vanished from under the given roots removed. ``full`` rebuilds into a
@@ -61,7 +63,7 @@ def index_files(
     files = found.files
     with write_lock(index_dir, lock_timeout):
         ix = create_generation(index_dir, activate=False) if full else open_for_writing(index_dir)
-        run = IndexRun(ix, commit_every=commit_every, accept=accept, skipped=[Failure(str(p), "unbekanntes Dateiformat") for p in found.skipped])
+        run = IndexRun(ix, commit_every=commit_every, accept=accept, neighbours=tuple(neighbours), skipped=[Failure(str(p), "unbekanntes Dateiformat") for p in found.skipped])
         todo = []
         for path in files:
             fp = fingerprint(path)

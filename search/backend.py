@@ -53,6 +53,10 @@ class CollectionStats:
     # Documents of ``doc_count`` that every shard holds alike (the ledger of the files read, which
     # every shard's run records): one index holds them once, so the shards together count them once.
     shared: int = 0
+    # The words each prefix of the query stands for, (field, prefix) -> sorted terms, over all
+    # shards: a prefix scores as those words of the whole collection (search/whoosh/evaluate.py
+    # ``prefix``), which no single shard knows.
+    expansions: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def avg_field_length(self, fieldname: str) -> float:
         """The field's mean length over all documents; 0 where no document has it."""
@@ -64,13 +68,16 @@ class CollectionStats:
     @classmethod
     def merged(cls, parts: Iterable[CollectionStats]) -> CollectionStats:
         """The statistics of the shards together: every figure is a count, so they add up."""
-        doc_count, shared, lengths, frequencies = 0, [], Counter(), Counter()
+        doc_count, shared, lengths, frequencies, expansions = 0, [], Counter(), Counter(), {}
         for part in parts:
             doc_count += part.doc_count - part.shared
             shared.append(part.shared)
             lengths.update(part.field_lengths)
             frequencies.update(part.doc_frequencies)
-        return cls(doc_count + max(shared, default=0), dict(lengths), dict(frequencies), max(shared, default=0))
+            for prefix, words in part.expansions.items():
+                expansions.setdefault(prefix, set()).update(words)
+        return cls(doc_count + max(shared, default=0), dict(lengths), dict(frequencies), max(shared, default=0),
+                   {prefix: tuple(sorted(words)) for prefix, words in expansions.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,11 @@ class ShardMatch:
     top: tuple[tuple[int, float, float], ...]
     facets: dict[str, Counter] = field(default_factory=dict)
     others: dict[int, tuple[int, ...]] = field(default_factory=dict)  # doc of ``top`` -> its story's others
+    # Folded, for a story split across shards (search/stories.py): the group key of every story that
+    # passed (equal in every shard), and for each doc of ``top`` its key and its story's members
+    # here as (doc, length of lead and body, publication time), the shown one first.
+    keys: np.ndarray | None = None
+    stories: dict[int, tuple[int, tuple[tuple[int, int, int], ...]]] = field(default_factory=dict)
 
 
 class Shard(Protocol):
@@ -106,6 +118,15 @@ class Shard(Protocol):
 
     def match(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking, facets: bool) -> ShardMatch:
         """Every document ``tree`` matches, scored under ``stats``, filtered, its best ones."""
+
+    def story_members(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking,
+                      keys) -> dict[int, tuple[float, tuple[tuple[int, int, int], ...]]]:
+        """The matching members of the stories with group ``keys`` (``ShardMatch.stories``) and
+        each story's best score here: the part of a story split across shards that did not make
+        this shard's best."""
+
+    def duplicates(self, docs) -> tuple:
+        """The stored ``docs`` as ``Duplicate``s."""
 
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         """The proximity bonus of each of ``docs`` (ascending local numbers) for ``tree``."""

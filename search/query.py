@@ -103,13 +103,18 @@ def build_request(
         recency=_switch(recency),
         exact=_switch(exact),
         now=now,
-        collapse=str(collapse).lower() not in ("0", "false", "nein", "off"),
+        collapse=_switch(collapse, default=True),
     )
 
 
-def _switch(value: bool | str | None) -> bool:
-    """A checkbox or flag: ``1``, ``true``, ``ja``, ``on`` (any case) or ``True``."""
-    return str(value).lower() in ("1", "true", "ja", "on") if isinstance(value, str) else bool(value)
+def _switch(value: bool | str | None, default: bool = False) -> bool:
+    """A checkbox or flag: ``1``, ``true``, ``ja``, ``on`` (any case, spaces aside) or ``True`` is on;
+    ``0``, ``false``, ``nein``, ``off`` or ``False`` is off; missing or anything else, ``default``
+    (``collapse`` is on unless switched off, the others off unless switched on)."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return True if word in ("1", "true", "ja", "on") else False if word in ("0", "false", "nein", "off") else default
+    return default if value is None else bool(value)
 
 
 def run_query(source, request: SearchRequest) -> SearchResult:

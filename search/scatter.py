@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,19 +25,20 @@ from indexer.store import open_for_reading
 from search.backend import CollectionStats, Ranking, Shard, ShardUnavailable
 from search.facets import KEYWORD_NAMES, Filters
 from search.results import Hit
+from search.stories import distinct_stories, fold_across
 from search.whoosh.shard import WhooshShard, open_searcher
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
     """What the shards answered together: total, the best (shard, doc, score), merged facet counts,
-    and, folded, the other members of each best document's story by (shard, doc)."""
+    and, folded, the other members of each best document's story as (shard, doc) pairs, by (shard, doc)."""
 
     total: int
     top: tuple[tuple[int, int, float], ...]
     facets: dict[str, Counter] = field(default_factory=dict)
     stats: CollectionStats = field(default_factory=CollectionStats)
-    others: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    others: dict[tuple[int, int], tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
 
 class Shards:
@@ -85,14 +86,21 @@ class Shards:
         stats = self.statistics(tree)
         total, facet_sums, entries, others = 0, {}, [], {}
         asked = {number for number in range(len(self.shards)) if self._overlaps(number, filters)}
-        for number, answer in self.each("match", tree, stats, filters, ranking, facets, among=asked).items():
+        answers = self.each("match", tree, stats, filters, ranking, facets, among=asked)
+        for number, answer in answers.items():
             total += answer.total
             for name, counts in answer.facets.items():
                 facet_sums.setdefault(name, Counter()).update(counts)
             entries += [(-key, number, doc, score) for doc, score, key in answer.top]
-            others.update(((number, doc), docs) for doc, docs in answer.others.items())
+            others.update(((number, doc), tuple((number, d) for d in docs)) for doc, docs in answer.others.items())
         entries.sort(key=lambda e: e[:3])
         top = tuple((number, doc, score) for _, number, doc, score in entries[: ranking.depth])
+        if ranking.collapse and len(answers) > 1:  # a story may have copies in two shards: fold it once
+            total = distinct_stories([answer.keys for answer in answers.values()])
+            top, others = fold_across(answers, entries, ranking.depth, _key_of(tree, ranking),
+                                      lambda number, keys: self.each("story_members", tree, stats, filters, ranking,
+                                                                     keys, among={number}).get(number, {}))
+            top = tuple(top)
         if facets and not facet_sums:  # no shard's days overlap the filter: every list is empty
             facet_sums = {name: Counter() for name in ("day", *KEYWORD_NAMES)}
         return Found(total, top, facet_sums, stats, others)
@@ -119,15 +127,30 @@ class Shards:
 
     def fetch(self, tree, ranked: list[tuple[int, int, float]], others=None) -> list[Hit]:
         """The hits of ``ranked`` (shard, doc, score), in that order, each from its own shard, with
-        the stories' other members of ``others`` (``Found.others``) as their duplicates."""
+        the stories' other members of ``others`` (``Found.others``: (shard, doc) pairs) as their
+        duplicates: asked of the hit's shard with it, or, for a story across shards, of each one."""
         hits: dict[int, Hit] = {}
         others = others or {}
+        across = {}  # row -> its story's members as (shard, doc), some in other shards
         for number in sorted({n for n, _, _ in ranked}):
             rows = [i for i, (n, _, _) in enumerate(ranked) if n == number]
             folded = [others.get((number, ranked[i][1]), ()) for i in rows]
-            fetched = self.each("fetch", tree, [(ranked[i][1], ranked[i][2]) for i in rows], folded, among={number})
+            across.update((i, pairs) for i, pairs in zip(rows, folded) if any(n != number for n, _ in pairs))
+            local = [tuple(d for _, d in pairs) if all(n == number for n, _ in pairs) else () for pairs in folded]
+            fetched = self.each("fetch", tree, [(ranked[i][1], ranked[i][2]) for i in rows], local, among={number})
             hits.update(zip(rows, fetched.get(number, ())))
+        for i, pairs in across.items():
+            if i in hits:
+                hits[i] = replace(hits[i], duplicates=self._duplicates(pairs))
         return [hits[i] for i in range(len(ranked)) if i in hits]
+
+    def _duplicates(self, pairs: tuple[tuple[int, int], ...]) -> tuple:
+        """The members ``pairs`` (shard, doc) as ``Duplicate``s, in that order, each from its shard."""
+        found = {}
+        for number in sorted({n for n, _ in pairs}):
+            docs = [d for n, d in pairs if n == number]
+            found.update(zip(((number, d) for d in docs), self.each("duplicates", docs, among={number}).get(number, ())))
+        return tuple(found[pair] for pair in pairs if pair in found)
 
     def matchers(self, tree) -> list[tuple[object, set]]:
         """What marks the words of ``tree`` in a text (the article page opened from a search): the
@@ -185,6 +208,16 @@ def _sent(shard: Shard, method: str, args: tuple):
     if hasattr(type(shard), "ask"):
         return shard.ask(method, *args)
     return functools.partial(getattr(shard, method), *args)
+
+
+def _key_of(tree, ranking: Ranking):
+    """A folded story's sort key from its best score and its shown member's publication time, as
+    ``WhooshShard.match`` keys its best (relevance; newest; oldest first, undated last)."""
+    if ranking.sort == "relevance" and tree is not None:
+        return lambda score, published: score
+    if ranking.sort == "oldest":
+        return lambda score, published: float(-published if published > 0 else np.iinfo(np.int64).min)
+    return lambda score, published: float(published)
 
 
 def as_shards(source) -> Shards:

@@ -142,6 +142,42 @@ def test_time_shards_fold_within_each_shard_as_one_index_does(tmp_path: Path, in
     assert search(tmp_path / "ix", "Mosel", "--no-collapse")["total"] == 3
 
 
+def _moved(name: str, days: dict[str, str]) -> list[dict]:
+    """The records of ``DUPS/name`` published on the ``days`` given by id."""
+    records = [json.loads(line) for line in (DUPS / name).read_text(encoding="utf-8").splitlines()]
+    return [dict(r, date=days[r["id"]]) for r in records]
+
+
+def test_a_story_across_a_shard_boundary_folds_once_as_in_one_index(tmp_path: Path):
+    """The Mosel copies published on three days, a day to a shard (``--shard-size 1``), the last one
+    in a later run: the story is one hit over all shards, shown by its fullest copy with the other
+    two, as one index of the same files shows it. ``NICHT Freiburg`` newest first, one hit: the
+    first shard's newest is another story, so its Mosel copy is asked for apart."""
+    days = {"mosel-tsp": "2026-02-07 09:40:00", "mosel-zeit": "2026-02-08 10:15:00", "freiburg-busse": "2026-02-08 11:00:00",
+            "mz-saalebruecke": "2026-02-07 20:00:00", "mosel-sz": "2026-02-09 12:05:00"}
+    files = tmp_path / "in"
+    files.mkdir()
+    write_jsonl(files / "a.jsonl", _moved("agentur.jsonl", days) + _moved("mz-saalebruecke.jsonl", days))
+    one, sharded = tmp_path / "one", tmp_path / "sharded"
+    index(one, str(files))
+    index(sharded, "--shard-size", "1", str(files))
+    write_jsonl(files / "b.jsonl", _moved("spaet.jsonl", days))
+    index(one, str(files))
+    index(sharded, str(files))
+    assert [s["count"] for s in json.loads((sharded / "shards.json").read_text())["shards"]] == [2, 2, 1]
+    mosel = search(sharded, "Mosel")
+    assert (mosel["total"], folded(mosel)) == (1, [(ZEIT[0], [TSP[0], SZ[0]])])
+    assert [d["published"] for d in mosel["hits"][0]["duplicates"]] == ["2026-02-07T09:40:00+01:00",
+                                                                        "2026-02-09T12:05:00+01:00"]
+    assert [(v["value"], v["count"]) for v in mosel["facets"]["source"]] == [
+        ("sueddeutsche.de", 1), ("tagesspiegel.de", 1), ("zeit.de", 1)]
+    assert folded(search(sharded, "NICHT Freiburg", "--sort", "newest", "--limit", "1")) == [(ZEIT[0], [TSP[0], SZ[0]])]
+    for args in (("Mosel",), ("",), ("", "--sort", "oldest"), ("NICHT Freiburg", "--sort", "newest", "--limit", "1"),
+                 ("Mosel", "--no-collapse")):
+        assert search(sharded, *args) == search(one, *args), args
+    assert search(sharded, "")["total"] == 3
+
+
 def test_a_copy_arriving_in_a_large_batch_joins_its_story_through_the_bulk_writer(tmp_path: Path, inbox: Path):
     ix = tmp_path / "ix"
     index(ix, str(inbox))

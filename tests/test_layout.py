@@ -10,8 +10,9 @@ PACKAGES = ("indexer", "search", "web", "newsearch")
 
 
 def modules() -> list[str]:
-    return [f"{p}/{path.name}" for p in PACKAGES for path in sorted((ROOT / p).glob("*.py"))
-            if path.name != "__init__.py" or p == "web"]
+    """Every module of the packages, their subpackages (``search/whoosh/``) included."""
+    return [path.relative_to(ROOT).as_posix() for p in PACKAGES for path in sorted((ROOT / p).rglob("*.py"))
+            if path.name != "__init__.py" or path.parent == ROOT / "web"]
 
 
 def imports_of(module: str) -> set[str]:

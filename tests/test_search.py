@@ -184,3 +184,14 @@ def test_analyzer_indexes_hyphenated_whole_and_parts_and_keeps_us():
 def test_query_mode_analyzes_hyphenated_word_to_its_parts():
     tokens = [t.text for t in german_analyzer()("US-Botschaft", mode="query")]
     assert tokens == ["us", "botschaft"]
+
+
+def test_switches_read_alike_and_collapse_is_on_unless_switched_off():
+    """``recency``, ``exact`` and ``collapse`` are read by one parser: the same words switch each
+    on or off (spaces aside); missing, the first two are off and folding is on."""
+    def reads(value):
+        return tuple(getattr(build_request("x", **{name: value}), name) for name in ("recency", "exact", "collapse"))
+
+    values = (None, "", "1", " ja ", "ON", "0", " nein ", "Off", True, False)
+    assert [reads(v) for v in values] == [(False, False, True)] * 2 + [(True, True, True)] * 3 + \
+        [(False, False, False)] * 3 + [(True, True, True), (False, False, False)]

@@ -12,35 +12,30 @@ The scores are Whoosh's own, computed the same way: ``Term`` by BM25 with the se
 through the one formula of ``search/ranking.py`` and under the collection statistics passed in
 (``CollectionStats``: all shards' figures, or this index's own when none are given), ``And`` and
 ``Or`` as sums of their children, ``AndMaybe`` adding the optional part where it matches, ``Not``
-worth 1 as Whoosh's inverse matcher. Queries without a rule here (phrases, prefixes) are handed to
-Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to the same scores.
+worth 1 as Whoosh's inverse matcher, ``"a b"~N`` (``SpanNear2``) as Whoosh scores it but under the
+collection's figures (``near``), a prefix as the ``Or`` of the words it stands for in the whole
+collection (``prefix``: Whoosh's own rule changes from segment to segment). Queries without a rule
+here are handed to Whoosh alone and their scores taken over. tests/test_evaluate.py holds both to
+the same scores. What is read out of the segments is kept in ``search/whoosh/postings.py``; the
+statistics of a query's words come from ``search/whoosh/statistics.py``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate, chain
-from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.formats import Positions
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import qcore
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
+from whoosh.query import qcore, spans
 
-from indexer.schema import KIND, PUBLISHED, SOURCE_KIND
 from search.backend import CollectionStats
 from search.ranking import BM25_K1, idf, length_norm, saturated
-from search.whoosh.cache import PerSegment, PerState, segment_leaves
+from search.whoosh.cache import segment_leaves
 from search.whoosh.combined import CombinedTerm, term_text
+from search.whoosh.postings import IndexState, segment_positions, segment_postings, state_of
+from search.whoosh.statistics import expand, query_prefixes, query_terms, statistics
 
-POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
-POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
-TIMES_CACHE_BYTES = 32 * 1024 * 1024  # publication times: 8 bytes a document
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+_NO_SCORES = (np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,257 +83,24 @@ def evaluate(searcher, q: wq.Query, stats: CollectionStats | None = None) -> Mat
     boost is applied by the caller.
     """
     reader = searcher.reader()
-    state = _states.get(reader, lambda: _State(reader))
+    state = state_of(reader)
     weighting = searcher.weighting
     if not isinstance(weighting, scoring.BM25F):
         raise TypeError(f"evaluate scores with BM25F, not {type(weighting).__name__}")
     if not state.size:  # no documents match anything, and idf has no value over zero documents
         return Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
     if stats is None:
-        stats = statistics(searcher, query_terms(q))
+        stats = statistics(searcher, query_terms(q), query_prefixes(q))
     mask, scores = _Evaluation(searcher, state, weighting, stats).node(q)
     docs = np.flatnonzero(mask & state.alive)
     return Matches(docs, scores[docs])
-
-
-def query_terms(q: wq.Query) -> set[tuple[str, str]]:
-    """The (field, term) pairs whose statistics score ``q``: its terms, the fields of its
-    ``CombinedTerm``s and the words of its phrases (phrases score as their words). Prefixes are
-    scored by Whoosh itself, with this index's own figures (``by_whoosh``)."""
-    found: set[tuple[str, str]] = set()
-
-    def walk(node):
-        if isinstance(node, wq.Term):
-            found.add((node.fieldname, term_text(node.text)))
-        elif isinstance(node, wq.Phrase):
-            found.update((node.fieldname, term_text(w)) for w in node.words)
-        elif isinstance(node, CombinedTerm):
-            found.update((t.fieldname, term_text(t.text)) for t in node.subqueries)
-        elif not node.is_leaf():
-            for child in node.children():
-                walk(child)
-
-    walk(q)
-    return found
-
-
-def statistics(searcher, terms) -> CollectionStats:
-    """This index's ``CollectionStats`` for ``terms`` ((field, analysed text) pairs): its document
-    count, every scored field's total length and each term's document frequency, as Whoosh
-    counts them (deleted documents until a merge), read off the cached posting arrays."""
-    reader = searcher.reader()
-    schema = searcher.schema
-    leaves = segment_leaves(reader)
-    frequencies = {}
-    for fieldname, text in terms:
-        if fieldname not in schema:
-            continue
-        try:
-            btext = schema[fieldname].to_bytes(text)
-        except ValueError:
-            continue
-        frequencies[(fieldname, text)] = sum(len(_segment_postings(leaf, fieldname, btext)[0]) for leaf, _ in leaves)
-    lengths = {name: reader.field_length(name) for name in schema.scorable_names()}
-    ledger = reader.doc_frequency(KIND, SOURCE_KIND) if KIND in schema else 0
-    return CollectionStats(reader.doc_count_all(), lengths, frequencies, ledger)
-
-
-def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Where an analysed term stands in each of ``docs`` (ascending global numbers) that holds it:
-    (index into ``docs``, position) pairs as two arrays, and the term's document frequency (as
-    ``reader.doc_frequency``), from the same cached arrays phrases use.
-
-    Segment by segment, and only from segments where one of ``docs`` holds the term: joining a
-    common word's positions over all segments first cost more than the proximity counts themselves.
-    """
-    reader = searcher.reader()
-    btext = searcher.schema[fieldname].to_bytes(text)
-    fmt = searcher.schema[fieldname].format
-    owners, at, frequency = [], [], 0
-    for leaf, offset in segment_leaves(reader):
-        ids, _ = _segment_postings(leaf, fieldname, btext)
-        frequency += len(ids)
-        if not len(ids):
-            continue
-        local = docs - offset
-        rows = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
-        holding = np.flatnonzero(ids[rows] == local)
-        if not len(holding):
-            continue
-        flat, begins = _positions_of.get(leaf, (fieldname, btext), lambda: _read_positions(leaf, fieldname, btext, fmt))
-        rows = rows[holding]
-        first, counts = begins[rows], begins[rows + 1] - begins[rows]
-        gather = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        owners.append(np.repeat(holding, counts))
-        at.append(flat[gather].astype(np.int64))
-    if not owners:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), frequency
-    return np.concatenate(owners), np.concatenate(at), frequency
-
-
-def published(reader) -> np.ndarray:
-    """Each document's publication time as Whoosh's microsecond number; 0 where it has none."""
-    return _states.get(reader, lambda: _State(reader)).published(reader)
-
-
-# --- the index as arrays: one state per set of segments and deletions ---
-
-
-class _State:
-    """Document count, live documents and, read when first asked, field lengths and dates."""
-
-    def __init__(self, reader):
-        self.size = reader.doc_count_all()
-        self.alive = np.ones(self.size, dtype=bool)
-        for leaf, offset in segment_leaves(reader):
-            if leaf.has_deletions():
-                self.alive[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
-        self._lengths: dict[str, np.ndarray] = {}
-        self._published: np.ndarray | None = None
-
-    def lengths(self, reader, fieldname: str) -> np.ndarray:
-        """The field's length in every document, as Whoosh stores it (one byte, lossy) and reads it back."""
-        found = self._lengths.get(fieldname)
-        if found is None:
-            found = self._lengths[fieldname] = _joined(reader, lambda leaf: _segment_lengths(leaf, fieldname))
-        return found
-
-    def published(self, reader) -> np.ndarray:
-        if self._published is None:
-            self._published = _joined(reader, _segment_published)
-        return self._published
-
-
-def _joined(reader, per_segment) -> np.ndarray:
-    parts = [per_segment(leaf) for leaf, _ in segment_leaves(reader)]
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
-def _segment_lengths(leaf, fieldname: str) -> np.ndarray:
-    """One segment's field lengths: its length column (a byte per document) read in one go."""
-    doccount = leaf.doc_count_all()
-    perdoc = getattr(leaf, "_perdoc", None)
-    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if perdoc is not None else None
-    if column is None or not hasattr(column, "_basepos"):  # another codec: ask document by document
-        return np.array([leaf.doc_field_length(d, fieldname, 0) or 0 for d in range(doccount)], dtype=np.float64)
-    raw = np.zeros(doccount, dtype=np.uint8)
-    stored = min(column._count, doccount)
-    if stored:
-        raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-    return _LENGTH_OF_BYTE[raw]
-
-
-def _segment_published(leaf) -> np.ndarray:
-    """One segment's publication times, read once: a commit adds a segment, the others stay."""
-
-    def read():
-        values = leaf.column_reader(PUBLISHED, translate=False)
-        # Whoosh fills documents without a date with the column's maximum (2**64 - 1).
-        return np.fromiter((v if v < 2**63 else 0 for v in values), dtype=np.int64, count=leaf.doc_count_all())
-
-    return _times.get(leaf, PUBLISHED, read)
-
-
-# --- posting lists as arrays, kept per segment (a segment never changes) ---
-
-
-_NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
-
-
-def _raw_postings(leaf, fieldname: str, btext: bytes):
-    """The term's matcher in one segment without the deletion filter (``_State.alive`` applies
-    that for all documents at once), or None if the segment lacks the term.
-
-    Straight from the segment's term table where there is one: ``leaf.postings`` wraps the matcher
-    in a deletion filter that has already skipped the deleted postings at its start, and asking
-    ``(field, term) in leaf`` first would cost a second lookup.
-    """
-    terms = getattr(leaf, "_terms", None)
-    try:
-        if terms is not None and fieldname in leaf.schema:
-            return terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
-        m = leaf.postings(fieldname, btext)
-    except (TermNotFound, KeyError):
-        return None
-    return m.child if isinstance(m, FilterMatcher) else m
-
-
-def _blocks(m):
-    """Whether ``m`` reads whoosh3 blocks, whose ids, weights and values come as a block at a time."""
-    return hasattr(m, "_read_ids") and hasattr(m, "_next_block")
-
-
-def _read_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(doc numbers in the segment, weights) of a term."""
-    m = _raw_postings(leaf, fieldname, btext)
-    if m is None:
-        return _NO_POSTINGS
-    ids, weights = [], []
-    if _blocks(m):
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            ids.append(np.asarray(m._ids, dtype=np.int32))
-            weights.append(np.asarray(m._weights, dtype=np.float32))
-            m._next_block()
-        return (np.concatenate(ids), np.concatenate(weights)) if ids else _NO_POSTINGS
-    while m.is_active():  # inlined postings of rare terms: a list matcher, a posting or two
-        ids.append(m.id())
-        weights.append(m.weight())
-        m.next()
-    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
-
-
-def _read_values(leaf, fieldname: str, btext: bytes) -> list[bytes]:
-    """A term's posting values (encoded positions) in one segment, in posting order."""
-    m = _raw_postings(leaf, fieldname, btext)
-    out: list[bytes] = []
-    if m is None:
-        return out
-    if _blocks(m):
-        while m.is_active():
-            m._read_values()
-            out += m._values
-            m._next_block()
-        return out
-    while m.is_active():
-        out.append(m.value())
-        m.next()
-    return out
-
-
-def _segment_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    return _postings.get(leaf, (fieldname, btext), lambda: _read_postings(leaf, fieldname, btext))
-
-
-_states = PerState()
-_postings = PerSegment(POSTINGS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
-# Positions are read only for phrases, and only kept for the words phrases use.
-_positions_of = PerSegment(POSITIONS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
-_times = PerSegment(TIMES_CACHE_BYTES, lambda a: a.nbytes)
-
-
-def _read_positions(leaf, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
-    """A term's positions in one segment, decoded once into one array (posting after posting) and
-    where each posting's start: a phrase of common words (``"die Linke"``) checks thousands of
-    documents, and decoding them one by one per search cost more than the rest of the search."""
-    decode = _decode_positions if type(fmt) is Positions else fmt.decode_positions
-    decoded = [decode(value) for value in _read_values(leaf, fieldname, btext)]
-    begins = np.zeros(len(decoded) + 1, dtype=np.int64)
-    np.cumsum([len(d) for d in decoded], out=begins[1:])
-    return np.fromiter(chain.from_iterable(decoded), dtype=np.int32, count=int(begins[-1])), begins
-
-
-def _decode_positions(value: bytes) -> list[int]:
-    """``Positions.decode_positions`` in C: the count (4 bytes), then the pickled position deltas."""
-    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
 
 
 # --- the query tree, evaluated over all documents at once ---
 
 
 class _Evaluation:
-    def __init__(self, searcher, state: _State, weighting: scoring.BM25F, stats: CollectionStats):
+    def __init__(self, searcher, state: IndexState, weighting: scoring.BM25F, stats: CollectionStats):
         self.searcher, self.state, self.weighting, self.stats = searcher, state, weighting, stats
         self.reader = searcher.reader()
         self.leaves = list(segment_leaves(self.reader))
@@ -357,6 +119,10 @@ class _Evaluation:
             return self.combined(q)  # its boost is in the plan's scale, as in its matcher
         elif kind is wq.Phrase and q.slop == 1:
             mask, scores = self.phrase(q.fieldname, q.words)
+        elif kind is wq.Prefix and q.text:
+            mask, scores = self.prefix(q)
+        elif kind is spans.SpanNear2 and all(type(t) is wq.Term for t in q.qs):
+            mask, scores = self.near(q)
         elif kind in (wq.And, wq.Or):
             children = [self.node(child) for child in q.subqueries]
             if not children:
@@ -394,7 +160,7 @@ class _Evaluation:
         """A term's (global doc numbers, weights) over all segments."""
         parts = []
         for leaf, offset in self.leaves:
-            ids, weights = _segment_postings(leaf, fieldname, btext)
+            ids, weights = segment_postings(leaf, fieldname, btext)
             if len(ids):
                 parts.append((ids.astype(np.int64) + offset, weights))
         if not parts:
@@ -404,30 +170,31 @@ class _Evaluation:
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
 
     def term(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-        schema = self.searcher.schema
         mask, scores = self.empty()
+        ids, values = self.term_scores(fieldname, text)
+        mask[ids] = True
+        scores[ids] = values
+        return mask, scores
+
+    def term_scores(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding the term (global numbers, ascending) and its score in each."""
+        schema = self.searcher.schema
         if fieldname not in schema:
-            return mask, scores
+            return _NO_SCORES
         field = schema[fieldname]
         try:
             btext = field.to_bytes(text)
         except ValueError:
-            return mask, scores
+            return _NO_SCORES
         ids, weights = self.postings(fieldname, btext)
-        if not len(ids):
-            return mask, scores
-        if field.scorable:
-            w = self.weighting
-            b = w._field_B.get(fieldname, w.B)
-            avg = self.stats.avg_field_length(fieldname) or 1
-            lengths = self.state.lengths(self.reader, fieldname)[ids]
-            term_idf = idf(self.stats.doc_count, self.stats.doc_frequency(fieldname, term_text(text)))
-            values = term_idf * saturated(weights / length_norm(lengths, avg, b), w.K1)
-        else:
-            values = weights  # Whoosh's WeightScorer for fields without lengths
-        mask[ids] = True
-        scores[ids] = values
-        return mask, scores
+        if not len(ids) or not field.scorable:
+            return ids, weights  # Whoosh's WeightScorer for fields without lengths
+        w = self.weighting
+        b = w._field_B.get(fieldname, w.B)
+        avg = self.stats.avg_field_length(fieldname) or 1
+        lengths = self.state.lengths(self.reader, fieldname)[ids]
+        term_idf = idf(self.stats.doc_count, self.stats.doc_frequency(fieldname, term_text(text)))
+        return ids, term_idf * saturated(weights / length_norm(lengths, avg, b), w.K1)
 
     def combined(self, q: CombinedTerm) -> tuple[np.ndarray, np.ndarray]:
         scale, fields = q.plan(self.searcher.schema, self.stats)
@@ -493,11 +260,41 @@ class _Evaluation:
         and where each posting's positions start (one more entry than postings)."""
         flats, starts, at = [], [np.zeros(1, dtype=np.int64)], 0
         for leaf, _ in self.leaves:
-            flat, begins = _positions_of.get(leaf, (fieldname, btext), lambda: _read_positions(leaf, fieldname, btext, fmt))
+            flat, begins = segment_positions(leaf, fieldname, btext, fmt)
             flats.append(flat)
             starts.append(begins[1:] + at)
             at += len(flat)
         return np.concatenate(flats), np.concatenate(starts)
+
+    def prefix(self, q: wq.Prefix) -> tuple[np.ndarray, np.ndarray]:
+        """``Präsid*``: the words it stands for in the whole collection (``stats.expansions``; this
+        index's own where the statistics have none), scored as their ``Or``: the sum of the words'
+        ``Term`` scores under the collection's figures, times the prefix's boost.
+
+        Whoosh's own ``Prefix`` decides per segment: one word of the segment scores as that word
+        unboosted, two as their sum, three or more in a segment of at most 5,000 documents 1 each
+        (its preloaded ``Or`` without weighting), so a shard, like a segment, scored a document
+        otherwise than one index of all shards (issue 18).
+        """
+        words = self.stats.expansions.get((q.fieldname, q.text))
+        if words is None:
+            words = expand(self.reader, q.fieldname, q.text) if q.fieldname in self.searcher.schema else ()
+        mask, scores = self.empty()
+        for word in words:
+            ids, values = self.term_scores(q.fieldname, word)
+            mask[ids] = True
+            scores[ids] += values
+        return mask, scores
+
+    def near(self, q: spans.SpanNear2) -> tuple[np.ndarray, np.ndarray]:
+        """``"a b"~N``: the documents Whoosh's ``SpanNear2`` finds (where the words stand is this
+        index's alone), scored as it scores them, the sum of its words' ``Term`` scores, but under
+        the collection's figures rather than this index's."""
+        mask, _ = self.by_whoosh(q)
+        scores = np.zeros(self.state.size)
+        for term in q.qs:
+            scores += self.term(term.fieldname, term.text)[1]
+        return mask, np.where(mask, scores, 0.0)
 
     def by_whoosh(self, q) -> tuple[np.ndarray, np.ndarray]:
         """Phrases, prefixes and the rest: Whoosh finds and scores them, as it would inside the tree."""
@@ -509,4 +306,3 @@ class _Evaluation:
             mask[ids] = True
             scores[ids] = found[:, 0]
         return mask, scores
-

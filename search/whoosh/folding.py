@@ -10,23 +10,28 @@ articles match, including the copies folded under another outlet's hit.
 
 Over time shards (``search/scatter.py``) each shard folds its own matches in ``match()``. A group
 lives within one shard almost always, since its copies are at most three days apart
-(``indexer/duplicates.py``); a group split across two shards is folded per shard, so its story
-counts once in each and shows once from each. The shard answers, for each of its best documents,
-the other members' document numbers (local to it), and ``fetch`` turns them into ``Duplicate``s.
+(``indexer/duplicates.py``); copies published across a shard boundary share the group of the
+first (the indexer looks them up in the neighbouring shards), and ``search/stories.py`` folds such
+a story once over all shards. For that each shard answers the group key of every story that
+passed (``story_keys``: the same number in every shard) and, for its best documents, the members
+here with what decides which member shows (``members``).
 
 Folding is a few array operations over the matches, with two columns read once per index state.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from hashlib import blake2b
 
 import numpy as np
 
 from indexer import schema as f
 from indexer.dates import from_utc
 from search.results import Duplicate
+from search.stories import ALONE
 from search.whoosh.cache import PerState, segment_leaves
-from search.whoosh.evaluate import Matches, published
+from search.whoosh.evaluate import Matches
+from search.whoosh.postings import published
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,7 @@ class Folded:
 class _Columns:
     groups: np.ndarray  # group number of every document; a document without a group has its own
     chars: np.ndarray  # length of lead and body
+    keys: np.ndarray  # the group's key, equal in every shard: 63 bits of a hash of its id (ALONE: none)
 
 
 _states = PerState()
@@ -72,6 +78,24 @@ def fold_stories(reader, matches: Matches) -> Folded:
     return Folded(Matches(shown[ascending], best[ascending]), members, first, dict(zip(shown.tolist(), ends.tolist())))
 
 
+def story_keys(reader, docs: np.ndarray) -> np.ndarray:
+    """The group key of each of ``docs``: equal for the members of one story in every shard."""
+    return _columns(reader).keys[docs]
+
+
+def members(reader, folded: Folded, shown) -> dict[int, tuple[int, tuple[tuple[int, int, int], ...]]]:
+    """For each of the ``shown`` documents of ``folded``: its group key and its story's members
+    here (itself first, then ``others``) as (doc, length of lead and body, publication time), what
+    decides across shards which member of a story shows (the fullest, then the earliest)."""
+    columns, times = _columns(reader), published(reader)
+    found = {}
+    for doc in shown:
+        docs = np.r_[doc, folded.others(doc)].astype(np.int64)
+        found[int(doc)] = (int(columns.keys[doc]),
+                           tuple(zip(docs.tolist(), columns.chars[docs].tolist(), times[docs].tolist())))
+    return found
+
+
 def duplicates(searcher, docs) -> tuple[Duplicate, ...]:
     """The stored ``docs`` (a hit's other members, fullest first) as ``Duplicate``s."""
     stored = [searcher.stored_fields(int(doc)) for doc in docs]
@@ -89,7 +113,11 @@ def _columns(reader) -> _Columns:
         values, codes = np.unique(np.array(labels, dtype=object).astype(str), return_inverse=True)
         codes = codes.astype(np.int64)
         alone = np.flatnonzero(values[codes] == "")  # related items and the ledger: each its own story
+        hashed = np.array([int.from_bytes(blake2b(v.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+                           for v in values.tolist()], dtype=np.uint64)
+        keys = hashed[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
+        keys[alone] = np.uint64(ALONE) | alone.astype(np.uint64)  # its own story in any shard
         codes[alone] = len(values) + alone
-        return _Columns(codes, np.array(chars, dtype=np.int64))
+        return _Columns(codes, np.array(chars, dtype=np.int64), keys)
 
     return _states.get(reader, read)

@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from indexer import schema as f
-from search.whoosh.evaluate import Matches, term_positions
+from search.whoosh.evaluate import Matches
+from search.whoosh.postings import term_positions
 from search.backend import CollectionStats
 from search.ranking import ANALYSED_APART, FIELD_BOOSTS, idf
 from search.syntax import Group, Phrase, Required, Word

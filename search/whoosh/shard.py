@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from threading import Lock
 
 import numpy as np
 from rapidfuzz import process
@@ -25,8 +26,10 @@ from search.ranking import FIELD_BOOSTS, recency_factor
 from search.results import Hit
 from search.whoosh.cache import PerSegment, segment_leaves
 from search.whoosh.combined import weighting
-from search.whoosh.evaluate import Matches, evaluate, published, query_terms, statistics
-from search.whoosh.folding import duplicates, fold_stories
+from search.whoosh.evaluate import Matches, evaluate
+from search.whoosh.postings import published
+from search.whoosh.statistics import query_prefixes, query_terms, statistics
+from search.whoosh.folding import duplicates, fold_stories, members, story_keys
 from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
 from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
 
@@ -34,6 +37,7 @@ from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
 # index would take ~80 MB; common letters stay, rare ones are read again (~70 ms for 't').
 VOCABULARY_CACHE_BYTES = 48 * 1024 * 1024
 MAX_EDITS = 2
+KEPT_QUERIES = 8
 
 
 def open_searcher(ix):
@@ -47,28 +51,49 @@ class WhooshShard:
     def __init__(self, searcher, name: str = ""):
         self.searcher = searcher
         self.name = name
+        self._queries: dict = {}  # the last trees' Whoosh queries (``_query``)
+        self._lock = Lock()
 
     @property
     def schema(self):
         return self.searcher.schema
 
+    def _query(self, tree):
+        """``to_whoosh(tree)``, kept for the last ``KEPT_QUERIES`` trees: a search asks for its
+        tree's query three times (statistics, match, snippets), which took 5 % of the time of the
+        500 ``bench_query`` searches on FANG in a profile; the syntax trees are frozen, so hashable."""
+        with self._lock:
+            found = self._queries.get(tree)
+        if found is None:
+            found = to_whoosh(tree, self.schema)
+            with self._lock:
+                while len(self._queries) >= KEPT_QUERIES:
+                    self._queries.pop(next(iter(self._queries)))
+                self._queries[tree] = found
+        return found
+
     def statistics(self, tree) -> CollectionStats:
-        q = to_whoosh(tree, self.schema)
-        return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema))
+        q = self._query(tree)
+        return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema), query_prefixes(q))
 
     def term_statistics(self, terms) -> CollectionStats:
         """The shard's figures for explicit (field, term) pairs ("more like this" asks its key terms)."""
         return statistics(self.searcher, terms)
 
+    def _matched(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking) -> tuple[Matches, Matches]:
+        """Every match with its score, and those that pass ``filters``."""
+        reader = self.searcher.reader()
+        # Every match with its score in one evaluation over posting arrays (search/whoosh/evaluate.py):
+        # the total and the facets need all of them anyway, and ranking them costs a sort of the scores.
+        base = evaluate(self.searcher, self._query(tree), stats)
+        if ranking.recency:
+            base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
+        return base, base.keep(passing(document_columns(reader), base.docs, filters)) if filters.any() else base
+
     def match(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking, facets: bool) -> ShardMatch:
         reader = self.searcher.reader()
         columns = document_columns(reader)
-        # Every match with its score in one evaluation over posting arrays (search/whoosh/evaluate.py):
-        # the total and the facets need all of them anyway, and ranking them costs a sort of the scores.
-        base = evaluate(self.searcher, to_whoosh(tree, self.schema), stats)
-        if ranking.recency:
-            base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
-        matched = base.keep(passing(columns, base.docs, filters)) if filters.any() else base
+        base, matched = self._matched(tree, stats, filters, ranking)
         folded = fold_stories(reader, matched) if ranking.collapse else None
         if folded is not None:  # the total counts stories; the facets below count documents
             matched = folded.stories
@@ -78,9 +103,29 @@ class WhooshShard:
             times = published(reader)
             keys = _oldest_first(times) if ranking.sort == "oldest" else times
             top = tuple((doc, score, float(keys[doc])) for doc, score in matched.by_key(keys, ranking.depth))
-        others = {doc: tuple(folded.others(doc).tolist()) for doc, _, _ in top} if folded is not None else {}
+        if folded is None:
+            return ShardMatch(len(matched), top, facet_counts(columns, base.docs, filters) if facets else {})
+        stories = members(reader, folded, [doc for doc, _, _ in top])
+        others = {doc: tuple(d for d, _, _ in story[1:]) for doc, (_, story) in stories.items() if len(story) > 1}
         return ShardMatch(len(matched), top, facet_counts(columns, base.docs, filters) if facets else {},
-                          {doc: docs for doc, docs in others.items() if docs})
+                          others, story_keys(reader, matched.docs), stories)
+
+    def story_members(self, tree, stats: CollectionStats, filters: Filters, ranking: Ranking,
+                      keys) -> dict[int, tuple[float, tuple[tuple[int, int, int], ...]]]:
+        """For each group key of ``keys``, its story's best score here and its members that match
+        (``members``, the fullest first): the part of a story split across shards that did not
+        make this shard's best (search/stories.py)."""
+        reader = self.searcher.reader()
+        _, matched = self._matched(tree, stats, filters, ranking)
+        wanted = np.isin(story_keys(reader, matched.docs), np.array(sorted(keys), dtype=np.uint64))
+        folded = fold_stories(reader, matched.keep(wanted))
+        stories = members(reader, folded, folded.stories.docs.tolist())
+        return {stories[doc][0]: (score, stories[doc][1])
+                for doc, score in zip(folded.stories.docs.tolist(), folded.stories.scores.tolist())}
+
+    def duplicates(self, docs) -> tuple:
+        """The stored ``docs`` as ``Duplicate``s (a story's members in this shard, shown under a hit of another)."""
+        return duplicates(self.searcher, docs)
 
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         fields = proximity_fields(lambda name: stats.field_lengths.get(name, 0))
@@ -98,7 +143,7 @@ class WhooshShard:
 
     def highlight_terms(self, tree) -> dict[str, set]:
         """The analysed terms ``tree`` marks, per field, its prefixes expanded against this shard."""
-        return _highlight_terms(to_whoosh(tree, self.schema), self.searcher.reader())
+        return _highlight_terms(self._query(tree), self.searcher.reader())
 
     def matchers(self, terms: dict[str, set]) -> list[tuple[object, set]]:
         """(analyzer, terms) pairs that mark ``terms`` (``highlight_terms``, of one or more shards)."""

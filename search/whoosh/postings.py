@@ -1,0 +1,228 @@
+"""The index as arrays: posting lists, positions, field lengths and dates, read once and kept.
+
+Split from ``search/whoosh/evaluate.py`` (issue 18's review: one job a module): what is read out
+of Whoosh's segments lives here, what a query makes of it there. Each posting list is read block
+by block into arrays and kept per segment (``search/whoosh/cache.py``: a segment never changes);
+what joins all segments (live documents, field lengths, dates) is kept per index state. The
+readers below use private Whoosh internals (the whoosh3 codec's blocks and length columns), each
+with a fallback through Whoosh's public matchers for other codecs.
+"""
+from __future__ import annotations
+
+from itertools import accumulate, chain
+from pickle import loads
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from indexer.schema import PUBLISHED
+from search.whoosh.cache import PerSegment, PerState, segment_leaves
+
+POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
+POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
+TIMES_CACHE_BYTES = 32 * 1024 * 1024  # publication times: 8 bytes a document
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+
+
+def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Where an analysed term stands in each of ``docs`` (ascending global numbers) that holds it:
+    (index into ``docs``, position) pairs as two arrays, and the term's document frequency (as
+    ``reader.doc_frequency``), from the same cached arrays phrases use.
+
+    Segment by segment, and only from segments where one of ``docs`` holds the term: joining a
+    common word's positions over all segments first cost more than the proximity counts themselves.
+    """
+    reader = searcher.reader()
+    btext = searcher.schema[fieldname].to_bytes(text)
+    fmt = searcher.schema[fieldname].format
+    owners, at, frequency = [], [], 0
+    for leaf, offset in segment_leaves(reader):
+        ids, _ = segment_postings(leaf, fieldname, btext)
+        frequency += len(ids)
+        if not len(ids):
+            continue
+        local = docs - offset
+        rows = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+        holding = np.flatnonzero(ids[rows] == local)
+        if not len(holding):
+            continue
+        flat, begins = segment_positions(leaf, fieldname, btext, fmt)
+        rows = rows[holding]
+        first, counts = begins[rows], begins[rows + 1] - begins[rows]
+        gather = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        owners.append(np.repeat(holding, counts))
+        at.append(flat[gather].astype(np.int64))
+    if not owners:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), frequency
+    return np.concatenate(owners), np.concatenate(at), frequency
+
+
+def published(reader) -> np.ndarray:
+    """Each document's publication time as Whoosh's microsecond number; 0 where it has none."""
+    return state_of(reader).published(reader)
+
+
+def state_of(reader) -> "IndexState":
+    """The arrays of the reader's index state (its segments and deletions), made when first asked."""
+    return _states.get(reader, lambda: IndexState(reader))
+
+
+def segment_positions(leaf, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
+    """A term's positions in one segment (``_read_positions``), kept."""
+    return _positions_of.get(leaf, (fieldname, btext), lambda: _read_positions(leaf, fieldname, btext, fmt))
+
+
+# --- the index as arrays: one state per set of segments and deletions ---
+
+
+class IndexState:
+    """Document count, live documents and, read when first asked, field lengths and dates."""
+
+    def __init__(self, reader):
+        self.size = reader.doc_count_all()
+        self.alive = np.ones(self.size, dtype=bool)
+        for leaf, offset in segment_leaves(reader):
+            if leaf.has_deletions():
+                self.alive[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
+        self._lengths: dict[str, np.ndarray] = {}
+        self._published: np.ndarray | None = None
+
+    def lengths(self, reader, fieldname: str) -> np.ndarray:
+        """The field's length in every document, as Whoosh stores it (one byte, lossy) and reads it back."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            found = self._lengths[fieldname] = _joined(reader, lambda leaf: _segment_lengths(leaf, fieldname))
+        return found
+
+    def published(self, reader) -> np.ndarray:
+        if self._published is None:
+            self._published = _joined(reader, _segment_published)
+        return self._published
+
+
+def _joined(reader, per_segment) -> np.ndarray:
+    parts = [per_segment(leaf) for leaf, _ in segment_leaves(reader)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _segment_lengths(leaf, fieldname: str) -> np.ndarray:
+    """One segment's field lengths: its length column (a byte per document) read in one go."""
+    doccount = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if perdoc is not None else None
+    if column is None or not hasattr(column, "_basepos"):  # another codec: ask document by document
+        return np.array([leaf.doc_field_length(d, fieldname, 0) or 0 for d in range(doccount)], dtype=np.float64)
+    raw = np.zeros(doccount, dtype=np.uint8)
+    stored = min(column._count, doccount)
+    if stored:
+        raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return _LENGTH_OF_BYTE[raw]
+
+
+def _segment_published(leaf) -> np.ndarray:
+    """One segment's publication times, read once: a commit adds a segment, the others stay."""
+
+    def read():
+        values = leaf.column_reader(PUBLISHED, translate=False)
+        # Whoosh fills documents without a date with the column's maximum (2**64 - 1).
+        return np.fromiter((v if v < 2**63 else 0 for v in values), dtype=np.int64, count=leaf.doc_count_all())
+
+    return _times.get(leaf, PUBLISHED, read)
+
+# --- posting lists as arrays, kept per segment (a segment never changes) ---
+
+
+_NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+def _raw_postings(leaf, fieldname: str, btext: bytes):
+    """The term's matcher in one segment without the deletion filter (``IndexState.alive`` applies
+    that for all documents at once), or None if the segment lacks the term.
+
+    Straight from the segment's term table where there is one: ``leaf.postings`` wraps the matcher
+    in a deletion filter that has already skipped the deleted postings at its start, and asking
+    ``(field, term) in leaf`` first would cost a second lookup.
+    """
+    terms = getattr(leaf, "_terms", None)
+    try:
+        if terms is not None and fieldname in leaf.schema:
+            return terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+        m = leaf.postings(fieldname, btext)
+    except (TermNotFound, KeyError):
+        return None
+    return m.child if isinstance(m, FilterMatcher) else m
+
+
+def _blocks(m):
+    """Whether ``m`` reads whoosh3 blocks, whose ids, weights and values come as a block at a time."""
+    return hasattr(m, "_read_ids") and hasattr(m, "_next_block")
+
+
+def _read_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(doc numbers in the segment, weights) of a term."""
+    m = _raw_postings(leaf, fieldname, btext)
+    if m is None:
+        return _NO_POSTINGS
+    ids, weights = [], []
+    if _blocks(m):
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int32))
+            weights.append(np.asarray(m._weights, dtype=np.float32))
+            m._next_block()
+        return (np.concatenate(ids), np.concatenate(weights)) if ids else _NO_POSTINGS
+    while m.is_active():  # inlined postings of rare terms: a list matcher, a posting or two
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+
+
+def _read_values(leaf, fieldname: str, btext: bytes) -> list[bytes]:
+    """A term's posting values (encoded positions) in one segment, in posting order."""
+    m = _raw_postings(leaf, fieldname, btext)
+    out: list[bytes] = []
+    if m is None:
+        return out
+    if _blocks(m):
+        while m.is_active():
+            m._read_values()
+            out += m._values
+            m._next_block()
+        return out
+    while m.is_active():
+        out.append(m.value())
+        m.next()
+    return out
+
+
+def segment_postings(leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    return _postings.get(leaf, (fieldname, btext), lambda: _read_postings(leaf, fieldname, btext))
+
+
+_states = PerState()
+_postings = PerSegment(POSTINGS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
+# Positions are read only for phrases, and only kept for the words phrases use.
+_positions_of = PerSegment(POSITIONS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
+_times = PerSegment(TIMES_CACHE_BYTES, lambda a: a.nbytes)
+
+
+def _read_positions(leaf, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
+    """A term's positions in one segment, decoded once into one array (posting after posting) and
+    where each posting's start: a phrase of common words (``"die Linke"``) checks thousands of
+    documents, and decoding them one by one per search cost more than the rest of the search."""
+    decode = _decode_positions if type(fmt) is Positions else fmt.decode_positions
+    decoded = [decode(value) for value in _read_values(leaf, fieldname, btext)]
+    begins = np.zeros(len(decoded) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in decoded], out=begins[1:])
+    return np.fromiter(chain.from_iterable(decoded), dtype=np.int32, count=int(begins[-1])), begins
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """``Positions.decode_positions`` in C: the count (4 bytes), then the pickled position deltas."""
+    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))

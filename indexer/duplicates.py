@@ -73,7 +73,7 @@ def shingle_hashes(text: str) -> np.ndarray:
     # All in array operations over the code points: a Python step per word (a regex, crc32 or
     # sha1 of each) cost more than the rest of the indexing of an article.
     # Over the letters' places, not masks over the text: a quarter less CPU (bench/README.md,
-    # "Build cost after issue 19's band terms"), the same hashes.
+    # "Build cost, re-measured"), the same hashes.
     points = np.frombuffer(text.lower().encode("utf-32-le"), dtype=np.uint32)
     at = np.flatnonzero(_WORD_CHAR.take(points, mode="clip"))  # where the letters are in the text
     new_word = np.empty(len(at), dtype=bool)

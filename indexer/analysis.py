@@ -34,7 +34,8 @@ from indexer.lemmas import stem_lemma
 # 6: the ledger keeps the failures of a file. 7: exact forms with stop words and positions (quoted phrases).
 # 8: the lemma of a word is stemmed where Snowball misses its form (indexer/lemmas.py).
 # 9: near-duplicate groups (indexer/duplicates.py).
-ANALYZER_VERSION = 9
+# 10: more lemmas: a participle used as a noun (``das Entwickelte``) no longer blocks its forms (indexer/lemmas.py).
+ANALYZER_VERSION = 10
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

@@ -28,7 +28,8 @@ from pathlib import Path
 import Stemmer
 
 # Bump when the derivation below changes, so that old cache files are not read.
-TABLE_FORMAT = 2
+# 3: a nominalised participle or adjective (``Entwickelte``, ``Gegangene``) no longer blocks its forms.
+TABLE_FORMAT = 3
 MIN_FORM = 3  # letters
 
 _stem = Stemmer.Stemmer("german").stemWord
@@ -71,8 +72,9 @@ def derive_table() -> dict[str, str]:
     """
     from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
 
-    pairs = [(form.decode(), lemma.decode()) for form, lemma in _load_dictionary_from_disk("de").items()]
-    nouns = {lemma for _, lemma in pairs if lemma[:1].isupper()}
+    dictionary = {form.decode(): lemma.decode() for form, lemma in _load_dictionary_from_disk("de").items()}
+    pairs = list(dictionary.items())
+    nouns = {lemma for _, lemma in pairs if lemma[:1].isupper() and not _nominalised(lemma, dictionary)}
     table: dict[str, str] = {}
     for raw_form, raw_lemma in pairs:
         form, lemma = raw_form.lower(), raw_lemma.lower()
@@ -80,6 +82,23 @@ def derive_table() -> dict[str, str]:
                 and form.capitalize() not in nouns and _stem(form) != _stem(lemma)):
             table[form] = lemma
     return table
+
+
+def _nominalised(noun: str, dictionary: dict[str, str]) -> bool:
+    """Whether a noun of the list is a participle or adjective used as a noun (``das Entwickelte``,
+    ``der Gegangene``): the lower-cased word and the word without its ``-e`` are forms of one verb
+    or adjective. Such a noun must not block the forms it shares with its word (``entwickelte``
+    is ``entwickeln``, as ``entwickelt`` is); a noun of its own (``Band``, ``Wiese``) still does.
+
+    >>> d = {"gegangene": "gehen", "gegangen": "gehen", "wiese": "weisen", "wies": "weisen"}
+    >>> _nominalised("Gegangene", d), _nominalised("Wiese", d), _nominalised("Band", {"band": "binden"})
+    (True, False, False)
+    """
+    low = noun.lower()
+    lemma = dictionary.get(low)
+    stem = low[:-1]
+    return (low.endswith("e") and lemma is not None and lemma[:1].islower() and dictionary.get(stem) == lemma
+            and stem.endswith(("t", "en", "nd")))
 
 
 def _read(path: Path) -> dict[str, str]:

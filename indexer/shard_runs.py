@@ -7,24 +7,32 @@ Ray, each run is one Ray task, so the shards are built at once on as many nodes 
 its shard's directory itself, so every node must see the index directory under the same path
 (docs/scale-out.md), as the shard actors that search it do.
 
+A ``--full`` build writes each shard's new index beside the live ones (``staged``, under the
+index directory) while holding that shard's lock; only when every shard's run has succeeded are
+the new generations moved into the shard directories and swapped in (``promote``), so a run that
+fails anywhere leaves every shard as its last commit left it, and shards.json too. (Swapped in
+shard by shard, a full build with a new routing would leave shards holding other days than
+shards.json says.) An incremental run commits shard by shard, as a single index does: after a
+failure the shards that succeeded keep what they took, and the next run routes again the files
+the failed shard has not read (indexer/shards.py).
+
 A task asks for ``BULK_PROCESSES`` CPUs: a large run is the bulk writer, a parent that parses
-and that many build processes (indexer/builds.py). What a task fails on (a shard's lock held by
-another writer, a full disk, its node lost after Ray's retries) leaves that shard as its last
-commit left it, because ``index_files`` swaps a new generation in only when it is complete. The
-other shards' tasks are finished, and the run then fails with a German sentence naming each
-shard that failed and why; the layout (shards.json) is not rewritten, as after a failure in a
-local run.
+and that many build processes (indexer/builds.py). When tasks fail (a shard's lock held by
+another writer, a full disk, their node lost after Ray's retries), the others are finished, and
+the run then fails with a German sentence naming each shard that failed and why.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer.errors import NewsearchError
 from indexer.model import Article, IndexReport
 from indexer.ray_session import connect, ray_module
-from indexer.settings import BULK_PROCESSES
+from indexer.settings import BULK_PROCESSES, LOCK_TIMEOUT
+from indexer.store import activate_generation, current_generation, write_lock
 from indexer.write import index_files
 
 
@@ -41,29 +49,47 @@ class ShardShare:
 
 @dataclass(frozen=True, slots=True)
 class ShardRun:
-    """One shard's run: where its directory is and which articles it takes."""
+    """One shard's run: where its directory is, which articles it takes, and for a full build
+    where its new index is written until every shard's is done."""
 
     name: str
     directory: Path
     share: ShardShare
+    staged: Path | None = None
+
+
+def build_shard(run: ShardRun, paths, full: bool, options: dict) -> IndexReport:
+    """``index_files`` for one shard: into its directory, or (a full build) into ``run.staged``
+    while holding the shard's lock, as a writer of the shard itself would."""
+    if run.staged is None:
+        return index_files(paths, run.directory, full=full, accept=run.share, **options)
+    with write_lock(run.directory, options.get("lock_timeout", LOCK_TIMEOUT)):
+        return index_files(paths, run.staged, full=True, accept=run.share, **options)
+
+
+def promote(run: ShardRun) -> None:
+    """Move a full build's staged generation into the shard's directory and swap it in."""
+    generation = current_generation(run.staged)
+    target = run.directory / generation.name
+    run.directory.mkdir(parents=True, exist_ok=True)
+    os.rename(generation, target)  # the same file system: the staging directory is under the index's
+    activate_generation(run.directory, target)
 
 
 def run_here(runs: list[ShardRun], paths, full: bool, options: dict) -> list[IndexReport]:
     """The runs one after the other in this process; their reports in the order of ``runs``."""
-    return [index_files(paths, run.directory, full=full, accept=run.share, **options) for run in runs]
+    return [build_shard(run, paths, full, options) for run in runs]
 
 
 def run_on_ray(address: str, runs: list[ShardRun], paths, full: bool, options: dict) -> list[IndexReport]:
-    """One Ray task per run of ``runs`` (``index_files`` into the shard's directory); their
-    reports in the order of ``runs``. ``options`` are ``index_files``'s; ``progress`` is called
+    """One Ray task per run of ``runs`` (``build_shard``); their reports in the order of ``runs``. ``options`` are ``index_files``'s; ``progress`` is called
     here, once a shard is done, with shards done, shards in all and documents written."""
     ray = ray_module()
     connect(address)
     progress: Callable | None = options.pop("progress", None)
-    task = ray.remote(num_cpus=BULK_PROCESSES, scheduling_strategy="SPREAD")(index_files)
+    task = ray.remote(num_cpus=BULK_PROCESSES, scheduling_strategy="SPREAD")(build_shard)
     roots = [str(Path(p).resolve()) for p in paths]  # a worker's working directory is not ours
-    pending = {task.remote(roots, str(run.directory.resolve()), full=full, accept=run.share, **options): number
-               for number, run in enumerate(runs)}
+    pending = {task.remote(_resolved(run), roots, full, options): number for number, run in enumerate(runs)}
     reports: list[IndexReport | None] = [None] * len(runs)
     failed: list[str] = []
     while pending:
@@ -78,9 +104,13 @@ def run_on_ray(address: str, runs: list[ShardRun], paths, full: bool, options: d
             progress(len(done) + len(failed), len(runs), sum(r.articles + r.related for r in done))
     if failed:
         raise NewsearchError("Indexieren auf Ray fehlgeschlagen für " + "; ".join(sorted(failed)) + ". Diese "
-                             "Indexabschnitte sind unverändert, wie zuletzt festgeschrieben; denselben Befehl "
-                             "erneut ausführen.")
+                             "Indexabschnitte sind, wie zuletzt festgeschrieben" + (" (bei --full alle)" if full else "")
+                             + "; denselben Befehl erneut ausführen.")
     return reports
+
+
+def _resolved(run: ShardRun) -> ShardRun:
+    return replace(run, directory=run.directory.resolve(), staged=run.staged and run.staged.resolve())
 
 
 def _reason(err) -> str:

@@ -30,11 +30,12 @@ from indexer.errors import ArticleParseError, NewsearchError, NotArticlesError
 from indexer.formats import find_article_files, located_articles
 from indexer.ledger import fingerprint, read_ledger
 from indexer.model import IndexReport
-from indexer.shard_runs import ShardRun, ShardShare, run_here, run_on_ray
+from indexer.shard_runs import ShardRun, ShardShare, promote, run_here, run_on_ray
 from indexer.store import open_for_reading, write_lock
 from indexer.write import index_files
 
 LAYOUT_FILE = "shards.json"
+STAGING_PREFIX = ".full-"  # then the pid: a full build's new shards until all are done (indexer/shard_runs.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +90,28 @@ def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool =
         raise NewsearchError(f"Der Index unter {index_dir} ist nicht in Zeitabschnitte geteilt. Zum Teilen neu "
                              f"aufbauen: newsearch --index-dir {index_dir} index --full --shard-size {shard_size} PFAD")
     with write_lock(index_dir, options.get("lock_timeout", 10.0)):
+        for leftover in index_dir.glob(f"{STAGING_PREFIX}*") if full else ():  # of a full build killed
+            shutil.rmtree(leftover, ignore_errors=True)
         layout = [] if full else (read_layout(index_dir) or [])
         lives = {} if full else _where_ids_live(index_dir, layout)
         known = set() if full else _read_files(index_dir, layout)
         roots = [Path(p).resolve() for p in paths]
         to_route = [path for path in find_article_files(roots).files if (str(path), fingerprint(path)) not in known]
         layout, route = _routed(layout, lives, _dated_ids(to_route, options.get("max_bytes")), shard_size)
-        runs = [ShardRun(info.name, index_dir / info.name, _share(info.name, route, lives)) for info in layout]
-        reports = run_on_ray(ray, runs, paths, full, options) if ray else run_here(runs, paths, full, options)
+        staging = index_dir / f"{STAGING_PREFIX}{os.getpid()}" if full else None
+        runs = [ShardRun(info.name, index_dir / info.name, _share(info.name, route, lives),
+                         staging / info.name if staging else None) for info in layout]
+        try:
+            reports = run_on_ray(ray, runs, paths, full, options) if ray else run_here(runs, paths, full, options)
+            for run in runs if full else ():
+                promote(run)
+        except BaseException:
+            if not full:  # the shards that did commit hold articles of the days routed to them
+                _write_layout(index_dir, shard_size, layout)
+            raise
+        finally:
+            if staging:
+                shutil.rmtree(staging, ignore_errors=True)
         _write_layout(index_dir, shard_size, layout)
     return _added_up(reports)
 

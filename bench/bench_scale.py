@@ -1,7 +1,7 @@
 """112k articles three ways (issue 18): one index, 4 time shards searched in this process, 4 shards on Ray.
 
     python -m bench.bench_scale ../shared/data/fang-covid-real.jsonl.gz [--copies 4] [--queries 200]
-        [--rounds 3] [--json]
+        [--rounds 3] [--json] [--out FIGURES.json [--work DIR]] [--together]
 
 FANG is replicated as ``bench_query --replicate`` does (each copy its own ids and URLs), but copy k
 moved ``2 * k`` years *back*: FANG spans 14 months, so each copy is a time range of its own and
@@ -201,38 +201,59 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--limit", type=int, help="only the first N articles (a quick try)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path, help="rewrite the figures so far to this file after each step")
+    parser.add_argument("--work", type=Path, help="work here and keep it; with --out, go on where a run stopped")
+    parser.add_argument("--together", action="store_true", help="run the builds at the same time (a busy machine)")
     parser.add_argument("--ask", nargs=4, metavar=("VARIANT", "INDEX", "QUERIES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.ask:
         ask(*args.ask)
         return {}
 
-    records = replicate(read_records(args.articles, args.limit), args.copies, years=-2)
-    shard_size = len(records) // args.copies
-    queries = make_queries(records, args.queries)
-    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
     ray_tmp = Path(tempfile.mkdtemp(prefix="bsray-", dir="/tmp"))  # Ray's socket paths must stay short
     env = {**os.environ, "RAY_TMPDIR": str(ray_tmp), "PYTHONPATH": str(ROOT)}
     newsearch = [sys.executable, "-m", "newsearch"]
+    source = work / "articles.jsonl"
+    # --work and --out again: what is there (the copies, the queries, finished builds) is kept
+    result = json.loads(args.out.read_text()) if args.work and args.out and args.out.exists() else {}
+    result.pop("runs", None)
     try:
-        source = work / "articles.jsonl"
-        with source.open("w", encoding="utf-8") as out:
-            for r in records:
-                out.write(json.dumps(r, ensure_ascii=False) + "\n")
-        (work / "queries.json").write_text(json.dumps(queries))
-        del records
-        print(f"{shard_size * args.copies} articles in {args.copies} copies, {len(queries)} queries, in {work}",
+        if not source.exists():
+            records = replicate(read_records(args.articles, args.limit), args.copies, years=-2)
+            with source.open("w", encoding="utf-8") as out:
+                for r in records:
+                    out.write(json.dumps(r, ensure_ascii=False) + "\n")
+            (work / "queries.json").write_text(json.dumps(make_queries(records, args.queries)))
+            result = {"articles": len(records), "shard_size": len(records) // args.copies}
+            del records
+        shard_size = result["shard_size"]
+        result.update(queries=len(json.loads((work / "queries.json").read_text())), rounds=args.rounds, ask={})
+        result.setdefault("build", {})
+        print(f"{result['articles']} articles in {args.copies} copies, {result['queries']} queries, in {work}",
               file=sys.stderr)
-        result = {"articles": shard_size * args.copies, "shard_size": shard_size, "queries": len(queries),
-                  "rounds": args.rounds, "build": {}, "ask": {}}
-        result["parse_s"] = round(parse_seconds(source), 1)
+        if "parse_s" not in result:
+            result["parse_s"] = round(parse_seconds(source), 1)
         print(f"parse once: {result['parse_s']} s", file=sys.stderr)
         options = {"a": [], "b": ["--shard-size", str(shard_size)], "c": ["--shard-size", str(shard_size), "--ray", "local"]}
-        for variant, extra in options.items():
-            cmd = [*newsearch, "--index-dir", str(work / variant), "index", "--full", "--nice", "0", *extra, str(source)]
-            result["build"][variant] = measured(cmd, env)
+        todo = [variant for variant in options if variant not in result["build"]]
+
+        def build(variant: str) -> None:
+            cmd = [*newsearch, "--index-dir", str(work / variant), "index", "--full", "--nice", "0", *options[variant],
+                   str(source)]
+            result["build"][variant] = {**measured(cmd, env), **({"together": todo} if args.together else {})}
             _save(args.out, result)
             print(f"build {variant} ({BUILDS[variant]}): {_short(result['build'][variant])}", file=sys.stderr)
+
+        if args.together:  # the builds left at the same time: compare their CPU, not their wall time
+            threads = [threading.Thread(target=build, args=(variant,)) for variant in todo]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        else:
+            for variant in todo:
+                build(variant)
         indexes = {"a": work / "a", "b": work / "b", "c": work / "c", "d": work / "b" / "shard-000"}
         runs: dict[str, list[dict]] = {v: [] for v in ASKED}
         order = list(ASKED)
@@ -253,10 +274,11 @@ def main(argv: list[str] | None = None) -> dict:
                            for variant in ("b", "c")}
         result["estimate_1m"] = estimate(result)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(ray_tmp, ignore_errors=True)
-    for build in result["build"].values():
-        build.pop("stdout"), build.pop("stderr")
+    for figures in result["build"].values():
+        figures.pop("stdout", None), figures.pop("stderr", None)
     print(json.dumps(result, indent=None if args.json else 1))
     return result
 

@@ -324,35 +324,46 @@ def _agreeing(expected: list[dict], found: list[dict]) -> dict:
 
 
 def estimate(result: dict, documents: int = 1_000_000, cores_per_node: int = 2) -> dict:
-    """1M documents in shards of the measured size, scaled from the per-shard figures (see
-    bench/README.md for the assumptions)."""
+    """1M documents in shards of the measured size, scaled from the per-shard figures; the
+    assumptions are in bench/README.md ("112k: one index, 4 shards, Ray").
+
+    Build from CPU seconds (wall times on a busy machine say little): one index of 112k costs
+    ``C_a``; the sharded build costs ``C_b``, four more parses of all articles (each shard's run
+    reads every file to find its share), so one parse of 112k costs ``(C_b - C_a) / 4``. A shard's
+    task: its share of ``C_a`` plus, today, parsing all 1M articles; with only its own files, its
+    share alone. A task keeps a node's two cores busy (a parent, two build processes).
+    """
     shards = -(-documents // result["shard_size"])
-    ask, build, copies = result["ask"], result["build"], result["articles"] // result["shard_size"]
+    ask, build = result["ask"], result["build"]
+    copies = result["articles"] // result["shard_size"]
+    scale = documents / result["articles"]
     one = ask["d"]
-    # per shard and query, what searching 4 shards costs beyond 4 times one shard: the merge, and on Ray the calls
-    extra_in_process = (ask["b"]["warm_p50_ms"] - copies * one["warm_p50_ms"]) / copies
-    extra_ray = (ask["c"]["warm_p50_ms"] - copies * one["warm_p50_ms"]) / copies
+    # per shard and query, what searching 4 shards costs beyond 4 times one shard: merging, and on Ray the calls
+    extra_in_process = max(0.0, (ask["b"]["warm_p50_ms"] - copies * one["warm_p50_ms"]) / copies)
+    extra_ray = max(0.0, (ask["c"]["warm_p50_ms"] - copies * one["warm_p50_ms"]) / copies)
     actor_mb = ask["c"]["process_mb"].get("shard actor", 0.0)
-    base_mb = ask["c"]["peak_tree_mb"] - copies * actor_mb  # the searching process, raylet, GCS, idle workers
-    # each shard's run parses every file once (to find its share), then builds its own articles
-    own_build = max(0.0, (build["b"]["wall_s"] - (copies + 1) * result["parse_s"]) / copies)
-    parse_all = result["parse_s"] * documents / result["articles"]
-    task = own_build + parse_all
+    parse_cpu = max(0.0, (build["b"]["cpu_s"] - build["a"]["cpu_s"]) / copies)
+    own_cpu = build["a"]["cpu_s"] / copies
+    task_all, task_own = own_cpu + parse_cpu * (scale - 1 / copies), own_cpu
+    routing = parse_cpu * scale
+
+    def build_hours(nodes: int, task_cpu: float) -> float:
+        return round((routing + -(-shards // nodes) * task_cpu / cores_per_node) / 3600, 2)
+
     return {
         "shards": shards,
-        "serial_warm_p50_ms": round(shards * (one["warm_p50_ms"] + extra_ray), 1),
-        "parallel_warm_p50_ms": round(one["warm_p95_ms"] + shards * max(0.0, extra_in_process), 1),
+        "warm_p50_ms_serial": round(shards * (one["warm_p50_ms"] + extra_ray), 1),
+        "warm_p50_ms_parallel": round(one["warm_p95_ms"] + shards * extra_in_process, 1),
+        "merge_ms_per_shard": round(extra_in_process, 2),
+        "ray_ms_per_shard": round(extra_ray, 2),
         "actor_mb": round(actor_mb, 1),
-        "node_base_mb": round(base_mb, 1),
-        "per_node_mb_6_nodes": round(base_mb + -(-shards // 6) * actor_mb, 1),
-        "task_s": round(task, 1),
-        "build_h_1_node": round((parse_all + shards * task) / 3600, 2),
-        "build_h_6_nodes": round((parse_all + -(-shards // 6) * task) / 3600, 2),
-        "build_h_6_nodes_own_files_only": round((parse_all + -(-shards // 6) * (own_build + result["parse_s"] / copies))
-                                                / 3600, 2),
-        "in_process_extra_ms_per_shard": round(extra_in_process, 2),
-        "ray_extra_ms_per_shard": round(extra_ray, 2),
-        "cores_per_node": cores_per_node,
+        "ray_node_base_mb": round(sum(mb for kind, mb in ask["c"]["process_mb"].items()
+                                      if kind not in ("shard actor", "ray worker", "searching process")), 1),
+        "parse_cpu_s_112k": round(parse_cpu, 1),
+        "task_cpu_s_all_files": round(task_all, 1),
+        "task_cpu_s_own_files": round(task_own, 1),
+        **{f"build_h_{nodes}_nodes": build_hours(nodes, task_all) for nodes in (1, 6, 36)},
+        **{f"build_h_{nodes}_nodes_own_files": build_hours(nodes, task_own) for nodes in (1, 6, 36)},
     }
 
 

@@ -78,8 +78,8 @@ class TreeSampler:
             todo += children.get(p.pid, [])
         self.peak_mb = max(self.peak_mb, sum(p.rss_bytes for p in tree) / 2**20)
         for p in tree:
-            peak = self.per_pid.get(p.pid, ("", 0.0))[1]
-            self.per_pid[p.pid] = (_command(p.pid), max(peak, p.rss_bytes / 2**20))
+            command, peak = self.per_pid.get(p.pid, ("?", 0.0))
+            self.per_pid[p.pid] = (_command(p.pid) if command == "?" else command, max(peak, p.rss_bytes / 2**20))
             self.cpu[p.pid] = max(self.cpu.get(p.pid, 0.0), _cpu_seconds(p.pid))
 
     def finish(self) -> dict:
@@ -202,7 +202,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path, help="rewrite the figures so far to this file after each step")
     parser.add_argument("--work", type=Path, help="work here and keep it; with --out, go on where a run stopped")
-    parser.add_argument("--together", action="store_true", help="run the builds at the same time (a busy machine)")
+    parser.add_argument("--together", action="store_true",
+                        help="run the builds, and each round's query processes, at the same time (a busy machine)")
+    parser.add_argument("--builds", default="a,b,c", help="which builds (a busy machine: a,c; b's queries then use c's shards)")
     parser.add_argument("--ask", nargs=4, metavar=("VARIANT", "INDEX", "QUERIES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.ask:
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> dict:
             result["parse_s"] = round(parse_seconds(source), 1)
         print(f"parse once: {result['parse_s']} s", file=sys.stderr)
         options = {"a": [], "b": ["--shard-size", str(shard_size)], "c": ["--shard-size", str(shard_size), "--ray", "local"]}
-        todo = [variant for variant in options if variant not in result["build"]]
+        todo = [variant for variant in args.builds.split(",") if variant not in result["build"]]
 
         def build(variant: str) -> None:
             cmd = [*newsearch, "--index-dir", str(work / variant), "index", "--full", "--nice", "0", *options[variant],
@@ -254,21 +256,35 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             for variant in todo:
                 build(variant)
-        indexes = {"a": work / "a", "b": work / "b", "c": work / "c", "d": work / "b" / "shard-000"}
+        # without build b, its queries go to the shards built on Ray: the same shards (tests/test_ray_build.py)
+        sharded = work / "b" if (work / "b" / "shards.json").exists() else work / "c"
+        indexes = {"a": work / "a", "b": sharded, "c": work / "c", "d": sharded / "shard-000"}
         runs: dict[str, list[dict]] = {v: [] for v in ASKED}
         order = list(ASKED)
+
+        def asked(variant: str, round_number: int) -> None:
+            out_file = work / f"ask-{variant}-{round_number}.json"
+            cmd = [sys.executable, "-m", "bench.bench_scale", "x", "--ask", variant, str(indexes[variant]),
+                   str(work / "queries.json"), str(out_file)]
+            figures = measured(cmd, {**env})
+            figures.update(json.loads(out_file.read_text()))
+            runs[variant].append(figures)
+            _save(args.out, {**result, "runs": runs})
+            print(f"round {round_number} {variant}: {_short(figures)} first p95 "
+                  f"{percentile(figures['first'], 95):.1f} warm p95 {percentile(figures['warm'], 95):.1f}",
+                  file=sys.stderr)
+
         for round_number in range(args.rounds):
-            for variant in order[round_number % len(order):] + order[:round_number % len(order)]:
-                out_file = work / f"ask-{variant}-{round_number}.json"
-                cmd = [sys.executable, "-m", "bench.bench_scale", "x", "--ask", variant, str(indexes[variant]),
-                       str(work / "queries.json"), str(out_file)]
-                figures = measured(cmd, {**env})
-                figures.update(json.loads(out_file.read_text()))
-                runs[variant].append(figures)
-                _save(args.out, {**result, "runs": runs})
-                print(f"round {round_number} {variant}: {_short(figures)} first p95 "
-                      f"{percentile(figures['first'], 95):.1f} warm p95 {percentile(figures['warm'], 95):.1f}",
-                      file=sys.stderr)
+            variants = order[round_number % len(order):] + order[:round_number % len(order)]
+            if args.together:  # all four at once: they see the same load
+                threads = [threading.Thread(target=asked, args=(v, round_number)) for v in variants]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            else:
+                for variant in variants:
+                    asked(variant, round_number)
         result["ask"] = {variant: _summary(found, args.copies) for variant, found in runs.items()}
         result["equal"] = {variant: _agreeing(runs["a"][0]["answers"], runs[variant][0]["answers"])
                            for variant in ("b", "c")}
@@ -342,7 +358,8 @@ def estimate(result: dict, documents: int = 1_000_000, cores_per_node: int = 2) 
     extra_in_process = max(0.0, (ask["b"]["warm_p50_ms"] - copies * one["warm_p50_ms"]) / copies)
     extra_ray = max(0.0, (ask["c"]["warm_p50_ms"] - copies * one["warm_p50_ms"]) / copies)
     actor_mb = ask["c"]["process_mb"].get("shard actor", 0.0)
-    parse_cpu = max(0.0, (build["b"]["cpu_s"] - build["a"]["cpu_s"]) / copies)
+    sharded = build.get("b") or build["c"]  # without b (a busy machine), the Ray build's CPU
+    parse_cpu = max(0.0, (sharded["cpu_s"] - build["a"]["cpu_s"]) / copies)
     own_cpu = build["a"]["cpu_s"] / copies
     task_all, task_own = own_cpu + parse_cpu * (scale - 1 / copies), own_cpu
     routing = parse_cpu * scale

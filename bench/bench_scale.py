@@ -230,7 +230,10 @@ def main(argv: list[str] | None = None) -> dict:
             result = {"articles": len(records), "shard_size": len(records) // args.copies}
             del records
         shard_size = result["shard_size"]
-        result.update(queries=len(json.loads((work / "queries.json").read_text())), rounds=args.rounds, ask={})
+        # --queries again: the first N of the queries drawn before
+        used = json.loads((work / "queries.json").read_text())[:args.queries]
+        (work / "queries-used.json").write_text(json.dumps(used))
+        result.update(queries=len(used), rounds=args.rounds, ask={})
         result.setdefault("build", {})
         print(f"{result['articles']} articles in {args.copies} copies, {result['queries']} queries, in {work}",
               file=sys.stderr)
@@ -265,7 +268,7 @@ def main(argv: list[str] | None = None) -> dict:
         def asked(variant: str, round_number: int) -> None:
             out_file = work / f"ask-{variant}-{round_number}.json"
             cmd = [sys.executable, "-m", "bench.bench_scale", "x", "--ask", variant, str(indexes[variant]),
-                   str(work / "queries.json"), str(out_file)]
+                   str(work / "queries-used.json"), str(out_file)]
             figures = measured(cmd, {**env})
             figures.update(json.loads(out_file.read_text()))
             runs[variant].append(figures)

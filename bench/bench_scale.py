@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, help="work here and keep it; with --out, go on where a run stopped")
     parser.add_argument("--together", action="store_true",
                         help="run the builds, and each round's query processes, at the same time (a busy machine)")
+    parser.add_argument("--indexes", help="no builds; query VARIANT=DIRECTORY,... (c: on a local Ray)")
     parser.add_argument("--builds", default="a,b,c", help="which builds (a busy machine: a,c; b's queries then use c's shards)")
     parser.add_argument("--ask", nargs=4, metavar=("VARIANT", "INDEX", "QUERIES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> dict:
             result["parse_s"] = round(parse_seconds(source), 1)
         print(f"parse once: {result['parse_s']} s", file=sys.stderr)
         options = {"a": [], "b": ["--shard-size", str(shard_size)], "c": ["--shard-size", str(shard_size), "--ray", "local"]}
-        todo = [variant for variant in args.builds.split(",") if variant not in result["build"]]
+        todo = [variant for variant in args.builds.split(",") if variant not in result["build"] and not args.indexes]
 
         def build(variant: str) -> None:
             cmd = [*newsearch, "--index-dir", str(work / variant), "index", "--full", "--nice", "0", *options[variant],
@@ -262,8 +263,10 @@ def main(argv: list[str] | None = None) -> dict:
         # without build b, its queries go to the shards built on Ray: the same shards (tests/test_ray_build.py)
         sharded = work / "b" if (work / "b" / "shards.json").exists() else work / "c"
         indexes = {"a": work / "a", "b": sharded, "c": work / "c", "d": sharded / "shard-000"}
-        runs: dict[str, list[dict]] = {v: [] for v in ASKED}
-        order = list(ASKED)
+        if args.indexes:  # VARIANT=DIRECTORY,...: only these, on these indexes
+            indexes = {pair.split("=", 1)[0]: Path(pair.split("=", 1)[1]) for pair in args.indexes.split(",")}
+        runs: dict[str, list[dict]] = {v: [] for v in indexes}
+        order = list(indexes)
 
         def asked(variant: str, round_number: int) -> None:
             out_file = work / f"ask-{variant}-{round_number}.json"
@@ -290,8 +293,9 @@ def main(argv: list[str] | None = None) -> dict:
                     asked(variant, round_number)
         result["ask"] = {variant: _summary(found, args.copies) for variant, found in runs.items()}
         result["equal"] = {variant: _agreeing(runs["a"][0]["answers"], runs[variant][0]["answers"])
-                           for variant in ("b", "c")}
-        result["estimate_1m"] = estimate(result)
+                           for variant in ("b", "c") if variant in runs and not args.indexes}
+        if set(runs) >= set(ASKED) and not args.indexes:
+            result["estimate_1m"] = estimate(result)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -150,7 +150,9 @@ def ask(variant: str, index_dir: str, queries_file: str, out_file: str) -> None:
     if variant == "c":
         from search.cluster import open_ray_shards
 
-        shards = open_ray_shards(index_dir, "local")
+        # a busy machine's first answers can take longer than the product's 5 s deadline, and a
+        # shard that missed it is left out for the rest of this Shards' life (search/scatter.py)
+        shards = open_ray_shards(index_dir, "local", deadline=300.0)
     else:
         shards = open_shards(index_dir)
     opened = time.perf_counter() - started

@@ -253,20 +253,15 @@ def main(argv: list[str] | None = None) -> dict:
             _save(args.out, result)
             print(f"build {variant} ({BUILDS[variant]}): {_short(result['build'][variant])}", file=sys.stderr)
 
-        if args.together:  # the builds left at the same time: compare their CPU, not their wall time
-            threads = [threading.Thread(target=build, args=(variant,)) for variant in todo]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        else:
-            for variant in todo:
-                build(variant)
+        # --together: the builds left at the same time; compare their CPU, not their wall time
+        _each(build, [(variant,) for variant in todo], args.together)
         # without build b, its queries go to the shards built on Ray: the same shards (tests/test_ray_build.py)
         sharded = work / "b" if (work / "b" / "shards.json").exists() else work / "c"
         indexes = {"a": work / "a", "b": sharded, "c": work / "c", "d": sharded / "shard-000"}
         if args.indexes:  # VARIANT=DIRECTORY,...: only these, on these indexes
             indexes = {pair.split("=", 1)[0]: Path(pair.split("=", 1)[1]) for pair in args.indexes.split(",")}
+        indexes = {v: path for v, path in indexes.items() if any((path / name).exists() for name in
+                                                                  ("newsearch.json", "shards.json"))}  # built
         runs: dict[str, list[dict]] = {v: [] for v in indexes}
         order = list(indexes)
 
@@ -284,15 +279,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         for round_number in range(args.rounds):
             variants = order[round_number % len(order):] + order[:round_number % len(order)]
-            if args.together:  # all four at once: they see the same load
-                threads = [threading.Thread(target=asked, args=(v, round_number)) for v in variants]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-            else:
-                for variant in variants:
-                    asked(variant, round_number)
+            _each(asked, [(v, round_number) for v in variants], args.together)  # together: the same load on all
         result["ask"] = {variant: _summary(found, args.copies) for variant, found in runs.items()}
         result["equal"] = {variant: _agreeing(runs["a"][0]["answers"], runs[variant][0]["answers"])
                            for variant in ("b", "c") if variant in runs and not args.indexes}
@@ -306,6 +293,19 @@ def main(argv: list[str] | None = None) -> dict:
         figures.pop("stdout", None), figures.pop("stderr", None)
     print(json.dumps(result, indent=None if args.json else 1))
     return result
+
+
+def _each(step, calls: list[tuple], together: bool) -> None:
+    """``step(*call)`` for each call: one after the other, or all at once in threads."""
+    if not together:
+        for call in calls:
+            step(*call)
+        return
+    threads = [threading.Thread(target=step, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _save(path: Path | None, figures: dict) -> None:

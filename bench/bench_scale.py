@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         # --together: the builds left at the same time; compare their CPU, not their wall time
         _each(build, [(variant,) for variant in todo], args.together)
-        # without build b, its queries go to the shards built on Ray: the same shards (tests/test_ray_build.py)
+        # without build b, its queries go to the shards built on Ray: the same shards (tests/test_cluster.py)
         sharded = work / "b" if (work / "b" / "shards.json").exists() else work / "c"
         indexes = {"a": work / "a", "b": sharded, "c": work / "c", "d": sharded / "shard-000"}
         if args.indexes:  # VARIANT=DIRECTORY,...: only these, on these indexes

@@ -54,7 +54,9 @@ def read_records(path: Path, limit: int | None) -> list[dict]:
     return records
 
 
-def replicate(records: list[dict], copies: int) -> list[dict]:
+def replicate(records: list[dict], copies: int, years: int = 1) -> list[dict]:
+    """``copies`` copies of ``records``, copy k with its own ids and URLs and its dates moved by
+    ``k * years`` years (negative: back; bench/bench_scale.py moves them back so time shards form)."""
     out = []
     for k in range(copies):
         for r in records:
@@ -63,7 +65,7 @@ def replicate(records: list[dict], copies: int) -> list[dict]:
                 continue
             copy = dict(r, id=f"{r['id']}-copy{k}", url=f"{r.get('url') or r['id']}#copy{k}")
             if r.get("date"):
-                copy["date"] = (parse_datetime(r["date"]) + relativedelta(years=k)).isoformat()
+                copy["date"] = (parse_datetime(r["date"]) + relativedelta(years=k * years)).isoformat()
             out.append(copy)
     return out
 

@@ -30,10 +30,12 @@ from indexer.errors import ArticleParseError, NewsearchError, NotArticlesError
 from indexer.formats import find_article_files, located_articles
 from indexer.ledger import fingerprint, read_ledger
 from indexer.model import IndexReport
-from indexer.store import current_generation, open_for_reading, write_lock
+from indexer.shard_runs import ShardRun, ShardShare, promote, run_here, run_on_ray
+from indexer.store import open_for_reading, write_lock
 from indexer.write import index_files
 
 LAYOUT_FILE = "shards.json"
+STAGING_PREFIX = ".full-"  # then the pid: a full build's new shards until all are done (indexer/shard_runs.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +77,12 @@ def shard_dirs(index_dir: str | Path) -> list[tuple[str, Path, tuple[str, str] |
     return [(info.name, Path(index_dir) / info.name, info.days) for info in layout]
 
 
-def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool = False, **options) -> IndexReport:
+def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool = False, ray: str | None = None,
+                  **options) -> IndexReport:
     """``index_files`` into time shards of about ``shard_size`` articles (see the module docstring);
-    ``options`` are ``index_files``'s. Returns the runs' reports added up."""
+    ``options`` are ``index_files``'s. The shards' runs go one after the other in this process, or
+    with ``ray`` (``local`` or a cluster's address) one Ray task per shard (indexer/shard_runs.py).
+    Returns the runs' reports added up."""
     if shard_size < 1:
         raise NewsearchError(f"--shard-size muss mindestens 1 sein, nicht {shard_size}.")
     index_dir = Path(index_dir)
@@ -85,26 +90,36 @@ def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool =
         raise NewsearchError(f"Der Index unter {index_dir} ist nicht in Zeitabschnitte geteilt. Zum Teilen neu "
                              f"aufbauen: newsearch --index-dir {index_dir} index --full --shard-size {shard_size} PFAD")
     with write_lock(index_dir, options.get("lock_timeout", 10.0)):
+        for leftover in index_dir.glob(f"{STAGING_PREFIX}*") if full else ():  # of a full build killed
+            shutil.rmtree(leftover, ignore_errors=True)
         layout = [] if full else (read_layout(index_dir) or [])
         lives = {} if full else _where_ids_live(index_dir, layout)
         known = set() if full else _read_files(index_dir, layout)
         roots = [Path(p).resolve() for p in paths]
         to_route = [path for path in find_article_files(roots).files if (str(path), fingerprint(path)) not in known]
         layout, route = _routed(layout, lives, _dated_ids(to_route, options.get("max_bytes")), shard_size)
-        reports, built = [], []
-        for info in layout:
-            def accept(article, name=info.name) -> bool:
-                return route.get(article.id, lives.get(article.id)) == name
-
-            # Near-duplicates are looked up in the other shards too: those built in this run, and
-            # unless all are rebuilt, the others that hold an index already.
-            others = [i.name for i in layout if i.name != info.name and (i.name in built or not full)]
-            neighbours = [index_dir / name for name in others if current_generation(index_dir / name) is not None]
-            reports.append(index_files(paths, index_dir / info.name, full=full, accept=accept,
-                                       neighbours=neighbours, **options))
-            built.append(info.name)
+        staging = index_dir / f"{STAGING_PREFIX}{os.getpid()}" if full else None
+        runs = [ShardRun(info.name, index_dir / info.name, _share(info.name, route, lives),
+                         staging / info.name if staging else None) for info in layout]
+        try:
+            reports = run_on_ray(ray, runs, paths, full, options) if ray else run_here(runs, paths, full, options)
+            for run in runs if full else ():
+                promote(run)
+        except BaseException:
+            if not full:  # the shards that did commit hold articles of the days routed to them
+                _write_layout(index_dir, shard_size, layout)
+            raise
+        finally:
+            if staging:
+                shutil.rmtree(staging, ignore_errors=True)
         _write_layout(index_dir, shard_size, layout)
     return _added_up(reports)
+
+
+def _share(name: str, route: dict[str, str], lives: dict[str, str]) -> ShardShare:
+    """The articles shard ``name`` takes: those routed to it, and those it holds that this run does not route."""
+    return ShardShare(frozenset([doc_id for doc_id, shard in route.items() if shard == name]
+                                + [doc_id for doc_id, shard in lives.items() if shard == name and doc_id not in route]))
 
 
 def _where_ids_live(index_dir: Path, layout: list[ShardInfo]) -> dict[str, str]:
@@ -116,8 +131,12 @@ def _where_ids_live(index_dir: Path, layout: list[ShardInfo]) -> dict[str, str]:
 
 
 def _read_files(index_dir: Path, layout: list[ShardInfo]) -> set[tuple[str, str]]:
-    """(path, fingerprint) of every file some shard has read as it is now."""
-    return {(source, entry.fingerprint) for info in layout for source, entry in _ledger(index_dir / info.name).items()}
+    """(path, fingerprint) of every file all shards have read as it is now. Every shard's run reads
+    every file, so a file only some have read is one whose run failed in the others (a Ray task,
+    say): it is routed again, or the articles it brings would go to no shard."""
+    read = [{(source, entry.fingerprint) for source, entry in _ledger(index_dir / info.name).items()}
+            for info in layout]
+    return set.intersection(*read) if read else set()
 
 
 def _ledger(shard_dir: Path) -> dict:
@@ -206,9 +225,13 @@ def _added_up(reports: list[IndexReport]) -> IndexReport:
                        bulk=any(r.bulk for r in reports))
 
 
-def index_paths(paths, index_dir: str | Path, shard_size: int | None = None, **options) -> IndexReport:
+def index_paths(paths, index_dir: str | Path, shard_size: int | None = None, ray: str | None = None,
+                **options) -> IndexReport:
     """``index_files``, or ``index_sharded`` when ``shard_size`` is given or the index is sharded
-    already (keeping its size): the one place that decides, for ``index`` and ``watch`` alike."""
+    already (keeping its size): the one place that decides, for ``index`` and ``watch`` alike.
+    ``ray`` builds the shards as Ray tasks; an unsharded index has no shards to spread."""
     if shard_size or read_layout(index_dir) is not None:
-        return index_sharded(paths, index_dir, shard_size or read_shard_size(index_dir), **options)
+        return index_sharded(paths, index_dir, shard_size or read_shard_size(index_dir), ray=ray, **options)
+    if ray:
+        raise NewsearchError("--ray baut die Indexabschnitte als Ray-Aufgaben: dafür --shard-size N angeben.")
     return index_files(paths, index_dir, **options)

@@ -96,12 +96,15 @@ def yield_cpu(nice: int) -> None:
               help="Zwischendurch so oft festschreiben: ein Abbruch verliert höchstens so viel Arbeit.")
 @click.option("--shard-size", type=click.IntRange(1), default=None, metavar="ZAHL",
               help="Den Index in Zeitabschnitte teilen: ein neuer beginnt, wenn der neueste so viele Artikel hält.")
+@click.option("--ray", metavar="ADRESSE", default=None,
+              help="Jeden Indexabschnitt in einer eigenen Ray-Aufgabe bauen: local startet ein lokales Ray, sonst die "
+                   "Adresse eines laufenden Clusters. Alle Knoten müssen das Indexverzeichnis unter demselben Pfad sehen.")
 @NICE_OPTION
 @click.pass_obj
 @translate_io_errors
 @translate_errors
 def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wait: float, commit_every: float,
-          shard_size: int | None, nice: int) -> None:
+          shard_size: int | None, ray: str | None, nice: int) -> None:
     """Artikeldateien (oder Verzeichnisse) in den Index aufnehmen.
 
     Inkrementell: neue Dateien kommen hinzu, geänderte werden neu gelesen, verschwundene entfernt.
@@ -110,7 +113,7 @@ def index(obj: dict, paths: tuple[str, ...], full: bool, max_file_size: int, wai
     with _progress_bar() as progress:
         options = dict(full=full, progress=progress, max_bytes=max_file_size, lock_timeout=wait,
                        commit_every=commit_every)
-        report = index_paths(paths, obj["index_dir"], shard_size, **options)
+        report = index_paths(paths, obj["index_dir"], shard_size, ray=ray, **options)
     for failure in report.failures:
         click.echo(f"Fehler: {failure.path}: {failure.reason}", err=True)
     for skipped in report.skipped:  # not an error: the exit code stays 0 for them

@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from indexer.errors import NewsearchError
+from indexer.ray_session import NAMESPACE, connect, ray_module  # noqa: F401 (NAMESPACE: for the tests)
 from indexer.shards import shard_dirs
 from search.backend import ShardUnavailable
 from search.scatter import Shards
@@ -34,28 +35,7 @@ from search.scatter import Shards
 DEADLINE_SECONDS = 5.0  # per call of a search; a shard slower than this is reported missing
 START_SECONDS = 120.0  # an actor's first answer: the process starts and opens its shard
 WARM_QUERIES = ("", "Zeit")  # the newest with every facet; a common word through the term tables
-NAMESPACE = "newsearch"
 ACTOR_PREFIX = "shard:"  # then the searching process's pid, the shard's directory and the replica
-
-
-def ray_module():
-    try:
-        import ray
-    except ImportError:
-        raise NewsearchError("--ray braucht Ray: pip install 'newsearch[cluster]'") from None
-    return ray
-
-
-def connect(address: str) -> None:
-    """Start a local Ray (``local``) or join the cluster at ``address`` (``ray start --head`` prints it)."""
-    ray = ray_module()
-    if ray.is_initialized():
-        return
-    try:
-        ray.init(address=None if address == "local" else address, namespace=NAMESPACE,
-                 include_dashboard=False, log_to_driver=False, configure_logging=False)
-    except (ConnectionError, RuntimeError, ValueError) as err:
-        raise NewsearchError(f"Der Ray-Cluster unter {address} ist nicht erreichbar: {err}") from err
 
 
 def open_ray_shards(index_dir: str | Path, address: str, deadline: float = DEADLINE_SECONDS,

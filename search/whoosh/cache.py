@@ -42,12 +42,11 @@ def clear_caches() -> None:
         cache.clear()
 
 
-class PerState:
-    """The value built for an index state, for the last ``size`` states (the current one and a few
-    that long requests may still hold)."""
+class _Recent:
+    """What both kinds share: their values by key, least recently used first, behind one lock,
+    and listed for ``clear_caches()``."""
 
-    def __init__(self, size: int = 4):
-        self._size = size
+    def __init__(self):
         self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = Lock()
         _CACHES.append(self)
@@ -56,13 +55,28 @@ class PerState:
         with self._lock:
             self._items.clear()
 
-    def get(self, reader, build: Callable[[], object]):
-        key = state_key(reader)
+    def _kept(self, key):
+        """The value kept for ``key``, now the most recently used; ``None`` if there is none."""
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                return found
+            return found
+
+
+class PerState(_Recent):
+    """The value built for an index state, for the last ``size`` states (the current one and a few
+    that long requests may still hold)."""
+
+    def __init__(self, size: int = 4):
+        super().__init__()
+        self._size = size
+
+    def get(self, reader, build: Callable[[], object]):
+        key = state_key(reader)
+        found = self._kept(key)
+        if found is not None:
+            return found
         built = build()  # outside the lock: building reads files; two threads may build once each
         with self._lock:
             self._items[key] = built
@@ -71,15 +85,13 @@ class PerState:
         return built
 
 
-class PerSegment:
+class PerSegment(_Recent):
     """Values read from segments, least recently used out first, within a budget of bytes."""
 
     def __init__(self, limit: int, size: Callable[[object], int]):
+        super().__init__()
         self.limit, self.used = limit, 0
         self._size = size
-        self._items: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = Lock()
-        _CACHES.append(self)
 
     def clear(self) -> None:
         with self._lock:
@@ -89,11 +101,20 @@ class PerSegment:
     def get(self, leaf, key: Hashable, read: Callable[[], object]):
         """The value for ``key`` in the segment of ``leaf`` (a segment reader), ``read()`` if not kept."""
         full = (leaf.segment().segment_id(), key)
-        with self._lock:
-            found = self._items.get(full)
-            if found is not None:
-                self._items.move_to_end(full)
-                return found
+        found = self._kept(full)
+        if found is not None:
+            return found
+        found = read()
+        size = self._size(found)
+        if size <= self.limit // 8:  # one huge value must not flush everything else
+            with self._lock:
+                if full not in self._items:
+                    self._items[full] = found
+                    self.used += size
+                while self.used > self.limit:
+                    _, dropped = self._items.popitem(last=False)
+                    self.used -= self._size(dropped)
+        return found
         found = read()
         size = self._size(found)
         if size <= self.limit // 8:  # one huge value must not flush everything else

@@ -5,10 +5,10 @@ match is exactly what the index matched: ``Botschaften`` for the query ``Botscha
 ``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in ``Snippet.html()``, before marks
 are added.
 
-The words analysed (``_analysed``) and turned down (``_rejected``) are kept at module level on
-purpose: they depend on the analyzer and the query terms only, never on an index state, so every
-searcher and request shares them. Each is bounded (8 analyzers and 64 term sets, 200,000 words
-each, emptied when full), and ``clear_word_caches()`` empties both.
+The words analysed (``_analysed``), turned down (``_rejected``) and folded (``_word_forms``) are
+kept at module level on purpose: they depend on the analyzer, the query terms or the word only,
+never on an index state, so every searcher and request shares them. Each is bounded (8 analyzers
+and 64 term sets, 200,000 words each, emptied when full), and ``clear_word_caches()`` empties all.
 """
 from __future__ import annotations
 
@@ -179,9 +179,15 @@ def _may_contain(word: str, terms: set[str]) -> bool:
     """Whether one of ``terms`` can come from ``word``: the test ``_may_match`` makes per sentence.
 
     Asked only of words not yet analysed, where it saves the analysis (stemming, compound
-    splitting: about 50 µs a word); asked before the cache it would cost every word.
+    splitting: about 50 µs a word); asked before the cache it would cost every word. A word's
+    forms are kept (``_word_forms``): the words turned down are kept per term set only, so each
+    search asks again of the words of its hits, and folding them took a tenth of a search.
     """
-    forms = _forms(word)
+    forms = _word_forms.get(word)
+    if forms is None:
+        if len(_word_forms) >= _WORDS_PER_ANALYZER:
+            _word_forms.clear()
+        forms = _word_forms[word] = _forms(word)
     return any(_occurs(t, forms) for t in terms)
 
 
@@ -216,12 +222,14 @@ _WORD = re.compile(WORD_PATTERN)  # the tokenizer of every analyzer in indexer/a
 _WORDS_PER_ANALYZER = 200_000
 _analysed: dict[int, tuple[object, dict[str, tuple]]] = {}
 _rejected: dict[frozenset, set[str]] = {}
+_word_forms: dict[str, tuple[str, str, str]] = {}
 
 
 def clear_word_caches() -> None:
     """Forget every analysed and turned-down word; they are found again as snippets are made."""
     _analysed.clear()
     _rejected.clear()
+    _word_forms.clear()
 
 
 def _analysed_words(analyzer) -> dict[str, tuple]:

@@ -30,9 +30,8 @@ from whoosh.query import qcore, spans
 
 from search.backend import CollectionStats
 from search.ranking import BM25_K1, idf, length_norm, saturated
-from search.whoosh.cache import segment_leaves
 from search.whoosh.combined import CombinedTerm, term_text
-from search.whoosh.postings import IndexState, segment_positions, segment_postings, state_of
+from search.whoosh.postings import IndexState, positions_in, state_of
 from search.whoosh.statistics import expand, query_prefixes, query_terms, statistics
 
 _NO_SCORES = (np.zeros(0, dtype=np.int64), np.zeros(0))
@@ -103,7 +102,6 @@ class _Evaluation:
     def __init__(self, searcher, state: IndexState, weighting: scoring.BM25F, stats: CollectionStats):
         self.searcher, self.state, self.weighting, self.stats = searcher, state, weighting, stats
         self.reader = searcher.reader()
-        self.leaves = list(segment_leaves(self.reader))
 
     def empty(self) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(self.state.size, dtype=bool), np.zeros(self.state.size)
@@ -157,17 +155,8 @@ class _Evaluation:
         return mask, scores
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """A term's (global doc numbers, weights) over all segments."""
-        parts = []
-        for leaf, offset in self.leaves:
-            ids, weights = segment_postings(leaf, fieldname, btext)
-            if len(ids):
-                parts.append((ids.astype(np.int64) + offset, weights))
-        if not parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        if len(parts) == 1:
-            return parts[0][0], parts[0][1].astype(np.float64)
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
+        """A term's (global doc numbers, weights) over all segments, shared: never written to."""
+        return self.state.postings(self.reader, fieldname, btext)
 
     def term(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
         mask, scores = self.empty()
@@ -234,7 +223,7 @@ class _Evaluation:
         # phrase): the phrase starts where the keys of all words meet.
         keys = None
         for i, btext in enumerate(btexts):
-            owners, at = self.positions_in(fieldname, btext, candidates)
+            owners, at = positions_in(self.reader, fieldname, btext, field.format, candidates)
             word_keys = (owners << 32) | (at + len(btexts) - i)
             keys = word_keys if keys is None else np.intersect1d(keys, word_keys, assume_unique=True)
             if not len(keys):
@@ -244,27 +233,6 @@ class _Evaluation:
         for word in words:
             scores += self.term(fieldname, word)[1]
         return mask, np.where(mask, scores, 0.0)
-
-    def positions_in(self, fieldname: str, btext: bytes, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The term's positions in each of ``docs`` (ascending, all holding the term): the index
-        into ``docs`` of each position's document, and the position, both int64, doc by doc."""
-        ids, _ = self.postings(fieldname, btext)
-        flat, starts = self.positions(fieldname, btext, self.searcher.schema[fieldname].format)
-        rows = np.searchsorted(ids, docs)
-        first, counts = starts[rows], starts[rows + 1] - starts[rows]
-        gather = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        return np.repeat(np.arange(len(docs), dtype=np.int64), counts), flat[gather].astype(np.int64)
-
-    def positions(self, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
-        """A term's positions over all segments, posting after posting in the order of ``postings``,
-        and where each posting's positions start (one more entry than postings)."""
-        flats, starts, at = [], [np.zeros(1, dtype=np.int64)], 0
-        for leaf, _ in self.leaves:
-            flat, begins = segment_positions(leaf, fieldname, btext, fmt)
-            flats.append(flat)
-            starts.append(begins[1:] + at)
-            at += len(flat)
-        return np.concatenate(flats), np.concatenate(starts)
 
     def prefix(self, q: wq.Prefix) -> tuple[np.ndarray, np.ndarray]:
         """``Präsid*``: the words it stands for in the whole collection (``stats.expansions``; this

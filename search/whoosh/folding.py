@@ -17,6 +17,11 @@ passed (``story_keys``: the same number in every shard) and, for its best docume
 here with what decides which member shows (``members``).
 
 Folding is a few array operations over the matches, with two columns read once per index state.
+The order within stories (group, then fullest, earliest, lowest number) does not depend on the
+query, so all documents are put in it once per index state (``_Columns.order``) and a search
+keeps its matches in that order: sorting the matches by those four keys per search took more
+than the rest of the search for a word matching most of the 28k FANG articles (bench/README.md,
+"Issue 17's speed goal").
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from search.results import Duplicate
 from search.stories import ALONE
 from search.whoosh.cache import PerState, segment_leaves
 from search.whoosh.evaluate import Matches
-from search.whoosh.postings import published
+from search.whoosh.postings import published, runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +45,15 @@ class Folded:
 
     stories: Matches  # the shown member of each story, ascending, with the best score of its story
     members: np.ndarray  # the folded matches ordered by story, then as shown (fullest first)
-    first: dict[int, int]  # shown document -> its position in ``members``
-    ends: dict[int, int]  # shown document -> the end of its story in ``members``
+    starts: np.ndarray  # for each of ``stories.docs``: where its story starts in ``members`` (itself)
+    ends: np.ndarray  # and where it ends
 
     def others(self, doc: int) -> np.ndarray:
         """The other matching members of the story ``doc`` shows, fullest first."""
-        start = self.first.get(doc)
-        return self.members[start + 1:self.ends[doc]] if start is not None else self.members[:0]
+        at = int(np.searchsorted(self.stories.docs, doc))
+        if at == len(self.stories.docs) or self.stories.docs[at] != doc:
+            return self.members[:0]
+        return self.members[self.starts[at] + 1:self.ends[at]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,7 @@ class _Columns:
     groups: np.ndarray  # group number of every document; a document without a group has its own
     chars: np.ndarray  # length of lead and body
     keys: np.ndarray  # the group's key, equal in every shard: 63 bits of a hash of its id (ALONE: none)
+    order: np.ndarray  # every document by group, then fullest, earliest (undated last), lowest number
 
 
 _states = PerState()
@@ -62,20 +70,24 @@ _states = PerState()
 def fold_stories(reader, matches: Matches) -> Folded:
     """``matches`` folded by near-duplicate group (see the module docstring for the choices)."""
     columns = _columns(reader)
-    docs, scores = matches.docs, matches.scores
-    groups = columns.groups[docs]
-    times = published(reader)[docs]
-    undated_last = np.where(times > 0, times, np.iinfo(np.int64).max)
-    order = np.lexsort((docs, undated_last, -columns.chars[docs], groups))
-    sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]) if len(order) else order
-    ends = np.r_[starts[1:], len(order)].astype(np.int64)
-    members = docs[order]
+    matched = np.zeros(len(columns.groups), dtype=bool)
+    matched[matches.docs] = True
+    members = columns.order[matched[columns.order]]  # the matches in the order of all documents
+    score_of = np.zeros(len(columns.groups))
+    score_of[matches.docs] = matches.scores
+    sorted_groups = columns.groups[members]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]) if len(members) else members
+    ends = np.r_[starts[1:], len(members)].astype(np.int64)
     shown = members[starts]
-    best = np.maximum.reduceat(scores[order], starts) if len(order) else scores[:0]
-    ascending = np.argsort(shown, kind="stable")
-    first = dict(zip(shown.tolist(), starts.tolist()))
-    return Folded(Matches(shown[ascending], best[ascending]), members, first, dict(zip(shown.tolist(), ends.tolist())))
+    best = np.maximum.reduceat(score_of[members], starts) if len(members) else matches.scores[:0]
+    # the stories by their shown document, ascending: where each shown document stands among all
+    # documents, read back in document order (a sort of the shown documents cost ~1.5 ms at 27k)
+    story_of = np.zeros(len(columns.groups), dtype=np.int64)
+    story_of[shown] = np.arange(len(shown))
+    is_shown = np.zeros(len(columns.groups), dtype=bool)
+    is_shown[shown] = True
+    ascending = story_of[is_shown]
+    return Folded(Matches(shown[ascending], best[ascending]), members, starts[ascending], ends[ascending])
 
 
 def story_keys(reader, docs: np.ndarray) -> np.ndarray:
@@ -84,16 +96,21 @@ def story_keys(reader, docs: np.ndarray) -> np.ndarray:
 
 
 def members(reader, folded: Folded, shown) -> dict[int, tuple[int, tuple[tuple[int, int, int], ...]]]:
-    """For each of the ``shown`` documents of ``folded``: its group key and its story's members
+    """For each of the ``shown`` documents of ``folded`` (each a story's shown one): its group key and its story's members
     here (itself first, then ``others``) as (doc, length of lead and body, publication time), what
-    decides across shards which member of a story shows (the fullest, then the earliest)."""
+    decides across shards which member of a story shows (the fullest, then the earliest).
+
+    All at once: a search asks this of its best ``RERANK_DEPTH`` documents, and a few array
+    operations per document cost ~3 ms a search."""
     columns, times = _columns(reader), published(reader)
-    found = {}
-    for doc in shown:
-        docs = np.r_[doc, folded.others(doc)].astype(np.int64)
-        found[int(doc)] = (int(columns.keys[doc]),
-                           tuple(zip(docs.tolist(), columns.chars[docs].tolist(), times[docs].tolist())))
-    return found
+    shown = np.asarray(shown, dtype=np.int64)
+    at = np.searchsorted(folded.stories.docs, shown)  # each of ``shown`` shows a story of ``folded``
+    counts = folded.ends[at] - folded.starts[at]
+    docs = folded.members[runs(folded.starts[at], counts)]
+    every = list(zip(docs.tolist(), columns.chars[docs].tolist(), times[docs].tolist()))
+    ends = np.cumsum(counts).tolist()
+    return {doc: (key, tuple(every[end - count:end]))
+            for doc, key, end, count in zip(shown.tolist(), columns.keys[shown].tolist(), ends, counts.tolist())}
 
 
 def duplicates(searcher, docs) -> tuple[Duplicate, ...]:
@@ -118,6 +135,10 @@ def _columns(reader) -> _Columns:
         keys = hashed[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
         keys[alone] = np.uint64(ALONE) | alone.astype(np.uint64)  # its own story in any shard
         codes[alone] = len(values) + alone
-        return _Columns(codes, np.array(chars, dtype=np.int64), keys)
+        chars = np.array(chars, dtype=np.int64)
+        times = published(reader)
+        undated_last = np.where(times > 0, times, np.iinfo(np.int64).max)
+        order = np.lexsort((np.arange(len(codes)), undated_last, -chars, codes))
+        return _Columns(codes, chars, keys, order)
 
     return _states.get(reader, read)

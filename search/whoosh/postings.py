@@ -6,6 +6,13 @@ by block into arrays and kept per segment (``search/whoosh/cache.py``: a segment
 what joins all segments (live documents, field lengths, dates) is kept per index state. The
 readers below use private Whoosh internals (the whoosh3 codec's blocks and length columns), each
 with a fallback through Whoosh's public matchers for other codecs.
+
+A search asks for a term's postings over all segments several times (its document frequency for
+the statistics step, its scores, a phrase's candidates, the proximity re-rank), and joining them
+from 20 segments each time cost more than the rest of the search on the 28k FANG index
+(bench/README.md, "Issue 17's speed goal"). So a term's postings and positions joined over all
+segments are kept too, per index state (``IndexState.postings``, ``IndexState.positions``), made
+from the per-segment arrays: after a commit only the new segment is read from disk.
 """
 from __future__ import annotations
 
@@ -20,10 +27,13 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from indexer.schema import PUBLISHED
-from search.whoosh.cache import PerSegment, PerState, segment_leaves
+from search.whoosh.cache import Budgeted, PerSegment, PerState, segment_leaves, state_key
 
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
 POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
+# The same joined over all segments: 16 bytes a posting (global number, weight as float64), so ~8M
+JOINED_POSTINGS_BYTES = 128 * 1024 * 1024
+JOINED_POSITIONS_BYTES = 64 * 1024 * 1024
 TIMES_CACHE_BYTES = 32 * 1024 * 1024  # publication times: 8 bytes a document
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 
@@ -31,34 +41,39 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=n
 def term_positions(searcher, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Where an analysed term stands in each of ``docs`` (ascending global numbers) that holds it:
     (index into ``docs``, position) pairs as two arrays, and the term's document frequency (as
-    ``reader.doc_frequency``), from the same cached arrays phrases use.
-
-    Segment by segment, and only from segments where one of ``docs`` holds the term: joining a
-    common word's positions over all segments first cost more than the proximity counts themselves.
-    """
+    ``reader.doc_frequency``), from the same joined arrays phrases use."""
     reader = searcher.reader()
+    state = state_of(reader)
     btext = searcher.schema[fieldname].to_bytes(text)
-    fmt = searcher.schema[fieldname].format
-    owners, at, frequency = [], [], 0
-    for leaf, offset in segment_leaves(reader):
-        ids, _ = segment_postings(leaf, fieldname, btext)
-        frequency += len(ids)
-        if not len(ids):
-            continue
-        local = docs - offset
-        rows = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
-        holding = np.flatnonzero(ids[rows] == local)
-        if not len(holding):
-            continue
-        flat, begins = segment_positions(leaf, fieldname, btext, fmt)
-        rows = rows[holding]
-        first, counts = begins[rows], begins[rows + 1] - begins[rows]
-        gather = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        owners.append(np.repeat(holding, counts))
-        at.append(flat[gather].astype(np.int64))
-    if not owners:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), frequency
-    return np.concatenate(owners), np.concatenate(at), frequency
+    ids, _ = state.postings(reader, fieldname, btext)
+    rows = np.minimum(np.searchsorted(ids, docs), max(len(ids) - 1, 0))
+    holding = np.flatnonzero(ids[rows] == docs) if len(ids) else rows[:0]
+    if not len(holding):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), len(ids)
+    flat, starts = state.positions(reader, fieldname, btext, searcher.schema[fieldname].format)
+    owners, at = _gathered(flat, starts, rows[holding])
+    return holding[owners], at, len(ids)
+
+
+def _gathered(flat: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the postings ``rows``: for each position the index into ``rows`` of its
+    posting, and the position (int64), posting after posting."""
+    counts = starts[rows + 1] - starts[rows]
+    return np.repeat(np.arange(len(rows), dtype=np.int64), counts), flat[runs(starts[rows], counts)].astype(np.int64)
+
+
+def runs(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indexes of the runs ``first[i]`` to ``first[i] + counts[i]``, one run after the other."""
+    return np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+
+
+def positions_in(reader, fieldname: str, btext: bytes, fmt, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The term's positions in each of ``docs`` (ascending global numbers, all holding the term):
+    the index into ``docs`` of each position's document, and the position, both int64, doc by doc."""
+    state = state_of(reader)
+    ids, _ = state.postings(reader, fieldname, btext)
+    flat, starts = state.positions(reader, fieldname, btext, fmt)
+    return _gathered(flat, starts, np.searchsorted(ids, docs))
 
 
 def published(reader) -> np.ndarray:
@@ -83,6 +98,7 @@ class IndexState:
     """Document count, live documents and, read when first asked, field lengths and dates."""
 
     def __init__(self, reader):
+        self.key = state_key(reader)
         self.size = reader.doc_count_all()
         self.alive = np.ones(self.size, dtype=bool)
         for leaf, offset in segment_leaves(reader):
@@ -102,6 +118,40 @@ class IndexState:
         if self._published is None:
             self._published = _joined(reader, _segment_published)
         return self._published
+
+    def postings(self, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (global doc numbers as int64, ascending; weights as float64) over all segments,
+        kept read-only: every caller of a search shares them."""
+
+        def join():
+            parts = [(ids, weights, offset) for leaf, offset in segment_leaves(reader)
+                     for ids, weights in [segment_postings(leaf, fieldname, btext)] if len(ids)]
+            ids = np.concatenate([i.astype(np.int64) + offset for i, _, offset in parts]) if parts else _NO_DOCS
+            weights = np.concatenate([w for _, w, _ in parts]).astype(np.float64) if parts else _NO_WEIGHTS
+            return _frozen(ids), _frozen(weights)
+
+        return _joined_postings.kept_or_read((self.key, fieldname, btext), join)
+
+    def positions(self, reader, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
+        """A term's positions over all segments, posting after posting in the order of ``postings``,
+        and where each posting's positions start (one more entry than postings), kept read-only."""
+
+        def join():
+            flats, starts, at = [], [np.zeros(1, dtype=np.int64)], 0
+            for leaf, _ in segment_leaves(reader):
+                flat, begins = segment_positions(leaf, fieldname, btext, fmt)
+                flats.append(flat)
+                starts.append(begins[1:] + at)
+                at += len(flat)
+            flat = np.concatenate(flats) if flats else np.zeros(0, dtype=np.int32)
+            return _frozen(flat), _frozen(np.concatenate(starts))
+
+        return _joined_positions.kept_or_read((self.key, fieldname, btext), join)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def _joined(reader, per_segment) -> np.ndarray:
@@ -137,6 +187,7 @@ def _segment_published(leaf) -> np.ndarray:
 
 
 _NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+_NO_DOCS, _NO_WEIGHTS = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
 
 
 def _raw_postings(leaf, fieldname: str, btext: bytes):
@@ -210,6 +261,8 @@ _postings = PerSegment(POSTINGS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes
 # Positions are read only for phrases, and only kept for the words phrases use.
 _positions_of = PerSegment(POSITIONS_CACHE_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
 _times = PerSegment(TIMES_CACHE_BYTES, lambda a: a.nbytes)
+_joined_postings = Budgeted(JOINED_POSTINGS_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
+_joined_positions = Budgeted(JOINED_POSITIONS_BYTES, lambda p: p[0].nbytes + p[1].nbytes)
 
 
 def _read_positions(leaf, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,8 @@ from whoosh import query as wq
 
 from indexer.schema import KIND, SOURCE_KIND
 from search.backend import CollectionStats
-from search.whoosh.cache import segment_leaves
 from search.whoosh.combined import CombinedTerm, term_text
-from search.whoosh.postings import segment_postings
+from search.whoosh.postings import state_of
 
 
 def query_terms(q: wq.Query) -> set[tuple[str, str]]:
@@ -56,11 +55,11 @@ def statistics(searcher, terms, prefixes=()) -> CollectionStats:
     """This index's ``CollectionStats`` for ``terms`` ((field, analysed text) pairs) and
     ``prefixes`` ((field, prefix) pairs): its document count, every scored field's total length,
     the words each prefix expands to here, and the document frequency of each term and each of
-    those words, as Whoosh counts them (deleted documents until a merge), read off the cached
-    posting arrays (which a prefix's scoring reads anyway)."""
+    those words, as Whoosh counts them (deleted documents until a merge), read off the joined
+    posting arrays, which the evaluation then scores from (``IndexState.postings``)."""
     reader = searcher.reader()
     schema = searcher.schema
-    leaves = segment_leaves(reader)
+    state = state_of(reader)
     expansions = {(fieldname, prefix): expand(reader, fieldname, prefix)
                   for fieldname, prefix in prefixes if fieldname in schema}
     terms = set(terms) | {(fieldname, word) for (fieldname, _), words in expansions.items() for word in words}
@@ -72,7 +71,7 @@ def statistics(searcher, terms, prefixes=()) -> CollectionStats:
             btext = schema[fieldname].to_bytes(text)
         except ValueError:
             continue
-        frequencies[(fieldname, text)] = sum(len(segment_postings(leaf, fieldname, btext)[0]) for leaf, _ in leaves)
+        frequencies[(fieldname, text)] = len(state.postings(reader, fieldname, btext)[0])
     lengths = {name: reader.field_length(name) for name in schema.scorable_names()}
     ledger = reader.doc_frequency(KIND, SOURCE_KIND) if KIND in schema else 0
     return CollectionStats(reader.doc_count_all(), lengths, frequencies, ledger, expansions)

@@ -5,10 +5,10 @@ match is exactly what the index matched: ``Botschaften`` for the query ``Botscha
 ``Botschaft`` inside ``US-Botschaft``. Escaping happens once, in ``Snippet.html()``, before marks
 are added.
 
-The words analysed (``_analysed``), turned down (``_rejected``) and folded (``_word_forms``) are
-kept at module level on purpose: they depend on the analyzer, the query terms or the word only,
-never on an index state, so every searcher and request shares them. Each is bounded (8 analyzers
-and 64 term sets, 200,000 words each, emptied when full), and ``clear_word_caches()`` empties all.
+The words analysed (``_analysed``) and turned down (``_rejected``) are kept at module level on
+purpose: they depend on the analyzer and the query terms only, never on an index state, so every
+searcher and request shares them. Each is bounded (8 analyzers and 64 term sets, 200,000 words
+each, emptied when full), and ``clear_word_caches()`` empties both.
 """
 from __future__ import annotations
 
@@ -51,12 +51,17 @@ def make_snippet(texts: list[str], matchers: list[tuple[object, set[str]]], max_
         # Words never cross a sentence end, so a window's matches are its sentences' matches:
         # each sentence is analysed once, however many windows it belongs to.
         found = [_sentence_spans(text, a, b, matchers) if may else []
-                 for (a, b), may in zip(sentences, _may_match(head, len(sentences), needles))]
+                 for (a, b), may in zip(sentences, _may_match(head, sentences, needles))]
+        marked = [0]  # how many sentences before each have a match: a window without any is skipped
+        for spans in found:
+            marked.append(marked[-1] + bool(spans))
         for i, (start, end) in enumerate(sentences):
             j = i
             while j + 1 < len(sentences) and sentences[j + 1][1] - start <= max_chars:
                 j += 1
                 end = sentences[j][1]
+            if best is not None and marked[j + 1] == marked[i]:
+                continue
             spans = _merge(sorted((a - start, b - start) for k in range(i, j + 1) for a, b in found[k]))
             if best is not None and not spans:
                 continue
@@ -79,33 +84,46 @@ def mark_text(text: str, matchers: list[tuple[object, set[str]]]) -> Snippet:
 
 
 def _sentence_spans(text: str, start: int, end: int, matchers) -> list[tuple[int, int]]:
-    """The matches in ``text[start:end]``, as offsets into ``text``."""
+    """The matches in ``text[start:end]``, as offsets into ``text``; its words are found once for
+    all matchers."""
     sentence = text[start:end]
-    return [(start + a, start + b) for analyzer, terms in matchers for a, b in _match_spans(sentence, terms, analyzer)]
+    words = _words_of(sentence)
+    return [(start + a, start + b) for analyzer, terms in matchers for a, b in _match_spans(sentence, terms, analyzer, words)]
+
+
+def _words_of(text: str) -> list[tuple[int, str]]:
+    """Each word of ``text`` as the analyzers' tokenizer finds it, with its offset."""
+    return [(m.start(), m.group()) for m in _WORD.finditer(text)]
 
 
 def _words(term) -> tuple[str, ...]:
     return term if isinstance(term, tuple) else (term,)
 
 
-def _may_match(text: str, count: int, needles: set[str]) -> list[bool]:
-    """For each of the ``count`` sentences of ``text``, whether a term may occur in it.
+def _may_match(text: str, sentences: list[tuple[int, int]], needles: set[str]) -> list[bool]:
+    """For each of the ``sentences`` (spans) of ``text``, whether a term may occur in it (``_holds``).
 
     The text is lowered and folded once, not sentence by sentence: folding changes letters only,
-    never the punctuation the sentences end at, so each form splits into the same sentences.
+    never the punctuation the sentences end at, so each form splits into the same sentences, at
+    the same offsets where it is as long as the text (no ß folded to ss).
     """
-    forms = _forms(text)
-    present = [n for n in needles if _occurs(n, forms)]
+    lower = text.lower()
+    umlauts = fold_umlauts(lower)
+    squeezed = umlauts.replace("e", "")
+    # what is in no sentence's forms is in none of the whole text's (for the fold: see _holds)
+    present = [n for n in needles if n in lower or n in umlauts or n.replace("e", "") in squeezed]
     if not present:
-        return [False] * count
-    split = [[m.group() for m in _SENTENCE.finditer(form) if m.group().strip()] for form in forms]
-    if any(len(sentences) != count for sentences in split):  # not expected; then every sentence is analysed
-        return [True] * count
-    return [any(_occurs(n, sentence_forms) for n in present) for sentence_forms in zip(*split)]
+        return [False] * len(sentences)
+    split = [[form[a:b] for a, b in sentences] if len(form) == len(text) else
+             [m.group() for m in _SENTENCE.finditer(form) if m.group().strip()] for form in (lower, umlauts)]
+    if any(len(parts) != len(sentences) for parts in split):  # not expected; then every sentence is analysed
+        return [True] * len(sentences)
+    return [_holds(lower, umlauts, present) for lower, umlauts in zip(*split)]
 
 
-def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
-    """Where the analyzer turns a word of ``text`` into one of ``terms``, as character spans.
+def _match_spans(text: str, terms: set[str], analyzer, words=None) -> list[tuple[int, int]]:
+    """Where the analyzer turns a word of ``text`` (its ``words``, if found already) into one of
+    ``terms``, as character spans.
 
     The analyzers work word by word (tokenizer ``WORD_PATTERN``, then filters of one token each),
     so each distinct word is analysed once and its terms kept: news repeats its words, and the
@@ -115,13 +133,12 @@ def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
         return []
     phrases = [t for t in terms if isinstance(t, tuple)]
     if phrases:
-        words = {t for t in terms if not isinstance(t, tuple)}
-        return _phrase_spans(text, phrases, analyzer) + (_match_spans(text, words, analyzer) if words else [])
+        rest = {t for t in terms if not isinstance(t, tuple)}
+        return _phrase_spans(text, phrases, analyzer) + (_match_spans(text, rest, analyzer, words) if rest else [])
     known = _analysed_words(analyzer)
     rejected = _rejected_words(terms)
     spans = []
-    for m in _WORD.finditer(text):
-        word = m.group()
+    for at, word in _words_of(text) if words is None else words:
         found = known.get(word)
         if found is None:
             if word in rejected:
@@ -132,7 +149,7 @@ def _match_spans(text: str, terms: set[str], analyzer) -> list[tuple[int, int]]:
             found = _analyse_word(analyzer, word, known)
         for _, start, end, term in found:
             if term in terms:
-                spans.append((m.start() + start, m.start() + end))
+                spans.append((at + start, at + end))
     return spans
 
 
@@ -179,16 +196,31 @@ def _may_contain(word: str, terms: set[str]) -> bool:
     """Whether one of ``terms`` can come from ``word``: the test ``_may_match`` makes per sentence.
 
     Asked only of words not yet analysed, where it saves the analysis (stemming, compound
-    splitting: about 50 µs a word); asked before the cache it would cost every word. A word's
-    forms are kept (``_word_forms``): the words turned down are kept per term set only, so each
-    search asks again of the words of its hits, and folding them took a tenth of a search.
+    splitting: about 50 µs a word); asked before the cache it would cost every word.
     """
-    forms = _word_forms.get(word)
-    if forms is None:
-        if len(_word_forms) >= _WORDS_PER_ANALYZER:
-            _word_forms.clear()
-        forms = _word_forms[word] = _forms(word)
-    return any(_occurs(t, forms) for t in terms)
+    lower = word.lower()
+    return _holds(lower, fold_umlauts(lower), terms)
+
+
+def _holds(lower: str, umlauts: str, needles) -> bool:
+    """Whether one of ``needles`` is a substring of a lowered text (``lower``), of it with only
+    umlauts and ß folded (``umlauts``: a compound part is folded apart from the letters beside
+    it), or of it folded as the stemmer folds (``indexer.german.fold``), where every stem is a
+    prefix of its word's form.
+
+    The stemmer's fold is worked out only where it may hold a needle the others lack: it differs
+    from the umlaut fold only in dropping the e of each ae/oe/ue it reads as an umlaut, so a needle
+    in it is, without its e's, in the umlaut fold without e's. Folding every hit's whole text that
+    way (a regular expression over 10,000 characters) made snippets a third slower.
+    """
+    if any(n in umlauts or n in lower for n in needles):
+        return True
+    squeezed = umlauts.replace("e", "")
+    maybe = [n for n in needles if n.replace("e", "") in squeezed]
+    if not maybe:
+        return False
+    folded = fold(lower)
+    return any(n in folded for n in maybe)
 
 
 def _rejected_words(terms: set[str]) -> set[str]:
@@ -203,33 +235,16 @@ def _rejected_words(terms: set[str]) -> set[str]:
     return found
 
 
-def _occurs(term: str, forms: tuple[str, str, str]) -> bool:
-    """Whether ``term`` is a substring of one of a text's ``_forms``: stems and compound parts are
-    substrings of the words they come from in one of them."""
-    lower, umlauts, folded = forms
-    return term in folded or term in umlauts or term in lower
-
-
-def _forms(text: str) -> tuple[str, str, str]:
-    """``text`` lowered; with only umlauts and ß folded (a compound part is folded apart from the
-    letters beside it); and folded as the stemmer folds (``indexer.german.fold``), so every stem
-    is a prefix of its word's form there."""
-    lower = text.lower()
-    return lower, fold_umlauts(lower), fold(lower)
-
-
 _WORD = re.compile(WORD_PATTERN)  # the tokenizer of every analyzer in indexer/analysis.py
 _WORDS_PER_ANALYZER = 200_000
 _analysed: dict[int, tuple[object, dict[str, tuple]]] = {}
 _rejected: dict[frozenset, set[str]] = {}
-_word_forms: dict[str, tuple[str, str, str]] = {}
 
 
 def clear_word_caches() -> None:
     """Forget every analysed and turned-down word; they are found again as snippets are made."""
     _analysed.clear()
     _rejected.clear()
-    _word_forms.clear()
 
 
 def _analysed_words(analyzer) -> dict[str, tuple]:

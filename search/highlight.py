@@ -111,7 +111,7 @@ def _may_match(text: str, sentences: list[tuple[int, int]], needles: set[str]) -
     umlauts = fold_umlauts(lower)
     squeezed = umlauts.replace("e", "")
     # what is in no sentence's forms is in none of the whole text's (for the fold: see _holds)
-    present = [n for n in needles if n in lower or n in umlauts or n.replace("e", "") in squeezed]
+    present = [(n, bare) for n, bare in _without_e(needles) if n in lower or n in umlauts or bare in squeezed]
     if not present:
         return [False] * len(sentences)
     split = [[form[a:b] for a, b in sentences] if len(form) == len(text) else
@@ -137,13 +137,15 @@ def _match_spans(text: str, terms: set[str], analyzer, words=None) -> list[tuple
         return _phrase_spans(text, phrases, analyzer) + (_match_spans(text, rest, analyzer, words) if rest else [])
     known = _analysed_words(analyzer)
     rejected = _rejected_words(terms)
+    bare = None  # the terms for _may_contain, made when first needed
     spans = []
     for at, word in _words_of(text) if words is None else words:
         found = known.get(word)
         if found is None:
             if word in rejected:
                 continue
-            if not _may_contain(word, terms):
+            bare = bare or _without_e(terms)
+            if not _may_contain(word, bare):
                 rejected.add(word)  # not analysed nor kept: most words of a matching sentence are other words
                 continue
             found = _analyse_word(analyzer, word, known)
@@ -192,8 +194,9 @@ def _phrase_spans(text: str, phrases: list[tuple[str, ...]], analyzer) -> list[t
     return spans
 
 
-def _may_contain(word: str, terms: set[str]) -> bool:
-    """Whether one of ``terms`` can come from ``word``: the test ``_may_match`` makes per sentence.
+def _may_contain(word: str, terms: list[tuple[str, str]]) -> bool:
+    """Whether one of ``terms`` (``_without_e``) can come from ``word``: the test ``_may_match``
+    makes per sentence.
 
     Asked only of words not yet analysed, where it saves the analysis (stemming, compound
     splitting: about 50 µs a word); asked before the cache it would cost every word.
@@ -202,21 +205,26 @@ def _may_contain(word: str, terms: set[str]) -> bool:
     return _holds(lower, fold_umlauts(lower), terms)
 
 
-def _holds(lower: str, umlauts: str, needles) -> bool:
-    """Whether one of ``needles`` is a substring of a lowered text (``lower``), of it with only
-    umlauts and ß folded (``umlauts``: a compound part is folded apart from the letters beside
-    it), or of it folded as the stemmer folds (``indexer.german.fold``), where every stem is a
-    prefix of its word's form.
+def _without_e(needles) -> list[tuple[str, str]]:
+    """Each needle with itself without its e's, for ``_holds``."""
+    return [(n, n.replace("e", "")) for n in needles]
+
+
+def _holds(lower: str, umlauts: str, needles: list[tuple[str, str]]) -> bool:
+    """Whether one of ``needles`` (``_without_e``) is a substring of a lowered text (``lower``),
+    of it with only umlauts and ß folded (``umlauts``: a compound part is folded apart from the
+    letters beside it), or of it folded as the stemmer folds (``indexer.german.fold``), where
+    every stem is a prefix of its word's form.
 
     The stemmer's fold is worked out only where it may hold a needle the others lack: it differs
     from the umlaut fold only in dropping the e of each ae/oe/ue it reads as an umlaut, so a needle
     in it is, without its e's, in the umlaut fold without e's. Folding every hit's whole text that
     way (a regular expression over 10,000 characters) made snippets a third slower.
     """
-    if any(n in umlauts or n in lower for n in needles):
+    if any(n in umlauts or n in lower for n, _ in needles):
         return True
     squeezed = umlauts.replace("e", "")
-    maybe = [n for n in needles if n.replace("e", "") in squeezed]
+    maybe = [n for n, bare in needles if bare in squeezed]
     if not maybe:
         return False
     folded = fold(lower)

@@ -52,7 +52,7 @@ def _worked_out(reader) -> tuple:
 _keys: WeakKeyDictionary = WeakKeyDictionary()
 
 
-_CACHES: list = []  # every PerState and PerSegment made, for clear_caches()
+_CACHES: list = []  # every PerState, Budgeted and PerSegment made, for clear_caches()
 
 
 def clear_caches() -> None:

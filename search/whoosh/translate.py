@@ -15,7 +15,8 @@ from indexer import schema as f
 from indexer.german import STOP_WORDS, fold
 from indexer.model import ARTICLE, RELATED
 from search.authors import author_query, is_author
-from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART, SPLIT_WEIGHT
+from search import ranking
+from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART
 from search.whoosh.combined import CombinedTerm
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 from search.whoosh.evaluate import evaluate
@@ -165,14 +166,15 @@ def _split_query(text: str, schema, stemmed: dict[str, float], boosts: dict[str,
     Among OR-ed words (``any_part``: questions, headlines) one part is enough; where every word
     is required, every part is, or ``Botschaftsbesitz`` would find each article about ``Besitz``.
     """
-    if not SPLIT_WEIGHT or f.PARTS not in boosts:
+    split_weight = ranking.SPLIT_WEIGHT  # read when asked, so that bench/sweep.py can set it
+    if not split_weight or f.PARTS not in boosts:
         return None
     parts = list(dict.fromkeys(schema[f.PARTS].process_text(text, mode="index")))
     if not parts:
         return None
     fields = {**stemmed, f.PARTS: boosts[f.PARTS]}
     terms = [CombinedTerm.of(part, fields) for part in parts]
-    return (wq.Or if any_part else wq.And)(terms, boost=SPLIT_WEIGHT)
+    return (wq.Or if any_part else wq.And)(terms, boost=split_weight)
 
 
 def _combined_query(text: str, schema, fields: dict[str, float]) -> wq.Query | None:

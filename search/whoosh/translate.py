@@ -16,8 +16,8 @@ from indexer.german import STOP_WORDS, fold
 from indexer.model import ARTICLE, RELATED
 from search.authors import author_query, is_author
 from search import ranking
-from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART
-from search.whoosh.combined import CombinedTerm
+from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART, field_boosts, is_question
+from search.whoosh.combined import CombinedTerm, weighting
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 from search.whoosh.evaluate import evaluate
 from search.whoosh.proximity import ranked_matches
@@ -55,9 +55,12 @@ def search_ranked(searcher: Searcher, text: str, limit: int, any_words: bool = F
                   boosts: dict[str, float] | None = None, proximity: bool = True) -> list[tuple[int, float]]:
     """The best ``limit`` (document number, score) for a query string, ranked as ``run_query``
     ranks them, without filters (the quality script asks this; ``boosts`` and ``proximity``
-    switch features off for its ablation rows)."""
+    switch features off for its ablation rows: with ``boosts`` given, a question is weighted as
+    any other query)."""
     tree = parse_user_query(text).tree
-    matches = evaluate(searcher, to_whoosh(any_words_tree(tree) if any_words else tree, searcher.schema, boosts))
+    question = boosts is None and is_question(text)
+    q = to_whoosh(any_words_tree(tree) if any_words else tree, searcher.schema, boosts or field_boosts(question))
+    matches = evaluate(searcher, q, weighting=weighting(question) if question else None)
     return ranked_matches(searcher, tree, matches, limit, boosts) if proximity else matches.ranked(limit)
 
 

@@ -58,13 +58,15 @@ class WhooshShard:
     def schema(self):
         return self.searcher.schema
 
-    def _query(self, tree, question: bool = False):
+    def _query(self, tree, question: bool | None = None):
         """``to_whoosh(tree)``, kept for the last ``KEPT_QUERIES`` trees: a search asks for its
         tree's query three times (statistics, match, snippets), which took 5 % of the time of the
         500 ``bench_query`` searches on FANG in a profile; the syntax trees are frozen, so hashable.
-        A question's words are weighted otherwise (``search.ranking.field_boosts``); its terms
-        are the same, so statistics and snippets may ask without it."""
+        A question's words are weighted otherwise (``search.ranking.field_boosts``), its terms are
+        the same: ``question=None`` (snippets) takes whichever of the two is kept."""
         with self._lock:
+            if question is None:
+                question = (tree, True) in self._queries
             found = self._queries.get((tree, question))
         if found is None:
             found = to_whoosh(tree, self.schema, field_boosts(question))
@@ -74,8 +76,8 @@ class WhooshShard:
                 self._queries[tree, question] = found
         return found
 
-    def statistics(self, tree) -> CollectionStats:
-        q = self._query(tree)
+    def statistics(self, tree, question: bool | None = None) -> CollectionStats:
+        q = self._query(tree, question)
         return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema), query_prefixes(q))
 
     def term_statistics(self, terms) -> CollectionStats:
@@ -87,8 +89,8 @@ class WhooshShard:
         reader = self.searcher.reader()
         # Every match with its score in one evaluation over posting arrays (search/whoosh/evaluate.py):
         # the total and the facets need all of them anyway, and ranking them costs a sort of the scores.
-        question = ranking.question
-        base = evaluate(self.searcher, self._query(tree, question), stats, weighting(question) if question else None)
+        base = evaluate(self.searcher, self._query(tree, ranking.question), stats,
+                        weighting(True) if ranking.question else None)
         if ranking.recency:
             base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
         return base, base.keep(passing(document_columns(reader), base.docs, filters)) if filters.any() else base

@@ -289,7 +289,8 @@ def ablation_variants() -> dict[str, tuple[dict[str, float] | None, bool]]:
     umlauts and reads ae/oe/ue, our stop list and hyphen parts; with equal weights the BM25F term
     is BM25 over the article's text); +exact: surface forms ranked, so the spelling and word form
     as typed come first (Müller above Mueller); +compounds: compound parts; +weights: the
-    product's field weights (``FIELD_BOOSTS``); ``newsearch`` itself adds term proximity
+    product's field weights (``FIELD_BOOSTS``), and a question's own K1 and exact-form weight
+    (``search.ranking.is_question``); ``newsearch`` itself adds term proximity
     (``search/proximity.py``).
     """
     stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in ANALYSED_APART}

@@ -35,7 +35,8 @@ from indexer.lemmas import stem_lemma
 # 8: the lemma of a word is stemmed where Snowball misses its form (indexer/lemmas.py).
 # 9: near-duplicate groups (indexer/duplicates.py).
 # 10: more lemmas: a participle used as a noun (``das Entwickelte``) no longer blocks its forms (indexer/lemmas.py).
-ANALYZER_VERSION = 10
+# 11: no lemma far rarer than the word's form (``Leuten`` is no form of ``läuten``: indexer/lemmas.py).
+ANALYZER_VERSION = 11
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

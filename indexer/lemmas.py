@@ -9,13 +9,14 @@ knows these forms. Stemming the lemma keeps what Snowball does well (umlaut fold
 
 The dictionary is simplemma's German list (pinned in pyproject.toml; 1.1 million word forms from
 Wiktionary, Měchura's lemmatization lists and others, under their own licences). We do not ship
-a copy: the first process on a machine derives from the installed package the 145,000 forms whose
+a copy: the first process on a machine derives from the installed package the 143,000 forms whose
 lemma stems otherwise than the form itself (all others change nothing) and keeps them in a cache
 file, which later processes read in a fraction of a second. Loading simplemma itself would cost
 every process 3-5 s and 110 MB.
 
-Upgrading simplemma or PyStemmer changes how text is analysed: bump ``ANALYZER_VERSION`` with it.
-The cache file is named after both versions, so a new one is derived on its own.
+Upgrading simplemma, PyStemmer or wordfreq (whose frequencies drop far rarer lemmas:
+``_frequent_readings``) changes how text is analysed: bump ``ANALYZER_VERSION`` with it. The cache
+file is named after the three versions, so a new one is derived on its own.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ import Stemmer
 
 # Bump when the derivation below changes, so that old cache files are not read.
 # 3: a nominalised participle or adjective (``Entwickelte``, ``Gegangene``) no longer blocks its forms.
-TABLE_FORMAT = 3
+# 4: no form whose lemma is far rarer than the form (``Leuten`` is no form of ``läuten``).
+TABLE_FORMAT = 4
 MIN_FORM = 3  # letters
 
 _stem = Stemmer.Stemmer("german").stemWord
@@ -53,7 +55,8 @@ def cache_path() -> Path:
     """Where the derived table is kept: ``$NEWSEARCH_CACHE``, else the user's cache directory."""
     base = os.environ.get("NEWSEARCH_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "newsearch")
-    name = f"lemmas-de-simplemma{version('simplemma')}-pystemmer{version('PyStemmer')}-{TABLE_FORMAT}.tsv.xz"
+    name = (f"lemmas-de-simplemma{version('simplemma')}-pystemmer{version('PyStemmer')}"
+            f"-wordfreq{version('wordfreq')}-{TABLE_FORMAT}.tsv.xz")
     return Path(base) / name
 
 
@@ -81,7 +84,27 @@ def derive_table() -> dict[str, str]:
         if (form not in table and len(form) >= MIN_FORM and form.isalpha() and lemma.isalpha()
                 and form.capitalize() not in nouns and _stem(form) != _stem(lemma)):
             table[form] = lemma
-    return table
+    return _frequent_readings(table)
+
+
+# A lemma this much rarer (in Zipf units, wordfreq's German list) than the form read as its form
+# is no reading of it a newsroom means: the list has ``Leuten`` under ``läuten``, ``Umständen`` under
+# ``umstehen``, ``Schritte`` under ``schreiten``, ``Beamte`` under ``beamen``.
+RARER_LEMMA = 1.0
+
+
+def _frequent_readings(table: dict[str, str]) -> dict[str, str]:
+    """The table without the forms whose lemma is far rarer than the form itself: there the form
+    is mostly a word of its own (a noun's plural, a participle used as an adjective), and Snowball's
+    stem keeps it with its own family (``Beamte`` with ``Beamten``).
+
+    >>> sorted(_frequent_readings({"leuten": "läuten", "ging": "gehen"}))
+    ['ging']
+    """
+    from wordfreq import zipf_frequency
+
+    return {form: lemma for form, lemma in table.items()
+            if zipf_frequency(lemma, "de") >= zipf_frequency(form, "de") - RARER_LEMMA}
 
 
 def _nominalised(noun: str, dictionary: dict[str, str]) -> bool:

@@ -84,13 +84,15 @@ class CollectionStats:
 class Ranking:
     """How a shard orders its matches: ``sort`` as in ``SearchRequest``; ``depth`` how many it
     returns in that order; ``recency`` whether newer articles gain, counted from ``now`` (None: now);
-    ``collapse`` whether near-duplicates fold into stories (``search/whoosh/folding.py``)."""
+    ``collapse`` whether near-duplicates fold into stories (``search/whoosh/folding.py``);
+    ``question`` whether the words are weighted as a question's (``search.ranking.is_question``)."""
 
     sort: str = "relevance"
     depth: int = 10
     recency: bool = False
     now: object = None  # datetime | None
     collapse: bool = False
+    question: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from search.backend import Ranking
 from search.dates import EXAMPLES, parse_date_range
 from search.exactness import as_written
 from search.facets import KEYWORD_NAMES, Filters, cut_facets
+from search.ranking import is_question
 from search.results import SearchResult
 from search.scatter import as_shards
 from search.suggest import suggest_query
@@ -137,7 +138,7 @@ def run_query(source, request: SearchRequest) -> SearchResult:
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
     by_relevance = request.sort == "relevance" and parsed.tree is not None
     ranking = Ranking(request.sort, max(limit, RERANK_DEPTH) if by_relevance else limit, request.recency, request.now,
-                      request.collapse)
+                      request.collapse, is_question(text))
     tree = parsed.tree
     found = shards.search(tree, filters, ranking, request.facets)
     notice = None

@@ -61,9 +61,10 @@ class Shards:
         for shard in self.shards:
             shard.close()
 
-    def statistics(self, tree) -> CollectionStats:
-        """Step 1 (dfs): all shards' figures for ``tree``, added up, whatever the filters."""
-        return CollectionStats.merged(self.each("statistics", tree).values())
+    def statistics(self, tree, question: bool | None = None) -> CollectionStats:
+        """Step 1 (dfs): all shards' figures for ``tree``, added up, whatever the filters
+        (``question``: the shards build the query as ``match`` will, ``Ranking.question``)."""
+        return CollectionStats.merged(self.each("statistics", tree, question).values())
 
     def each(self, method: str, *args, among=None) -> dict[int, object]:
         """``method(*args)`` of every shard still answering (of ``among``), by shard number; a
@@ -83,7 +84,7 @@ class Shards:
     def search(self, tree, filters: Filters, ranking: Ranking, facets: bool = True) -> Found:
         """Steps 1 and 2: every match of ``tree`` under the merged statistics, the best
         ``ranking.depth`` by the sort key over all shards, totals and facet counts added up."""
-        stats = self.statistics(tree)
+        stats = self.statistics(tree, ranking.question)
         total, facet_sums, entries, others = 0, {}, [], {}
         asked = {number for number in range(len(self.shards)) if self._overlaps(number, filters)}
         answers = self.each("match", tree, stats, filters, ranking, facets, among=asked)

@@ -33,3 +33,15 @@ def test_among_or_ed_words_one_part_is_enough_and_the_compound_ranks_first(tmp_p
         ranked = search_ranked(searcher, "Wohin fließt der Gletscherabfluss?", 10, any_words=True)
         titles = [searcher.stored_fields(doc)["title"] for doc, _ in ranked]
     assert titles == ["Gletscherabfluss steigt", "Schmelze in den Alpen", "Kanal gereinigt"]
+
+
+def test_the_split_weight_is_read_when_asked_so_a_sweep_setting_reaches_the_ranking(tmp_path):
+    """bench/sweep.py sets ``ranking.SPLIT_WEIGHT`` on the module; a copy taken at import would
+    leave every setting of it measuring the default."""
+    from bench.sweep import applied
+
+    ix = built(tmp_path)
+    with open_searcher(open_for_reading(ix)) as searcher, applied({"ranking.SPLIT_WEIGHT": 0.0}):
+        ranked = search_ranked(searcher, "Wohin fließt der Gletscherabfluss?", 10, any_words=True)
+        titles = [searcher.stored_fields(doc)["title"] for doc, _ in ranked]
+    assert titles == ["Gletscherabfluss steigt"]

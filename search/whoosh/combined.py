@@ -15,11 +15,12 @@ from search.backend import CollectionStats
 from search.ranking import BM25_K1, field_b, idf, length_norm, saturated
 
 
-def weighting() -> scoring.WeightingModel:
-    """The scorer every searcher uses: BM25F with our B per field and K1.
+def weighting(question: bool = False) -> scoring.WeightingModel:
+    """The scorer every searcher uses: BM25F with our B per field and K1; for a question, its K1
+    (``ranking.bm25_k1``).
 
     Read from ``search.ranking`` when called, so a setting put there (bench/sweep.py) holds."""
-    return scoring.BM25F(B=ranking.BM25_B, K1=ranking.BM25_K1,
+    return scoring.BM25F(B=ranking.BM25_B, K1=ranking.bm25_k1(question),
                          **{f"{name}_B": b for name, b in ranking.FIELD_B.items()})
 
 

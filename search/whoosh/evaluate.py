@@ -73,17 +73,19 @@ class Matches:
         return [(int(self.docs[i]), float(self.scores[i])) for i in order]
 
 
-def evaluate(searcher, q: wq.Query, stats: CollectionStats | None = None) -> Matches:
+def evaluate(searcher, q: wq.Query, stats: CollectionStats | None = None,
+             weighting: scoring.BM25F | None = None) -> Matches:
     """Every document ``q`` matches in the searcher's index, deleted ones left out, with its score.
 
     Scored under ``stats``, the collection's figures for ``q``'s terms (``statistics`` of every
     shard, merged); without them, under this index's own. The searcher's weighting must be
     Whoosh's ``BM25F`` (``search.query.open_searcher``); a ``final`` step such as the recency
-    boost is applied by the caller.
+    boost is applied by the caller. ``weighting`` replaces the searcher's for this query (a
+    question's K1, ``search.ranking.bm25_k1``).
     """
     reader = searcher.reader()
     state = state_of(reader)
-    weighting = searcher.weighting
+    weighting = weighting or searcher.weighting
     if not isinstance(weighting, scoring.BM25F):
         raise TypeError(f"evaluate scores with BM25F, not {type(weighting).__name__}")
     if not state.size:  # no documents match anything, and idf has no value over zero documents

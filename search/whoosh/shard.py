@@ -22,7 +22,7 @@ from indexer.model import ARTICLE, RELATED
 from search.backend import CollectionStats, Ranking, ShardMatch
 from search.facets import Filters, document_columns, facet_counts, passing
 from search.hits import stored_hit
-from search.ranking import FIELD_BOOSTS, recency_factor
+from search.ranking import FIELD_BOOSTS, field_boosts, recency_factor
 from search.results import Hit
 from search.whoosh.cache import PerSegment, segment_leaves
 from search.whoosh.combined import weighting
@@ -58,22 +58,26 @@ class WhooshShard:
     def schema(self):
         return self.searcher.schema
 
-    def _query(self, tree):
+    def _query(self, tree, question: bool | None = None):
         """``to_whoosh(tree)``, kept for the last ``KEPT_QUERIES`` trees: a search asks for its
         tree's query three times (statistics, match, snippets), which took 5 % of the time of the
-        500 ``bench_query`` searches on FANG in a profile; the syntax trees are frozen, so hashable."""
+        500 ``bench_query`` searches on FANG in a profile; the syntax trees are frozen, so hashable.
+        A question's words are weighted otherwise (``search.ranking.field_boosts``), its terms are
+        the same: ``question=None`` (snippets) takes whichever of the two is kept."""
         with self._lock:
-            found = self._queries.get(tree)
+            if question is None:
+                question = (tree, True) in self._queries
+            found = self._queries.get((tree, question))
         if found is None:
-            found = to_whoosh(tree, self.schema)
+            found = to_whoosh(tree, self.schema, field_boosts(question))
             with self._lock:
                 while len(self._queries) >= KEPT_QUERIES:
                     self._queries.pop(next(iter(self._queries)))
-                self._queries[tree] = found
+                self._queries[tree, question] = found
         return found
 
-    def statistics(self, tree) -> CollectionStats:
-        q = self._query(tree)
+    def statistics(self, tree, question: bool | None = None) -> CollectionStats:
+        q = self._query(tree, question)
         return statistics(self.searcher, query_terms(q) | proximity_pairs(tree, self.schema), query_prefixes(q))
 
     def term_statistics(self, terms) -> CollectionStats:
@@ -85,7 +89,8 @@ class WhooshShard:
         reader = self.searcher.reader()
         # Every match with its score in one evaluation over posting arrays (search/whoosh/evaluate.py):
         # the total and the facets need all of them anyway, and ranking them costs a sort of the scores.
-        base = evaluate(self.searcher, self._query(tree), stats)
+        base = evaluate(self.searcher, self._query(tree, ranking.question), stats,
+                        weighting(True) if ranking.question else None)
         if ranking.recency:
             base = Matches(base.docs, base.scores * recency_factor(published(reader)[base.docs], ranking.now))
         return base, base.keep(passing(document_columns(reader), base.docs, filters)) if filters.any() else base

@@ -15,8 +15,9 @@ from indexer import schema as f
 from indexer.german import STOP_WORDS, fold
 from indexer.model import ARTICLE, RELATED
 from search.authors import author_query, is_author
-from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART, SPLIT_WEIGHT
-from search.whoosh.combined import CombinedTerm
+from search import ranking
+from search.ranking import ANALYSED_APART, FIELD_BOOSTS, SCORED_APART, field_boosts, is_question
+from search.whoosh.combined import CombinedTerm, weighting
 from search.syntax import Group, Not, Phrase, Required, Word, parse_user_query
 from search.whoosh.evaluate import evaluate
 from search.whoosh.proximity import ranked_matches
@@ -54,9 +55,12 @@ def search_ranked(searcher: Searcher, text: str, limit: int, any_words: bool = F
                   boosts: dict[str, float] | None = None, proximity: bool = True) -> list[tuple[int, float]]:
     """The best ``limit`` (document number, score) for a query string, ranked as ``run_query``
     ranks them, without filters (the quality script asks this; ``boosts`` and ``proximity``
-    switch features off for its ablation rows)."""
+    switch features off for its ablation rows: with ``boosts`` given, a question is weighted as
+    any other query)."""
     tree = parse_user_query(text).tree
-    matches = evaluate(searcher, to_whoosh(any_words_tree(tree) if any_words else tree, searcher.schema, boosts))
+    question = boosts is None and is_question(text)
+    q = to_whoosh(any_words_tree(tree) if any_words else tree, searcher.schema, boosts or field_boosts(question))
+    matches = evaluate(searcher, q, weighting=weighting(question) if question else None)
     return ranked_matches(searcher, tree, matches, limit, boosts) if proximity else matches.ranked(limit)
 
 
@@ -165,14 +169,15 @@ def _split_query(text: str, schema, stemmed: dict[str, float], boosts: dict[str,
     Among OR-ed words (``any_part``: questions, headlines) one part is enough; where every word
     is required, every part is, or ``Botschaftsbesitz`` would find each article about ``Besitz``.
     """
-    if not SPLIT_WEIGHT or f.PARTS not in boosts:
+    split_weight = ranking.SPLIT_WEIGHT  # read when asked, so that bench/sweep.py can set it
+    if not split_weight or f.PARTS not in boosts:
         return None
     parts = list(dict.fromkeys(schema[f.PARTS].process_text(text, mode="index")))
     if not parts:
         return None
     fields = {**stemmed, f.PARTS: boosts[f.PARTS]}
     terms = [CombinedTerm.of(part, fields) for part in parts]
-    return (wq.Or if any_part else wq.And)(terms, boost=SPLIT_WEIGHT)
+    return (wq.Or if any_part else wq.And)(terms, boost=split_weight)
 
 
 def _combined_query(text: str, schema, fields: dict[str, float]) -> wq.Query | None:

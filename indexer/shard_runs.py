@@ -2,7 +2,8 @@
 (``newsearch index --shard-size N --ray local|ADDRESS``).
 
 Routing stays where it is (indexer/shards.py, in this process: it needs every shard's ledger);
-each shard's run is the ordinary ``index_files`` with the shard's share of the articles. With
+each shard's run is the ordinary ``index_files`` with the shard's share of the articles, reading
+only the records routed to it (indexer/routing.py). With
 Ray, each run is one Ray task, so the shards are built at once on as many nodes as the cluster has. A task writes
 its shard's directory itself, so every node must see the index directory under the same path
 (docs/scale-out.md), as the shard actors that search it do.
@@ -25,12 +26,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer.errors import NewsearchError
 from indexer.model import Article, IndexReport
 from indexer.ray_session import connect, ray_module
+from indexer.routing import FileShare
 from indexer.settings import BULK_PROCESSES, LOCK_TIMEOUT
 from indexer.store import activate_generation, current_generation, write_lock
 from indexer.write import index_files
@@ -38,10 +40,12 @@ from indexer.write import index_files
 
 @dataclass(frozen=True, slots=True)
 class ShardShare:
-    """``accept`` for one shard's run: the ids of the articles that belong to it. A value rather
+    """``accept`` for one shard's run: the ids of the articles that belong to it, and what it reads
+    of each changed file (indexer/routing.py: only the lines of its articles). A value rather
     than a closure, so that it travels to another process (a Ray task) as it is."""
 
     ids: frozenset[str]
+    files: dict[str, FileShare] = field(default_factory=dict)
 
     def __call__(self, article: Article) -> bool:
         return article.id in self.ids
@@ -64,10 +68,11 @@ class ShardRun:
 def build_shard(run: ShardRun, paths, full: bool, options: dict) -> IndexReport:
     """``index_files`` for one shard: into its directory, or (a full build) into ``run.staged``
     while holding the shard's lock, as a writer of the shard itself would."""
+    mine = dict(accept=run.share, shares=run.share.files, neighbours=run.neighbours)
     if run.staged is None:
-        return index_files(paths, run.directory, full=full, accept=run.share, neighbours=run.neighbours, **options)
+        return index_files(paths, run.directory, full=full, **mine, **options)
     with write_lock(run.directory, options.get("lock_timeout", LOCK_TIMEOUT)):
-        return index_files(paths, run.staged, full=True, accept=run.share, neighbours=run.neighbours, **options)
+        return index_files(paths, run.staged, full=True, **mine, **options)
 
 
 def promote(run: ShardRun) -> None:

@@ -91,9 +91,12 @@ class Routing:
             if routed.broken or routed.skipped:
                 continue
             by_line = format_of(routed.path) in LINE_FORMATS
+            lines_of: dict[str, set] = {}
+            for doc_id, _, line in routed.articles:
+                lines_of.setdefault(route.get(doc_id), set()).add(line)
             for name in names:
-                mine = tuple(line for doc_id, _, line in routed.articles if route.get(doc_id) == name)
-                lines = tuple(sorted(set(mine))) if by_line else (None if mine else ())
+                mine = lines_of.get(name, ())
+                lines = tuple(sorted(mine)) if by_line else (None if mine else ())
                 shares[name][str(routed.path)] = FileShare(routed.fingerprint, lines, routed.failures)
         return shares
 

@@ -185,13 +185,7 @@ class IndexRun:
         stored = self._stored(doc_id)
         if stored is None or stored.get(f.KIND) != ARTICLE:
             return None
-        fields = {k: v for k, v in stored.items() if v not in (None, "")}
-        if whole:
-            text = searchable_text(fields)
-            fields[f.EXACT] = text
-            fields[f.PARTS] = text if self.bulk else compound_terms(text)
-            fields.update(restored_fields(fields))
-        return fields
+        return whole_document(stored, self.bulk) if whole else {k: v for k, v in stored.items() if v not in (None, "")}
 
     def _put(self, doc: dict, doc_id: str) -> None:
         self.vacated.discard(doc_id)
@@ -354,6 +348,18 @@ class IndexRun:
             skipped=tuple(self.skipped),
             bulk=self.bulk,
         )
+
+
+def whole_document(stored: dict, bulk: bool = False) -> dict:
+    """A stored document's fields with the unstored ones analysed again from the stored text:
+    enough to write it back (an agency item's older version arriving late; a group changed after
+    a full build on Ray, indexer/boundaries.py). The bulk writer splits compounds itself."""
+    fields = {k: v for k, v in stored.items() if v not in (None, "")}
+    text = searchable_text(fields)
+    fields[f.EXACT] = text
+    fields[f.PARTS] = text if bulk else compound_terms(text)
+    fields.update(restored_fields(fields))
+    return fields
 
 
 def _ignored(where: str, reason: str) -> None:

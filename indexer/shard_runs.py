@@ -4,7 +4,8 @@
 Routing stays where it is (indexer/shards.py, in this process: it needs every shard's ledger);
 each shard's run is the ordinary ``index_files`` with the shard's share of the articles, reading
 only the records routed to it (indexer/routing.py). With
-Ray, each run is one Ray task, so the shards are built at once on as many nodes as the cluster has. A task writes
+Ray, each run is one Ray task, so the shards are built at once on as many nodes as the cluster has
+(a full build's near-duplicate groups across shard boundaries are given afterwards, indexer/boundaries.py). A task writes
 its shard's directory itself, so every node must see the index directory under the same path
 (docs/scale-out.md), as the shard actors that search it do.
 
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from indexer.boundaries import Reach, regroup
 from indexer.errors import NewsearchError
 from indexer.model import Article, IndexReport
 from indexer.ray_session import connect, ray_module
@@ -63,6 +65,7 @@ class ShardRun:
     # The other shards' indexes its near-duplicates are looked up in (a story whose copies fall on
     # both sides of a shard boundary is one group): see ``run_here`` and ``run_on_ray``.
     neighbours: tuple[Path, ...] = ()
+    reach: Reach = None  # when its articles can be near another shard's (indexer/boundaries.py)
 
 
 def build_shard(run: ShardRun, paths, full: bool, options: dict) -> IndexReport:
@@ -110,7 +113,7 @@ def run_on_ray(address: str, runs: list[ShardRun], paths, full: bool, options: d
     task = ray.remote(num_cpus=BULK_PROCESSES, scheduling_strategy="SPREAD")(build_shard)
     roots = [str(Path(p).resolve()) for p in paths]  # a worker's working directory is not ours
     # The tasks run at once, so a shard sees only the other shards' last commits: none in a full
-    # build, where a story split across a shard boundary then stays two groups (docs/scale-out.md).
+    # build, whose groups across shard boundaries are given after the tasks (indexer/boundaries.py).
     runs = [replace(run, neighbours=() if full else _committed(other.directory for other in runs if other is not run))
             for run in runs]
     pending = {task.remote(_resolved(run), roots, full, options): number for number, run in enumerate(runs)}
@@ -130,6 +133,8 @@ def run_on_ray(address: str, runs: list[ShardRun], paths, full: bool, options: d
         raise NewsearchError("Indexieren auf Ray fehlgeschlagen für " + "; ".join(sorted(failed)) + ". Diese "
                              "Indexabschnitte sind, wie zuletzt festgeschrieben" + (" (bei --full alle)" if full else "")
                              + "; denselben Befehl erneut ausführen.")
+    if full:  # before they are swapped in: the groups a build one after the other gives
+        regroup([run.staged for run in runs], [run.reach for run in runs])
     return reports
 
 

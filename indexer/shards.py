@@ -26,6 +26,7 @@ import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from indexer.boundaries import reach_of
 from indexer.errors import NewsearchError
 from indexer.formats import find_article_files
 from indexer.ledger import fingerprint, read_ledger
@@ -103,8 +104,10 @@ def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool =
         layout, route = _routed(layout, lives, routing.dated(), shard_size)
         shares = routing.shares(route, [info.name for info in layout])
         staging = index_dir / f"{STAGING_PREFIX}{os.getpid()}" if full else None
+        undated = {route[doc_id] for doc_id, day in routing.dated() if day is None}
         runs = [ShardRun(info.name, index_dir / info.name, _share(info.name, route, lives, shares[info.name]),
-                         staging / info.name if staging else None) for info in layout]
+                         staging / info.name if staging else None, reach=reach_of(info.days, info.name in undated))
+                for info in layout]
         try:
             reports = run_on_ray(ray, runs, paths, full, options) if ray else run_here(runs, paths, full, options)
             for run in runs if full else ():

@@ -25,7 +25,8 @@ from search.query import build_request, open_searcher, run_query
 from search.scatter import open_shards
 from search.results import result_to_json
 from indexer.store import open_for_reading, read_meta, write_lock
-from tests.conftest import fetch as fetch_quickly, run_cli, serving
+from tests.conftest import fetch as fetch_quickly, run_cli, serving, write_jsonl
+from tests.test_duplicates import SZ, TSP, ZEIT, _moved, folded, search
 from tests.test_shards import QUERIES, _in_process, _second_run, _ties_aside, corpus_files
 
 QUERY = "/api/search?q=Hafen+Streik&per_page=100"
@@ -321,3 +322,26 @@ def test_a_failed_task_leaves_its_shard_as_last_committed(built, cluster):
     _index(here, "--full", "--shard-size", "20", str(files))
     assert read_layout(dirs["ray"]) == read_layout(here)
     assert {args: _in_process(dirs["ray"], *args) for args in QUERIES} == {args: _in_process(here, *args) for args in QUERIES}
+
+
+def test_a_full_build_on_ray_folds_a_story_across_shard_boundaries_as_a_build_here(cluster, tmp_path):
+    """The Mosel copies on three days, a day to a shard (``--shard-size 1``), built at once by
+    ``index --full --ray``: its tasks see no other shard, so before, the story stayed three hits;
+    the pass after them (indexer/boundaries.py) gives the groups of the build here, so searches,
+    "more like this" and the stored copies answer alike, down to the scores."""
+    days = {"mosel-tsp": "2026-02-07 09:40:00", "mosel-zeit": "2026-02-08 10:15:00", "freiburg-busse": "2026-02-08 11:00:00",
+            "mz-saalebruecke": "2026-02-07 20:00:00", "mosel-sz": "2026-02-09 12:05:00"}
+    files = tmp_path / "in"
+    files.mkdir()
+    write_jsonl(files / "a.jsonl", _moved("agentur.jsonl", days) + _moved("mz-saalebruecke.jsonl", days))
+    write_jsonl(files / "b.jsonl", _moved("spaet.jsonl", days))
+    here, on_ray = tmp_path / "here", tmp_path / "ray"
+    _index(here, "--full", "--shard-size", "1", str(files), ok=True)
+    _index(on_ray, "--full", "--shard-size", "1", "--ray", cluster.address, str(files), ok=True)
+    assert [s.count for s in read_layout(on_ray)] == [s.count for s in read_layout(here)] == [2, 2, 1]
+    mosel = search(on_ray, "Mosel")
+    assert (mosel["total"], folded(mosel)) == (1, [(ZEIT[0], [TSP[0], SZ[0]])])
+    for args in (("Mosel",), ("",), ("", "--sort", "oldest"), ("Mosel", "--no-collapse"), ("Hochwasser Cochem",)):
+        assert search(on_ray, *args) == search(here, *args), args
+    for command in (("show", ZEIT[0], "--json"), ("similar", TSP[0], "--json")):
+        assert run_cli(*command, index_dir=on_ray).stdout == run_cli(*command, index_dir=here).stdout

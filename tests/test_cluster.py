@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -23,6 +24,7 @@ from search.cluster import ACTOR_PREFIX, NAMESPACE
 from indexer.write import index_files
 from search.query import build_request, open_searcher, run_query
 from search.scatter import open_shards
+from search.documents import similar_documents, similar_to_json
 from search.results import result_to_json
 from indexer.store import open_for_reading, read_meta, write_lock
 from tests.conftest import fetch as fetch_quickly, run_cli, serving, write_jsonl
@@ -170,6 +172,45 @@ def test_show_and_similar_through_the_actors(cluster, indexes, expected):
         assert json.loads(body)["error"].startswith(f"Das Dokument {doc_id!r} ist gerade nicht erreichbar; "
                                                     f"bitte gleich noch einmal versuchen. Der Indexabschnitt {holder} (")
         assert fetch(base + f"/api/document/{doc_id}") == (200, "application/json", local[f"/api/document/{doc_id}"][2])
+
+
+def test_similar_without_a_silent_shard_names_it_as_a_search_does(cluster, indexes, expected):
+    """"Ähnliche Artikel" while a shard that does not hold the article is silent (its actor
+    stopped with SIGSTOP): /api/similar answers 200 with the others' documents and the search's
+    German notice naming that shard in ``messages``; the article page shows the same notice in
+    its "Ähnliche Artikel" box. Before, the list came without a word."""
+    import ray
+
+    sharded = indexes[1]
+    doc_id = expected["hits"][0]["id"]
+    with open_shards(sharded) as shards:
+        holder = shards.stored(doc_id)[0].name
+        local = similar_documents(shards, doc_id)
+        where = {hit.id: shards.stored(hit.id)[0].name for hit in local}
+    silent = next((where[hit.id] for hit in local if where[hit.id] != holder),
+                  next(info.name for info in read_layout(sharded) if info.name != holder))
+    days = next((info.first, info.last) for info in read_layout(sharded) if info.name == silent)
+    notice = (f"Der Indexabschnitt {silent} ({days[0]} bis {days[1]}) hat nicht rechtzeitig geantwortet; "
+              f"seine Treffer fehlen in diesem Ergebnis.")
+    with serving(sharded, "--ray", cluster.address, wait=180) as base:
+        status, _, body = fetch(base + f"/api/similar/{doc_id}")
+        assert status == 200, body
+        assert json.loads(body) == {**similar_to_json(doc_id, local), "messages": []}
+        actor = next(a for name, a in _actors().items() if name.endswith(f"/{silent}#0"))
+        pid = ray.get(actor.pid.remote())
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            status, _, body = fetch(base + f"/api/similar/{doc_id}")
+            page_status, _, page = fetch(base + f"/artikel/{doc_id}")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["messages"] == [notice]
+    assert [hit["id"] for hit in answer["hits"] if where.get(hit["id"]) == silent] == []
+    assert page_status == 200, page
+    box = re.search(r'<section class="similar".*?</section>', page, re.S).group(0)
+    assert f"<p>{notice}</p>" in box, box
 
 
 def test_a_replica_that_does_not_answer_goes_unnoticed(cluster, indexes, expected):

@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -363,6 +365,27 @@ def test_a_failed_task_leaves_its_shard_as_last_committed(built, cluster):
     _index(here, "--full", "--shard-size", "20", str(files))
     assert read_layout(dirs["ray"]) == read_layout(here)
     assert {args: _in_process(dirs["ray"], *args) for args in QUERIES} == {args: _in_process(here, *args) for args in QUERIES}
+
+
+def test_a_local_ray_says_nothing_in_english(indexes, tmp_path):
+    """``query --ray local`` as a user runs it, with no Ray settings of their own: the answer is the
+    one searched in process, and Ray's English notice that it turned token authentication on
+    ("Token authentication is enabled for this Ray cluster. Set RAY_AUTH_MODE=disabled …") does
+    not reach stderr (indexer/ray_session.py). Its own HOME and RAY_TMPDIR, so that the token Ray
+    writes and its session files go with the test's directories, not into ~/.ray or /tmp/ray, and
+    it starts a Ray of its own beside the module's cluster."""
+    temp = Path(tempfile.mkdtemp(prefix="nsloc-", dir="/tmp"))  # Ray's socket paths must stay short
+    env = {name: value for name, value in os.environ.items() if not name.startswith("RAY_")}
+    env.update(HOME=str(tmp_path), RAY_TMPDIR=str(temp), PYTHONIOENCODING="utf-8")
+    try:
+        done = subprocess.run([sys.executable, "-m", "newsearch", "--index-dir", str(indexes[1]), "query", "Hafen Streik",
+                               "--ray", "local"], capture_output=True, text=True, timeout=300, env=env)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run_cli("query", "Hafen Streik", index_dir=indexes[1]).stdout
+    assert (tmp_path / ".ray" / "auth_token").exists()  # Ray did turn token authentication on
+    assert [line for line in done.stderr.splitlines() if "Token authentication" in line or "RAY_AUTH_MODE" in line] == []
 
 
 def test_a_full_build_on_ray_folds_a_story_across_shard_boundaries_as_a_build_here(cluster, tmp_path):

@@ -154,9 +154,13 @@ class Grouping:
     first copy founded there, so the search can fold the story once over all shards by its group.
     """
 
-    def __init__(self, searcher, neighbours=()):
+    def __init__(self, searcher, neighbours=(), reach=None):
         self.searcher = searcher
         self.neighbours = list(neighbours)
+        # Per neighbour, the publication times (POSIX seconds, first and last) its documents can
+        # have and still be within MAX_DAYS_APART of a document's; None: any (it holds undated
+        # ones). A neighbour out of reach is not looked up: its candidates would all be too far apart.
+        self.reach = list(reach) if reach is not None else [None] * len(self.neighbours)
         self.ids: list[str] = []
         self.groups: list[str] = []
         self.signatures = array("I")
@@ -181,21 +185,26 @@ class Grouping:
             doc[f.DUP_GROUP] = doc_id
             self.entry_of.pop(doc_id, None)
             return
-        terms = band_terms(sig)
+        doc[f.DUP_SIGNATURE] = sig.tobytes()
+        doc[f.DUP_BANDS] = band_terms(sig)
+        doc[f.DUP_GROUP] = self.place(doc_id, sig, published_seconds(doc.get(f.PUBLISHED)), doc[f.DUP_BANDS])
+
+    def place(self, doc_id: str, sig: np.ndarray, when: float, terms: list[str] | None = None) -> str:
+        """The group of a document of signature ``sig`` (band terms ``terms``) published at ``when``
+        (POSIX seconds, nan: undated), remembered for the documents after it: ``assign``'s choice,
+        and that of the replay of a shard's documents with its neighbours (indexer/boundaries.py)."""
+        terms = terms if terms is not None else band_terms(sig)
         best, group = 0.0, doc_id
-        when = _seconds(doc.get(f.PUBLISHED))
-        for candidate_group, candidate_sig, candidate_when in self._candidates(terms, doc_id):
+        for candidate_group, candidate_sig, candidate_when in self._candidates(terms, doc_id, when):
             if abs(when - candidate_when) > MAX_DAYS_APART * 86400:  # nan (undated) compares False
                 continue
             score = similarity(sig, candidate_sig)
             if score >= THRESHOLD and (score > best or (score == best and candidate_group < group)):
                 best, group = score, candidate_group
-        doc[f.DUP_SIGNATURE] = sig.tobytes()
-        doc[f.DUP_BANDS] = terms
-        doc[f.DUP_GROUP] = group
         self._remember(doc_id, group, sig, terms, when)
+        return group
 
-    def _candidates(self, terms: list[str], doc_id: str) -> Iterable[tuple[str, np.ndarray, float]]:
+    def _candidates(self, terms: list[str], doc_id: str, when: float) -> Iterable[tuple[str, np.ndarray, float]]:
         """(group, signature, time) of each document sharing a band with the new one: first this
         run's, then the index's (ledger and related items have no bands)."""
         seen = {doc_id}
@@ -211,7 +220,9 @@ class Grouping:
                     sig = np.asarray(self.signatures[entry * PERMUTATIONS:(entry + 1) * PERMUTATIONS], dtype=np.uint32)
                     yield self.groups[entry], sig, self.times[entry]
                 slot = self.previous[slot]
-        for searcher in ([self.searcher] if self.searcher is not None else []) + self.neighbours:
+        near = [searcher for searcher, reach in zip(self.neighbours, self.reach)
+                if reach is None or math.isnan(when) or reach[0] <= when <= reach[1]]
+        for searcher in ([self.searcher] if self.searcher is not None else []) + near:
             reader = searcher.reader()
             for term in terms:
                 if (f.DUP_BANDS, term) not in reader:
@@ -224,7 +235,7 @@ class Grouping:
                     seen.add(other)
                     if stored.get(f.DUP_SIGNATURE) and stored.get(f.DUP_GROUP):
                         sig = np.frombuffer(stored[f.DUP_SIGNATURE], dtype=np.uint32)
-                        yield stored[f.DUP_GROUP], sig, _seconds(stored.get(f.PUBLISHED))
+                        yield stored[f.DUP_GROUP], sig, published_seconds(stored.get(f.PUBLISHED))
 
     def _remember(self, doc_id: str, group: str, sig: np.ndarray, terms: list[str], when: float) -> None:
         entry = len(self.ids)
@@ -239,6 +250,6 @@ class Grouping:
             self.latest[term] = slot
 
 
-def _seconds(published) -> float:
+def published_seconds(published) -> float:
     """A stored publication time (naive UTC) as seconds, ``nan`` when there is none."""
     return published.replace(tzinfo=timezone.utc).timestamp() if published else math.nan

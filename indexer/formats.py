@@ -15,7 +15,7 @@ parser's bug costs one file, never the batch.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ def _page_dump(path: Path, on_error: OnError, max_bytes: int) -> Located:
     return [(str(path), parse_article(path))]
 
 
-def _json_lines(path: Path, on_error: OnError, max_bytes: int) -> Located:
+def _json_lines(path: Path, on_error: OnError, max_bytes: int, lines: Collection[int] | None = None) -> Located:
     problems = []
 
     def note(where: str, reason: str) -> None:
@@ -49,10 +49,10 @@ def _json_lines(path: Path, on_error: OnError, max_bytes: int) -> Located:
         on_error(where, reason)
 
     found = False
-    for located in located_records(path, note, max_line_bytes=max_bytes):
+    for located in located_records(path, note, max_line_bytes=max_bytes, lines=lines):
         found = True
         yield located
-    if not found and not problems:
+    if not found and not problems and lines is None:
         raise ArticleParseError(path, "enthält keinen Artikel (nur Leerzeilen)")
 
 
@@ -151,9 +151,11 @@ def stream_articles(path: Path, on_error: OnError, max_bytes: int = MAX_FILE_BYT
     return (article for _, article in located_articles(path, on_error, max_bytes))
 
 
-def located_articles(path: Path, on_error: OnError, max_bytes: int = MAX_FILE_BYTES) -> Iterator[tuple[str, Article]]:
+def located_articles(path: Path, on_error: OnError, max_bytes: int = MAX_FILE_BYTES,
+                     lines: Collection[int] | None = None) -> Iterator[tuple[str, Article]]:
     """``stream_articles`` with where each article came from: ``path:line`` in a JSON Lines file,
-    else the path, for naming an article that fails later (while it is written).
+    else the path, for naming an article that fails later (while it is written). ``lines`` (a JSON
+    Lines file only): just the articles of those lines, the others not even parsed.
 
     ``ArticleParseError`` comes before the first article or not at all: after it, problems go to
     ``on_error``, so a caller never has to undo half a file.
@@ -170,7 +172,12 @@ def located_articles(path: Path, on_error: OnError, max_bytes: int = MAX_FILE_BY
     if size == 0:
         raise ArticleParseError(path, "die Datei ist leer")
     try:
-        yield from PARSERS[key](path, on_error, max_bytes)
+        if lines is None:
+            yield from PARSERS[key](path, on_error, max_bytes)
+        elif key in LINE_FORMATS:
+            yield from _json_lines(path, on_error, max_bytes, lines)
+        else:
+            raise ValueError(f"lines= is for JSON Lines files, not {key}")
     except ArticleParseError:
         raise
     except Exception as err:  # a parser's bug, or markup nested past Python's stack (RecursionError)

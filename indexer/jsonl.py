@@ -62,7 +62,7 @@ import hashlib
 import json
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -102,10 +102,15 @@ def parse_jsonl(
 
 
 def located_records(
-    path: str | Path, on_error: ErrorReport | None = None, max_line_bytes: int | None = None
+    path: str | Path, on_error: ErrorReport | None = None, max_line_bytes: int | None = None,
+    lines: Collection[int] | None = None,
 ) -> Iterator[tuple[str, Article]]:
-    """``parse_jsonl``, each article with its ``path:line``."""
+    """``parse_jsonl``, each article with its ``path:line``; with ``lines``, only the articles of
+    those lines (numbered from 1): the others are passed over unparsed and reading stops after
+    the last of them, so a time shard reads its share of an archive and no more (indexer/routing.py)."""
     name = str(path)
+    wanted = None if lines is None else frozenset(lines)
+    last = max(wanted, default=0) if wanted is not None else None
     fallback_source = Path(path).name
 
     def fail(where: str, reason: str) -> None:
@@ -122,6 +127,10 @@ def located_records(
         line_no = 0
         try:
             for line_no, raw in enumerate(stream, start=1):
+                if wanted is not None and line_no not in wanted:
+                    if line_no >= last:
+                        break
+                    continue
                 if not raw.strip():
                     continue
                 where = f"{name}:{line_no}"

@@ -23,6 +23,7 @@ from indexer.formats import located_articles
 from indexer.ledger import Ledger, fingerprint, ledger_document, ledger_id, read_ledger
 from indexer.mapped import MappedStorage
 from indexer.model import ARTICLE, RELATED, Article, Failure, IndexReport
+from indexer.routing import FileShare
 from indexer.settings import BULK_PROCESSES, COMMIT_EVERY_SECONDS
 from indexer.store import open_for_reading
 from indexer.versions import Arrival, arrival, version_of, with_version
@@ -90,28 +91,38 @@ class IndexRun:
         return self.ix.writer(limitmb=WRITER_LIMIT_MB)
 
     # -- reading files -------------------------------------------------------------------------
-    def read_file(self, path: Path, fp: str, max_bytes: int) -> None:
+    def read_file(self, path: Path, fp: str, max_bytes: int, share: FileShare | None = None) -> None:
+        """Read one changed file into the index. ``share``: a time shard's part of it, as routing
+        found it (indexer/routing.py): only its lines, and the file's broken records as routing
+        reported them; if the file changed since, it is read whole and filtered by ``accept``."""
         def partial_failure(where: str, reason: str) -> None:
             self.failures.append(Failure(where, reason))
 
         # Streamed: a 28,000-article JSON Lines archive is never held in memory whole. A file
         # that fails does so before its first article (later problems go to partial_failure).
         try:
-            articles = located_articles(path, partial_failure, max_bytes)
+            if share is not None and share.fingerprint == fp:
+                articles = () if share.lines == () else located_articles(path, _ignored, max_bytes, share.lines)
+                known = share.failures
+            else:
+                articles, known = located_articles(path, partial_failure, max_bytes), ()
             if self.accept is not None:
                 articles = ((where, article) for where, article in articles if self.accept(article))
-            self.replace_source(str(path), fp, articles)
+            self.replace_source(str(path), fp, articles, known)
         except NotArticlesError as err:
             self.skipped.append(Failure(err.path, err.reason))
         except ArticleParseError as err:
             self.failures.append(Failure(err.path, err.reason))
 
-    def replace_source(self, source: str, fp: str, articles: Iterable[tuple[str, Article]]) -> None:
-        """Make the index hold exactly ``articles`` (each with where it came from) for ``source``."""
+    def replace_source(self, source: str, fp: str, articles: Iterable[tuple[str, Article]],
+                       known: Iterable[Failure] = ()) -> None:
+        """Make the index hold exactly ``articles`` (each with where it came from) for ``source``;
+        ``known``: its records that failed before reaching here (a shard's routing found them)."""
         old = self.ledger.get(source)
         old_ids = set(old.doc_ids) if old is not None else set()
         new_ids: dict[str, None] = {}  # in order, each once
         first_failure = len(self.failures)
+        self.failures += known
         for where, article in articles:
             try:
                 doc, related = self._documents(article)
@@ -174,13 +185,7 @@ class IndexRun:
         stored = self._stored(doc_id)
         if stored is None or stored.get(f.KIND) != ARTICLE:
             return None
-        fields = {k: v for k, v in stored.items() if v not in (None, "")}
-        if whole:
-            text = searchable_text(fields)
-            fields[f.EXACT] = text
-            fields[f.PARTS] = text if self.bulk else compound_terms(text)
-            fields.update(restored_fields(fields))
-        return fields
+        return whole_document(stored, self.bulk) if whole else {k: v for k, v in stored.items() if v not in (None, "")}
 
     def _put(self, doc: dict, doc_id: str) -> None:
         self.vacated.discard(doc_id)
@@ -343,6 +348,22 @@ class IndexRun:
             skipped=tuple(self.skipped),
             bulk=self.bulk,
         )
+
+
+def whole_document(stored: dict, bulk: bool = False) -> dict:
+    """A stored document's fields with the unstored ones analysed again from the stored text:
+    enough to write it back (an agency item's older version arriving late; a group changed after
+    a full build on Ray, indexer/boundaries.py). The bulk writer splits compounds itself."""
+    fields = {k: v for k, v in stored.items() if v not in (None, "")}
+    text = searchable_text(fields)
+    fields[f.EXACT] = text
+    fields[f.PARTS] = text if bulk else compound_terms(text)
+    fields.update(restored_fields(fields))
+    return fields
+
+
+def _ignored(where: str, reason: str) -> None:
+    """A shard reading its lines meets no broken record that routing did not report already."""
 
 
 def _mapped_searcher(ix):

@@ -2,8 +2,10 @@
 (``newsearch index --shard-size N --ray local|ADDRESS``).
 
 Routing stays where it is (indexer/shards.py, in this process: it needs every shard's ledger);
-each shard's run is the ordinary ``index_files`` with the shard's share of the articles. With
-Ray, each run is one Ray task, so the shards are built at once on as many nodes as the cluster has. A task writes
+each shard's run is the ordinary ``index_files`` with the shard's share of the articles, reading
+only the records routed to it (indexer/routing.py). With
+Ray, each run is one Ray task, so the shards are built at once on as many nodes as the cluster has
+(a full build's near-duplicate groups across shard boundaries are given afterwards, indexer/boundaries.py). A task writes
 its shard's directory itself, so every node must see the index directory under the same path
 (docs/scale-out.md), as the shard actors that search it do.
 
@@ -25,12 +27,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from indexer.boundaries import Reach, regroup
 from indexer.errors import NewsearchError
 from indexer.model import Article, IndexReport
 from indexer.ray_session import connect, ray_module
+from indexer.routing import FileShare
 from indexer.settings import BULK_PROCESSES, LOCK_TIMEOUT
 from indexer.store import activate_generation, current_generation, write_lock
 from indexer.write import index_files
@@ -38,10 +42,12 @@ from indexer.write import index_files
 
 @dataclass(frozen=True, slots=True)
 class ShardShare:
-    """``accept`` for one shard's run: the ids of the articles that belong to it. A value rather
+    """``accept`` for one shard's run: the ids of the articles that belong to it, and what it reads
+    of each changed file (indexer/routing.py: only the lines of its articles). A value rather
     than a closure, so that it travels to another process (a Ray task) as it is."""
 
     ids: frozenset[str]
+    files: dict[str, FileShare] = field(default_factory=dict)
 
     def __call__(self, article: Article) -> bool:
         return article.id in self.ids
@@ -59,15 +65,17 @@ class ShardRun:
     # The other shards' indexes its near-duplicates are looked up in (a story whose copies fall on
     # both sides of a shard boundary is one group): see ``run_here`` and ``run_on_ray``.
     neighbours: tuple[Path, ...] = ()
+    reach: Reach = None  # when its articles can be near another shard's (indexer/boundaries.py)
 
 
 def build_shard(run: ShardRun, paths, full: bool, options: dict) -> IndexReport:
     """``index_files`` for one shard: into its directory, or (a full build) into ``run.staged``
     while holding the shard's lock, as a writer of the shard itself would."""
+    mine = dict(accept=run.share, shares=run.share.files, neighbours=run.neighbours)
     if run.staged is None:
-        return index_files(paths, run.directory, full=full, accept=run.share, neighbours=run.neighbours, **options)
+        return index_files(paths, run.directory, full=full, **mine, **options)
     with write_lock(run.directory, options.get("lock_timeout", LOCK_TIMEOUT)):
-        return index_files(paths, run.staged, full=True, accept=run.share, neighbours=run.neighbours, **options)
+        return index_files(paths, run.staged, full=True, **mine, **options)
 
 
 def promote(run: ShardRun) -> None:
@@ -105,7 +113,7 @@ def run_on_ray(address: str, runs: list[ShardRun], paths, full: bool, options: d
     task = ray.remote(num_cpus=BULK_PROCESSES, scheduling_strategy="SPREAD")(build_shard)
     roots = [str(Path(p).resolve()) for p in paths]  # a worker's working directory is not ours
     # The tasks run at once, so a shard sees only the other shards' last commits: none in a full
-    # build, where a story split across a shard boundary then stays two groups (docs/scale-out.md).
+    # build, whose groups across shard boundaries are given after the tasks (indexer/boundaries.py).
     runs = [replace(run, neighbours=() if full else _committed(other.directory for other in runs if other is not run))
             for run in runs]
     pending = {task.remote(_resolved(run), roots, full, options): number for number, run in enumerate(runs)}
@@ -125,6 +133,8 @@ def run_on_ray(address: str, runs: list[ShardRun], paths, full: bool, options: d
         raise NewsearchError("Indexieren auf Ray fehlgeschlagen für " + "; ".join(sorted(failed)) + ". Diese "
                              "Indexabschnitte sind, wie zuletzt festgeschrieben" + (" (bei --full alle)" if full else "")
                              + "; denselben Befehl erneut ausführen.")
+    if full:  # before they are swapped in: the groups a build one after the other gives
+        regroup([run.staged for run in runs], [run.reach for run in runs])
     return reports
 
 

@@ -13,9 +13,10 @@ shards whose days overlap (search/scatter.py). A backfilled article goes to the 
 cover its date (or the nearest one before it); an article the index already holds stays in its
 shard, so an update replaces it where it lives. ``first``/``last`` only ever widen.
 
-Each shard is written by the ordinary ``index_files`` with ``accept`` keeping its own articles, so
-its ledger, its incremental runs and its crash safety are those of a single index. The price: a
-changed file is parsed once to route its articles, then once by each shard.
+Each shard is written by the ordinary ``index_files`` with its share of the changed files, so its
+ledger, its incremental runs and its crash safety are those of a single index. A changed file is
+parsed once here to route its articles (indexer/routing.py); each shard then parses only the
+records routed to it (a JSON Lines file's lines) and only the files holding its articles.
 """
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from indexer.dates import berlin_day
-from indexer.errors import ArticleParseError, NewsearchError, NotArticlesError
-from indexer.formats import find_article_files, located_articles
+from indexer.boundaries import reach_of
+from indexer.errors import NewsearchError
+from indexer.formats import find_article_files
 from indexer.ledger import fingerprint, read_ledger
 from indexer.model import IndexReport
+from indexer.routing import FileShare, Routing, read_routes
 from indexer.shard_runs import ShardRun, ShardShare, promote, run_here, run_on_ray
 from indexer.store import open_for_reading, write_lock
 from indexer.write import index_files
@@ -96,11 +98,16 @@ def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool =
         lives = {} if full else _where_ids_live(index_dir, layout)
         known = set() if full else _read_files(index_dir, layout)
         roots = [Path(p).resolve() for p in paths]
-        to_route = [path for path in find_article_files(roots).files if (str(path), fingerprint(path)) not in known]
-        layout, route = _routed(layout, lives, _dated_ids(to_route, options.get("max_bytes")), shard_size)
+        changed = [(path, fp) for path, fp in ((path, fingerprint(path)) for path in find_article_files(roots).files)
+                   if (str(path), fp) not in known]
+        routing = read_routes(changed, options.get("max_bytes"))
+        layout, route = _routed(layout, lives, routing.dated(), shard_size)
+        shares = routing.shares(route, [info.name for info in layout])
         staging = index_dir / f"{STAGING_PREFIX}{os.getpid()}" if full else None
-        runs = [ShardRun(info.name, index_dir / info.name, _share(info.name, route, lives),
-                         staging / info.name if staging else None) for info in layout]
+        undated = {route[doc_id] for doc_id, day in routing.dated() if day is None}
+        runs = [ShardRun(info.name, index_dir / info.name, _share(info.name, route, lives, shares[info.name]),
+                         staging / info.name if staging else None, reach=reach_of(info.days, info.name in undated))
+                for info in layout]
         try:
             reports = run_on_ray(ray, runs, paths, full, options) if ray else run_here(runs, paths, full, options)
             for run in runs if full else ():
@@ -113,13 +120,15 @@ def index_sharded(paths, index_dir: str | Path, shard_size: int, *, full: bool =
             if staging:
                 shutil.rmtree(staging, ignore_errors=True)
         _write_layout(index_dir, shard_size, layout)
-    return _added_up(reports)
+    return _added_up(reports, routing)
 
 
-def _share(name: str, route: dict[str, str], lives: dict[str, str]) -> ShardShare:
-    """The articles shard ``name`` takes: those routed to it, and those it holds that this run does not route."""
+def _share(name: str, route: dict[str, str], lives: dict[str, str], files: dict[str, FileShare]) -> ShardShare:
+    """The articles shard ``name`` takes: those routed to it, and those it holds that this run does
+    not route; and what it reads of each changed file."""
     return ShardShare(frozenset([doc_id for doc_id, shard in route.items() if shard == name]
-                                + [doc_id for doc_id, shard in lives.items() if shard == name and doc_id not in route]))
+                                + [doc_id for doc_id, shard in lives.items() if shard == name and doc_id not in route]),
+                      files)
 
 
 def _where_ids_live(index_dir: Path, layout: list[ShardInfo]) -> dict[str, str]:
@@ -131,9 +140,10 @@ def _where_ids_live(index_dir: Path, layout: list[ShardInfo]) -> dict[str, str]:
 
 
 def _read_files(index_dir: Path, layout: list[ShardInfo]) -> set[tuple[str, str]]:
-    """(path, fingerprint) of every file all shards have read as it is now. Every shard's run reads
-    every file, so a file only some have read is one whose run failed in the others (a Ray task,
-    say): it is routed again, or the articles it brings would go to no shard."""
+    """(path, fingerprint) of every file all shards have recorded as it is now. Every shard's run
+    records every readable changed file (indexer/routing.py, ``Routing.shares``), so a file only
+    some have recorded is one whose run failed in the others (a Ray task, say): it is routed
+    again, or the articles it brings would go to no shard."""
     read = [{(source, entry.fingerprint) for source, entry in _ledger(index_dir / info.name).items()}
             for info in layout]
     return set.intersection(*read) if read else set()
@@ -146,19 +156,6 @@ def _ledger(shard_dir: Path) -> dict:
         return {}
     with ix.searcher() as searcher:
         return read_ledger(searcher)
-
-
-def _dated_ids(files: list[Path], max_bytes: int | None) -> list[tuple[str, str | None]]:
-    """(article id, Berlin day) of every article of ``files``; files that fail are left to the
-    shards' runs, which report them."""
-    found = []
-    for path in files:
-        try:
-            for _, article in located_articles(path, lambda where, reason: None, *([max_bytes] if max_bytes else [])):
-                found.append((article.id, berlin_day(article.published) if article.published else None))
-        except (ArticleParseError, NotArticlesError, OSError):
-            continue
-    return found
 
 
 def _routed(layout: list[ShardInfo], lives: dict[str, str], dated: list[tuple[str, str | None]],
@@ -214,14 +211,15 @@ def _write_layout(index_dir: Path, shard_size: int, layout: list[ShardInfo]) -> 
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _added_up(reports: list[IndexReport]) -> IndexReport:
-    """One report for all shards' runs: counts add up; a file's failure, reported by every shard
-    that read the file, once."""
+def _added_up(reports: list[IndexReport], routing: Routing) -> IndexReport:
+    """One report for all shards' runs and the routing: counts add up; each failure once (every
+    shard keeps a file's broken lines), in one index's order (``Routing.in_file_order``)."""
     counts = {name: sum(getattr(r, name) for r in reports) for name in
               ("articles", "related", "added", "updated", "deleted", "unchanged", "superseded", "undated")}
     return IndexReport(**counts,
-                       failures=tuple(dict.fromkeys(f for r in reports for f in r.failures)),
-                       skipped=tuple(dict.fromkeys(f for r in reports for f in r.skipped)),
+                       failures=tuple(routing.in_file_order([*(f for r in reports for f in r.failures),
+                                                             *routing.failures()])),
+                       skipped=tuple(dict.fromkeys([*(f for r in reports for f in r.skipped), *routing.skipped()])),
                        bulk=any(r.bulk for r in reports))
 
 

@@ -10,12 +10,13 @@ and written with ``update_document``, so nothing is ever doubled.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from indexer.formats import content_size, find_article_files
 from indexer.ledger import fingerprint
 from indexer.model import Article, Failure, IndexReport
+from indexer.routing import FileShare
 from indexer.run import IndexRun
 from indexer.settings import COMMIT_EVERY_SECONDS, LOCK_TIMEOUT, MAX_FILE_BYTES
 from indexer.store import activate_generation, create_generation, open_for_writing, write_lock
@@ -42,12 +43,15 @@ def index_files(
     commit_every: float = COMMIT_EVERY_SECONDS,
     accept: Callable[[Article], bool] | None = None,
     neighbours: Iterable[str | Path] = (),
+    shares: Mapping[str, FileShare] | None = None,
 ) -> IndexReport:
     """Bring the index up to date with the article files under ``paths``.
 
     ``accept`` keeps only the articles of the files that it accepts: a time shard's share
     (indexer/shards.py); the ledger then lists only those for each file. ``neighbours`` are the
-    other shards' index directories, where a near-duplicate also finds its story.
+    other shards' index directories, where a near-duplicate also finds its story. ``shares`` (a
+    shard's run, by path) says what to read of each changed file: a changed file not in it is
+    another shard's alone and left as it is (indexer/routing.py).
 
     New files are added, changed ones (by content hash) re-read, unchanged ones skipped, and the
     documents of files that vanished from under the given roots removed. ``full`` rebuilds into a
@@ -71,7 +75,7 @@ def index_files(
             if ledger is not None and ledger.fingerprint == fp:
                 run.unchanged += len(ledger.doc_ids)
                 run.failures += ledger.failures  # still broken: say so until the file changes
-            else:
+            elif shares is None or str(path) in shares:
                 todo.append((path, fp))
         run.begin(bulk=full or sum(content_size(path) for path, _ in todo) >= BULK_MIN_BYTES)
         present = {str(p) for p in files}
@@ -81,7 +85,7 @@ def index_files(
         ]
         try:
             for done, (path, fp) in enumerate(todo, start=1):
-                run.read_file(path, fp, max_bytes)
+                run.read_file(path, fp, max_bytes, shares.get(str(path)) if shares else None)
                 if progress:
                     progress(done, len(todo), run.written)
                 run.commit_if_due()

@@ -241,8 +241,8 @@ def show(obj: dict, doc_id: str, as_json: bool, ray) -> None:
 @translate_errors
 def similar(obj: dict, doc_id: str, limit: int, as_json: bool, ray) -> None:
     """Ähnliche Artikel zu einem Dokument (die Kennung steht in eckigen Klammern bei jedem Treffer)."""
-    answer(obj["index_dir"], lambda searcher: similar_documents(searcher, doc_id, limit=limit), as_json,
-           lambda hits: similar_to_json(doc_id, hits), lambda hits, color: print_similar(doc_id, hits, color), ray)
+    answer(obj["index_dir"], lambda shards: (similar_documents(shards, doc_id, limit=limit), shards.missing), as_json,
+           lambda found: similar_to_json(doc_id, *found), lambda found, color: print_similar(doc_id, *found, color), ray)
 
 
 def write_lines(lines) -> None:

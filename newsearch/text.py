@@ -38,7 +38,9 @@ def print_result(result: SearchResult, color: bool) -> None:
         print_hit(rank, hit, color)
 
 
-def print_similar(doc_id: str, hits: list[Hit], color: bool) -> None:
+def print_similar(doc_id: str, hits: list[Hit], messages, color: bool) -> None:
+    for message in messages:  # shards that did not answer, as a search names them
+        click.echo(f"Hinweis: {message}", err=True)
     click.echo(f"{counted(len(hits), 'ähnliches Dokument', 'ähnliche Dokumente')} zu [{doc_id}]")
     for rank, hit in enumerate(hits, start=1):
         print_hit(rank, hit, color)

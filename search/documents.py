@@ -247,9 +247,11 @@ def link_to_json(link: DocumentLink) -> dict:
     }
 
 
-def similar_to_json(doc_id: str, hits: list[Hit]) -> dict:
-    """The JSON object of ``GET /api/similar/<id>``: hits shaped as in ``/api/search``."""
-    return {"id": doc_id, "hits": [hit_to_json(hit) for hit in hits]}
+def similar_to_json(doc_id: str, hits: list[Hit], messages=()) -> dict:
+    """The JSON object of ``GET /api/similar/<id>``: hits shaped as in ``/api/search``, and, as
+    there, ``messages``: the shards that did not answer (``Shards.missing``), whose documents
+    the list lacks."""
+    return {"id": doc_id, "hits": [hit_to_json(hit) for hit in hits], "messages": list(messages)}
 
 
 def _stored(shards, doc_id: str) -> tuple[object, dict]:

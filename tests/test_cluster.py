@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,9 +26,11 @@ from search.cluster import ACTOR_PREFIX, NAMESPACE
 from indexer.write import index_files
 from search.query import build_request, open_searcher, run_query
 from search.scatter import open_shards
+from search.documents import similar_documents, similar_to_json
 from search.results import result_to_json
 from indexer.store import open_for_reading, read_meta, write_lock
-from tests.conftest import fetch as fetch_quickly, run_cli, serving
+from tests.conftest import fetch as fetch_quickly, run_cli, serving, write_jsonl
+from tests.test_duplicates import SZ, TSP, ZEIT, _moved, folded, search
 from tests.test_shards import QUERIES, _in_process, _second_run, _ties_aside, corpus_files
 
 QUERY = "/api/search?q=Hafen+Streik&per_page=100"
@@ -169,6 +174,45 @@ def test_show_and_similar_through_the_actors(cluster, indexes, expected):
         assert json.loads(body)["error"].startswith(f"Das Dokument {doc_id!r} ist gerade nicht erreichbar; "
                                                     f"bitte gleich noch einmal versuchen. Der Indexabschnitt {holder} (")
         assert fetch(base + f"/api/document/{doc_id}") == (200, "application/json", local[f"/api/document/{doc_id}"][2])
+
+
+def test_similar_without_a_silent_shard_names_it_as_a_search_does(cluster, indexes, expected):
+    """"Ähnliche Artikel" while a shard that does not hold the article is silent (its actor
+    stopped with SIGSTOP): /api/similar answers 200 with the others' documents and the search's
+    German notice naming that shard in ``messages``; the article page shows the same notice in
+    its "Ähnliche Artikel" box. Before, the list came without a word."""
+    import ray
+
+    sharded = indexes[1]
+    doc_id = expected["hits"][0]["id"]
+    with open_shards(sharded) as shards:
+        holder = shards.stored(doc_id)[0].name
+        local = similar_documents(shards, doc_id)
+        where = {hit.id: shards.stored(hit.id)[0].name for hit in local}
+    silent = next((where[hit.id] for hit in local if where[hit.id] != holder),
+                  next(info.name for info in read_layout(sharded) if info.name != holder))
+    days = next((info.first, info.last) for info in read_layout(sharded) if info.name == silent)
+    notice = (f"Der Indexabschnitt {silent} ({days[0]} bis {days[1]}) hat nicht rechtzeitig geantwortet; "
+              f"seine Treffer fehlen in diesem Ergebnis.")
+    with serving(sharded, "--ray", cluster.address, wait=180) as base:
+        status, _, body = fetch(base + f"/api/similar/{doc_id}")
+        assert status == 200, body
+        assert json.loads(body) == {**similar_to_json(doc_id, local), "messages": []}
+        actor = next(a for name, a in _actors().items() if name.endswith(f"/{silent}#0"))
+        pid = ray.get(actor.pid.remote())
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            status, _, body = fetch(base + f"/api/similar/{doc_id}")
+            page_status, _, page = fetch(base + f"/artikel/{doc_id}")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["messages"] == [notice]
+    assert [hit["id"] for hit in answer["hits"] if where.get(hit["id"]) == silent] == []
+    assert page_status == 200, page
+    box = re.search(r'<section class="similar".*?</section>', page, re.S).group(0)
+    assert f"<p>{notice}</p>" in box, box
 
 
 def test_a_replica_that_does_not_answer_goes_unnoticed(cluster, indexes, expected):
@@ -321,3 +365,47 @@ def test_a_failed_task_leaves_its_shard_as_last_committed(built, cluster):
     _index(here, "--full", "--shard-size", "20", str(files))
     assert read_layout(dirs["ray"]) == read_layout(here)
     assert {args: _in_process(dirs["ray"], *args) for args in QUERIES} == {args: _in_process(here, *args) for args in QUERIES}
+
+
+def test_a_local_ray_says_nothing_in_english(indexes, tmp_path):
+    """``query --ray local`` as a user runs it, with no Ray settings of their own: the answer is the
+    one searched in process, and Ray's English notice that it turned token authentication on
+    ("Token authentication is enabled for this Ray cluster. Set RAY_AUTH_MODE=disabled …") does
+    not reach stderr (indexer/ray_session.py). Its own HOME and RAY_TMPDIR, so that the token Ray
+    writes and its session files go with the test's directories, not into ~/.ray or /tmp/ray, and
+    it starts a Ray of its own beside the module's cluster."""
+    temp = Path(tempfile.mkdtemp(prefix="nsloc-", dir="/tmp"))  # Ray's socket paths must stay short
+    env = {name: value for name, value in os.environ.items() if not name.startswith("RAY_")}
+    env.update(HOME=str(tmp_path), RAY_TMPDIR=str(temp), PYTHONIOENCODING="utf-8")
+    try:
+        done = subprocess.run([sys.executable, "-m", "newsearch", "--index-dir", str(indexes[1]), "query", "Hafen Streik",
+                               "--ray", "local"], capture_output=True, text=True, timeout=300, env=env)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run_cli("query", "Hafen Streik", index_dir=indexes[1]).stdout
+    assert (tmp_path / ".ray" / "auth_token").exists()  # Ray did turn token authentication on
+    assert [line for line in done.stderr.splitlines() if "Token authentication" in line or "RAY_AUTH_MODE" in line] == []
+
+
+def test_a_full_build_on_ray_folds_a_story_across_shard_boundaries_as_a_build_here(cluster, tmp_path):
+    """The Mosel copies on three days, a day to a shard (``--shard-size 1``), built at once by
+    ``index --full --ray``: its tasks see no other shard, so before, the story stayed three hits;
+    the pass after them (indexer/boundaries.py) gives the groups of the build here, so searches,
+    "more like this" and the stored copies answer alike, down to the scores."""
+    days = {"mosel-tsp": "2026-02-07 09:40:00", "mosel-zeit": "2026-02-08 10:15:00", "freiburg-busse": "2026-02-08 11:00:00",
+            "mz-saalebruecke": "2026-02-07 20:00:00", "mosel-sz": "2026-02-09 12:05:00"}
+    files = tmp_path / "in"
+    files.mkdir()
+    write_jsonl(files / "a.jsonl", _moved("agentur.jsonl", days) + _moved("mz-saalebruecke.jsonl", days))
+    write_jsonl(files / "b.jsonl", _moved("spaet.jsonl", days))
+    here, on_ray = tmp_path / "here", tmp_path / "ray"
+    _index(here, "--full", "--shard-size", "1", str(files), ok=True)
+    _index(on_ray, "--full", "--shard-size", "1", "--ray", cluster.address, str(files), ok=True)
+    assert [s.count for s in read_layout(on_ray)] == [s.count for s in read_layout(here)] == [2, 2, 1]
+    mosel = search(on_ray, "Mosel")
+    assert (mosel["total"], folded(mosel)) == (1, [(ZEIT[0], [TSP[0], SZ[0]])])
+    for args in (("Mosel",), ("",), ("", "--sort", "oldest"), ("Mosel", "--no-collapse"), ("Hochwasser Cochem",)):
+        assert search(on_ray, *args) == search(here, *args), args
+    for command in (("show", ZEIT[0], "--json"), ("similar", TSP[0], "--json")):
+        assert run_cli(*command, index_dir=on_ray).stdout == run_cli(*command, index_dir=here).stdout

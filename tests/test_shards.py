@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from indexer.ledger import fingerprint
+from indexer.model import Failure
+from indexer.routing import FileShare
 from indexer.shards import read_layout
+from indexer.write import index_files
 from search.query import build_request, run_query
 from search.results import result_to_json
 from search.scatter import open_shards
@@ -211,3 +215,58 @@ def test_pages_over_shards_equal_one_index(indexes):
     marks, links = (re.compile(p) for p in (r"<mark>([^<]*)</mark>", r'href="(/artikel/[^"]*hit=\d+[^"]*)"'))
     assert set(marks.findall(article_sharded[2])) == {"Streik"}
     assert links.findall(article_sharded[2]) == links.findall(article_one[2]) != []
+
+
+def _errors(done) -> list[str]:
+    return [line for line in done.stderr.splitlines() if line.startswith("Fehler:")]
+
+
+def test_broken_records_are_reported_once_with_their_line_however_many_shards(tmp_path):
+    """Routing reads each changed file once and says what is broken; each shard reads only its
+    lines (indexer/routing.py). A broken line is reported once, with its line, on the first run and
+    on every unchanged run after it, as one index reports it; a file of nothing but broken lines,
+    or not readable at all, too, even when no shard exists yet to take anything (before, such a
+    run said nothing and exited 0)."""
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "kaputt.json").write_text('{"id": "kaputt", "title": "Ohne Ende')
+    (files / "nur-kaputt.jsonl").write_text("kein JSON\n")
+    alone = run_cli("index", "--shard-size", "2", str(files), index_dir=tmp_path / "alone")
+    assert alone.returncode == 1, alone.stderr
+    assert _errors(alone) == [f"Fehler: {files / 'kaputt.json'}: kein gültiges JSON (Zeile 1, Spalte 27)",
+                              f"Fehler: {files / 'nur-kaputt.jsonl'}:1: ungültiges JSON (Expecting value: line 1 "
+                              f"column 1 (char 0))"]
+    rng = random.Random(18)
+    records = [json.dumps(_article(rng, n, f"2021-0{n % 6 + 1}-03")) for n in range(6)]
+    records[3] = '{"id": "a003", "title": 7}'
+    (files / "a.jsonl").write_text("\n".join(records) + "\n")
+    line = f"Fehler: {files / 'a.jsonl'}:4: „title“ muss Text sein, nicht eine Zahl"
+    # one index's order: the files read in this run in file order, after those it did not read again
+    expected = [[line, *_errors(alone)], [line, *_errors(alone)[::-1]]]
+    for run in range(2):
+        one = run_cli("index", str(files), index_dir=tmp_path / "one")
+        sharded = run_cli("index", *(("--shard-size", "2") if run == 0 else ()), str(files), index_dir=tmp_path / "sharded")
+        assert sharded.returncode == one.returncode == 1, sharded.stderr
+        assert (run, _errors(sharded)) == (run, _errors(one)) == (run, expected[run])
+        assert ("neu: 5" if run == 0 else "unverändert: 5") in sharded.stdout, sharded.stdout
+    assert [s.count for s in read_layout(tmp_path / "sharded")] == [2, 2, 1]
+
+
+def test_a_shards_run_reads_only_the_lines_given_to_it(tmp_path):
+    """A shard's run (``index_files`` with its ``shares``) takes the lines routed to it and
+    reports the file's broken records as routing found them: it parses no other line, so the
+    broken line between its lines, which routing did not name, is not reported by it. A file
+    changed since it was routed is read whole (its articles kept by ``accept``)."""
+    rng = random.Random(18)
+    path = tmp_path / "a.jsonl"
+    lines = [json.dumps(_article(rng, n, "2021-03-03")) for n in range(5)]
+    lines[1] = "kein JSON"
+    path.write_text("\n".join(lines) + "\n")
+    known = Failure(f"{path}:4", "von der Routing-Lesung gemeldet")
+    report = index_files([path], tmp_path / "ix", shares={str(path): FileShare(fingerprint(path), (1, 3), (known,))})
+    assert (report.added, report.failures) == (2, (known,))
+    with open_shards(tmp_path / "ix") as shards:
+        assert sorted(hit.title.rsplit(" ", 1)[1] for hit in run_query(shards, build_request("")).hits) == ["0", "2"]
+    stale = index_files([path], tmp_path / "ix2", shares={str(path): FileShare("vorher", (1,), (known,))},
+                        accept=lambda article: not article.title.endswith("Nummer 4"))
+    assert (stale.added, [f.path for f in stale.failures]) == (3, [f"{path}:2"])

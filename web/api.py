@@ -38,8 +38,9 @@ def document(doc_id: str):
 @bp.get("/similar/<doc_id>")
 def similar(doc_id: str):
     """The article page's "Ähnliche Artikel" list."""
-    hits = similar_documents(get_searcher(), doc_id, current_app.config["SIMILAR_COUNT"])
-    return jsonify(similar_to_json(doc_id, hits))
+    searcher = get_searcher()
+    hits = similar_documents(searcher, doc_id, current_app.config["SIMILAR_COUNT"])
+    return jsonify(similar_to_json(doc_id, hits, searcher.missing))
 
 
 @bp.get("/openapi.json")

@@ -229,6 +229,8 @@ SCHEMAS = {
     "Similar": _object("Dokumente, die einem Dokument am meisten ähneln.", {
         "id": _text("Das Ausgangsdokument."),
         "hits": _list(_ref("Hit"), "Ähnlichste zuerst; `snippet` ist der Textanfang, ohne Markierungen."),
+        "messages": _list({"type": "string"}, "Indexabschnitte, die nicht rechtzeitig geantwortet haben: ihre "
+                                              "Dokumente fehlen in der Liste."),
     }),
     "Error": _object("Ein Fehler, als Satz auf Deutsch.", {"error": _text("Was falsch ist und was zu tun ist.")}),
 }

@@ -111,7 +111,7 @@ def document(doc_id: str):
             context = hit_context(searcher, request_from_args(request.args), rank_from(request.args.get("hit")))
         except QuerySyntaxError:
             context = None  # an edited link with a bad date: the article still shows, without the search
-    return render_template("document.html", doc=doc, similar=similar, context=context,
+    return render_template("document.html", doc=doc, similar=similar, missing=searcher.missing, context=context,
                            mark=lambda text: Markup(mark_text(text, context.matchers).html()) if context else text)
 
 

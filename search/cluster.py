@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from indexer.errors import NewsearchError
+from indexer.lemmas import lemma_table
 from indexer.ray_session import NAMESPACE, connect, ray_module  # noqa: F401 (NAMESPACE: for the tests)
 from indexer.shards import shard_dirs
 from search.backend import ShardUnavailable
@@ -40,7 +41,12 @@ ACTOR_PREFIX = "shard:"  # then the searching process's pid, the shard's directo
 
 def open_ray_shards(index_dir: str | Path, address: str, deadline: float = DEADLINE_SECONDS,
                     replicas: int = 1) -> Shards:
-    """The shards of ``index_dir``, each served by ``replicas`` Ray actors on different nodes."""
+    """The shards of ``index_dir``, each served by ``replicas`` Ray actors on different nodes.
+
+    The lemma table is loaded here first: where its cache file is missing (a new user's first
+    run) it takes ~14 s to derive, which must not fall inside the first search's deadline.
+    """
+    lemma_table()
     connect(address)
     placement = Placement()
     if replicas > len(placement.alive()):
@@ -115,6 +121,7 @@ class ShardActor:
         from search.whoosh.shard import WhooshShard, open_searcher
 
         self.shard = WhooshShard(open_searcher(open_for_reading(path)), name)
+        lemma_table()  # derived on a node without its cache file: not within a search's deadline
         for text in WARM_QUERIES:
             run_query(Shards([self.shard]), build_request(text))
 

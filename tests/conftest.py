@@ -5,6 +5,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -174,3 +175,17 @@ def page(live_server):
             yield pg
         finally:
             browser.close()
+
+
+_SIGINT_AT_START = signal.getsignal(signal.SIGINT)
+
+
+@pytest.fixture(autouse=True)
+def _sigint_as_at_start():
+    """Ctrl-C reaches the subprocesses a test starts. In the full suite pytest's own SIGINT
+    disposition was found set to "ignore" after the Ray tests (SigIgn of the pytest process on a
+    clean clone), and a child inherits an ignored signal: ``watch`` then never saw the SIGINT its
+    tests send, as a person's Ctrl-C, and hung. Put back before every test."""
+    if signal.getsignal(signal.SIGINT) is not _SIGINT_AT_START:
+        signal.signal(signal.SIGINT, _SIGINT_AT_START)
+    yield

@@ -185,7 +185,8 @@ def _sigint_as_at_start():
     """Ctrl-C reaches the subprocesses a test starts. In the full suite pytest's own SIGINT
     disposition was found set to "ignore" after the Ray tests (SigIgn of the pytest process on a
     clean clone), and a child inherits an ignored signal: ``watch`` then never saw the SIGINT its
-    tests send, as a person's Ctrl-C, and hung. Put back before every test."""
-    if signal.getsignal(signal.SIGINT) is not _SIGINT_AT_START:
-        signal.signal(signal.SIGINT, _SIGINT_AT_START)
+    tests send, as a person's Ctrl-C, and hung. Put back before every test, always: the "ignore"
+    is set below Python (``signal.getsignal`` still names Python's handler), so only a fresh
+    ``signal.signal`` reaches the process's disposition."""
+    signal.signal(signal.SIGINT, _SIGINT_AT_START)
     yield

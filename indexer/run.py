@@ -40,6 +40,9 @@ class IndexRun:
     skipped: list[Failure] = field(default_factory=list)
     accept: Callable[[Article], bool] | None = None  # a shard's share of the files' articles
     neighbours: tuple = ()  # the other time shards' index directories: near-duplicates across them
+    # per neighbour, the publication times a document must have to be near its days (None: any;
+    # indexer/boundaries.py, ``reach_of``): one out of reach is not looked up (``Grouping.reach``)
+    reaches: tuple | None = None
     # A --full rebuild, or a large batch, goes to the bulk writer: it builds the new segments at
     # the end in two processes, several times faster than Whoosh's writer (bench/README.md, "Index
     # build"), and commits once (a --full generation is read by nobody until it is swapped in).
@@ -77,7 +80,7 @@ class IndexRun:
         self.writer = None
         self.neighbour_searchers = [open_for_reading(path).searcher() for path in self.neighbours]
         # near-duplicate groups (indexer/duplicates.py), over the other time shards too
-        self.grouping = Grouping(self.searcher, self.neighbour_searchers)
+        self.grouping = Grouping(self.searcher, self.neighbour_searchers, self.reaches)
 
     def begin(self, bulk: bool) -> None:
         """Open the writer: the bulk writer or Whoosh's (see ``BULK_MIN_BYTES``)."""

@@ -66,12 +66,16 @@ class ShardRun:
     # both sides of a shard boundary is one group): see ``run_here`` and ``run_on_ray``.
     neighbours: tuple[Path, ...] = ()
     reach: Reach = None  # when its articles can be near another shard's (indexer/boundaries.py)
+    # The neighbours' reaches, where known (a full build here): only a document near a neighbour's
+    # days looks it up. Without them every document looked up every shard built before it: on FANG
+    # ×4 at 14,000 articles two thirds of the command's CPU (bench/README.md, issue 18).
+    near: tuple[Reach, ...] | None = None
 
 
 def build_shard(run: ShardRun, paths, full: bool, options: dict) -> IndexReport:
     """``index_files`` for one shard: into its directory, or (a full build) into ``run.staged``
     while holding the shard's lock, as a writer of the shard itself would."""
-    mine = dict(accept=run.share, shares=run.share.files, neighbours=run.neighbours)
+    mine = dict(accept=run.share, shares=run.share.files, neighbours=run.neighbours, reaches=run.near)
     if run.staged is None:
         return index_files(paths, run.directory, full=full, **mine, **options)
     with write_lock(run.directory, options.get("lock_timeout", LOCK_TIMEOUT)):
@@ -90,18 +94,32 @@ def promote(run: ShardRun) -> None:
 def run_here(runs: list[ShardRun], paths, full: bool, options: dict) -> list[IndexReport]:
     """The runs one after the other in this process; their reports in the order of ``runs``.
     Near-duplicates are looked up in the other shards too: those built before in this run and,
-    unless all are rebuilt, the others that hold an index already."""
+    unless all are rebuilt, the others that hold an index already. A full build knows every
+    shard's days and which hold undated articles (all were routed now), so a document looks up
+    only the shards near its date; an incremental run does not know what the shards held before
+    (an undated article is near every date), so its documents look up every other shard."""
     reports, built = [], set()
     for run in runs:
-        places = [other.staged or other.directory for other in runs
-                  if other is not run and (other.name in built or not full)]
-        reports.append(build_shard(replace(run, neighbours=_committed(places)), paths, full, options))
+        others = [other for other in runs if other is not run and (other.name in built or not full)
+                  and _has_commit(_place(other))]
+        reports.append(build_shard(replace(run, neighbours=tuple(_place(other) for other in others),
+                                           near=tuple(other.reach for other in others) if full else None),
+                                   paths, full, options))
         built.add(run.name)
     return reports
 
 
+def _place(run: ShardRun) -> Path:
+    """Where the shard's index is written in this run."""
+    return run.staged or run.directory
+
+
+def _has_commit(place: Path) -> bool:
+    return current_generation(place) is not None
+
+
 def _committed(places) -> tuple[Path, ...]:
-    return tuple(place for place in places if current_generation(place) is not None)
+    return tuple(place for place in places if _has_commit(place))
 
 
 def run_on_ray(address: str, runs: list[ShardRun], paths, full: bool, options: dict) -> list[IndexReport]:

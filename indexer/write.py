@@ -43,13 +43,15 @@ def index_files(
     commit_every: float = COMMIT_EVERY_SECONDS,
     accept: Callable[[Article], bool] | None = None,
     neighbours: Iterable[str | Path] = (),
+    reaches: Iterable | None = None,
     shares: Mapping[str, FileShare] | None = None,
 ) -> IndexReport:
     """Bring the index up to date with the article files under ``paths``.
 
     ``accept`` keeps only the articles of the files that it accepts: a time shard's share
     (indexer/shards.py); the ledger then lists only those for each file. ``neighbours`` are the
-    other shards' index directories, where a near-duplicate also finds its story. ``shares`` (a
+    other shards' index directories, where a near-duplicate also finds its story; ``reaches``, when
+    known, says for each when a document can be near its days (only those look it up). ``shares`` (a
     shard's run, by path) says what to read of each changed file: a changed file not in it is
     another shard's alone and left as it is (indexer/routing.py).
 
@@ -67,7 +69,9 @@ def index_files(
     files = found.files
     with write_lock(index_dir, lock_timeout):
         ix = create_generation(index_dir, activate=False) if full else open_for_writing(index_dir)
-        run = IndexRun(ix, commit_every=commit_every, accept=accept, neighbours=tuple(neighbours), skipped=[Failure(str(p), "unbekanntes Dateiformat") for p in found.skipped])
+        run = IndexRun(ix, commit_every=commit_every, accept=accept, neighbours=tuple(neighbours),
+                       reaches=None if reaches is None else tuple(reaches),
+                       skipped=[Failure(str(p), "unbekanntes Dateiformat") for p in found.skipped])
         todo = []
         for path in files:
             fp = fingerprint(path)

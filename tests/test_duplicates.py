@@ -176,6 +176,13 @@ def test_a_story_across_a_shard_boundary_folds_once_as_in_one_index(tmp_path: Pa
                  ("Mosel", "--no-collapse")):
         assert search(sharded, *args) == search(one, *args), args
     assert search(sharded, "")["total"] == 3
+    # Rebuilt whole, a copy looks up only the shards within reach of its date (shard_runs.run_here):
+    # the same story over the three shards, the same answers.
+    index(one, "--full", str(files))
+    index(sharded, "--full", str(files))
+    assert folded(search(sharded, "Mosel")) == [(ZEIT[0], [TSP[0], SZ[0]])]
+    for args in (("Mosel",), ("",), ("NICHT Freiburg", "--sort", "newest", "--limit", "1"), ("Mosel", "--no-collapse")):
+        assert search(sharded, *args) == search(one, *args), args
 
 
 def test_a_copy_arriving_in_a_large_batch_joins_its_story_through_the_bulk_writer(tmp_path: Path, inbox: Path):

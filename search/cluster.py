@@ -35,7 +35,9 @@ from search.scatter import Shards
 
 DEADLINE_SECONDS = 5.0  # per call of a search; a shard slower than this is reported missing
 START_SECONDS = 120.0  # an actor's first answer: the process starts and opens its shard
-WARM_QUERIES = ("", "Zeit")  # the newest with every facet; a common word through the term tables
+# The newest with every facet; a common word through the term tables, whose analysis also loads
+# the lemma table (derived, ~14 s, on a node without its cache file): not within a search's deadline
+WARM_QUERIES = ("", "Zeit")
 ACTOR_PREFIX = "shard:"  # then the searching process's pid, the shard's directory and the replica
 
 
@@ -45,6 +47,10 @@ def open_ray_shards(index_dir: str | Path, address: str, deadline: float = DEADL
 
     The lemma table is loaded here first: where its cache file is missing (a new user's first
     run) it takes ~14 s to derive, which must not fall inside the first search's deadline.
+
+    A shard that misses a deadline is left out for the rest of a request (``Shards.each``), so a
+    long-lived caller makes each request its own view, ``Shards(opened.shards, opened.days)``, as
+    ``serve --ray`` does (web/index.py): the next request asks every shard again.
     """
     lemma_table()
     connect(address)
@@ -121,7 +127,6 @@ class ShardActor:
         from search.whoosh.shard import WhooshShard, open_searcher
 
         self.shard = WhooshShard(open_searcher(open_for_reading(path)), name)
-        lemma_table()  # derived on a node without its cache file: not within a search's deadline
         for text in WARM_QUERIES:
             run_query(Shards([self.shard]), build_request(text))
 

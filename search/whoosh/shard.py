@@ -20,6 +20,7 @@ from whoosh import query as wq
 from indexer import schema as f
 from indexer.model import ARTICLE, RELATED
 from search.backend import CollectionStats, Ranking, ShardMatch
+from search.context import stored_pages
 from search.facets import Filters, document_columns, facet_counts, passing
 from search.hits import stored_hit
 from search.ranking import FIELD_BOOSTS, field_boosts, recency_factor
@@ -135,6 +136,10 @@ class WhooshShard:
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         fields = proximity_fields(lambda name: stats.field_lengths.get(name, 0))
         return proximity_bonus(self.searcher, proximity_terms(tree, self.schema), fields, docs, stats)
+
+    def pages(self, docs) -> list[str]:
+        """The page each of ``docs`` is part of (``search/context.py``), "" for none."""
+        return stored_pages(self.searcher, docs)
 
     def fetch(self, tree, ranked: list[tuple[int, float]], others: list[tuple[int, ...]] | None = None) -> list[Hit]:
         if not ranked:

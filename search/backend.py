@@ -133,8 +133,8 @@ class Shard(Protocol):
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         """The proximity bonus of each of ``docs`` (ascending local numbers) for ``tree``."""
 
-    def pages(self, docs) -> list[str]:
-        """The page each of ``docs`` (local numbers) is part of, "" for none (search/context.py)."""
+    def pages(self, docs) -> list[int]:
+        """The page each of ``docs`` (local numbers) is part of, 0 for none (search/context.py)."""
 
     def fetch(self, tree, ranked: list[tuple[int, float]], others: list[tuple[int, ...]] | None = None) -> list[Hit]:
         """The stored documents of ``ranked`` as hits, their snippets marked for ``tree``; each with

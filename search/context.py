@@ -10,9 +10,11 @@ score (``AGGREGATE`` "max") or the mean score ("mean") of the other parts of the
 re-ranked best, added after the proximity bonus: never negative, so the re-ranked stay above
 the rest, as there.
 
-A page is what the indexer keeps for it: the document's address (``url``) up to its ``#``. Parts
-of one page carry the page's address with a fragment of their own (``…/wiki/Warschau#abschnitt-3``),
-which also keeps their ids apart (``indexer/jsonl.py``). Not the title: in FANG 827 articles share
+A page is what the indexer keeps for it: the document's address (``url``) up to its ``#``, in the
+``page`` column (``indexer.documents.page_field``). Parts of one page carry the page's address with
+a fragment of their own (``…/wiki/Warschau#abschnitt-3``), which also keeps their ids apart
+(``indexer/jsonl.py``). A column, not the stored address: reading 100 stored documents took 6 ms
+CPU a search on FANG, half of a warm search (bench/README.md). Not the title: in FANG 827 articles share
 a title with another, nearly all series ("Nachrichten am Morgen - die Übersicht für Eilige", 124
 days), which are no parts of one page; FANG's 28,056 addresses are all different, so a news index
 ranks as before. An article saved whole is one document already (headline, lead, captions and body
@@ -25,33 +27,20 @@ from collections import defaultdict
 
 import numpy as np
 
-from indexer import schema as f
+from search.whoosh.postings import pages
 
 # Chosen by 2-fold cross-validation on both dev sets (bench/README.md, "Issue 17, document context").
 CONTEXT_WEIGHT = 0.43
 AGGREGATE = "max"  # "max" or "mean" of the other parts' scores
 
 
-def page_of(url: str | None) -> str:
-    """The page a document with address ``url`` belongs to; "" for none.
-
-    >>> page_of("https://de.wikipedia.org/wiki/Warschau#s00012"), page_of("")
-    ('https://de.wikipedia.org/wiki/Warschau', '')
-    """
-    return (url or "").partition("#")[0].strip()
-
-
-def stored_pages(searcher, docs) -> list[str]:
-    """The page of each of ``docs`` (document numbers of ``searcher``), from the stored address."""
-    return [page_of(searcher.stored_fields(int(doc)).get(f.URL)) for doc in docs]
-
-
-def context_bonus(scores: np.ndarray, pages: list[str]) -> np.ndarray:
-    """Each document's bonus from the other documents of its page among ``scores`` (same order as
-    ``pages``): ``CONTEXT_WEIGHT`` times their best or mean score; 0 alone on its page or without one."""
+def context_bonus(scores: np.ndarray, of: list[int]) -> np.ndarray:
+    """Each document's bonus from the other documents of its page among ``scores``; ``of`` holds
+    the pages in the same order (0: none): ``CONTEXT_WEIGHT`` times the others' best or mean
+    score; 0 alone on its page or without one."""
     bonus = np.zeros(len(scores))
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, page in enumerate(pages):
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, page in enumerate(of):
         if page:
             members[page].append(i)
     for rows in members.values():
@@ -71,7 +60,7 @@ def in_context(searcher, ranked: list[tuple[int, float]]) -> list[tuple[int, flo
         return ranked
     docs = np.array([doc for doc, _ in ranked], dtype=np.int64)
     scores = np.array([score for _, score in ranked])
-    bonus = context_bonus(scores, stored_pages(searcher, docs))
+    bonus = context_bonus(scores, pages(searcher.reader())[docs].tolist())
     if not bonus.any():
         return ranked
     total = scores + bonus

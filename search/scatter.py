@@ -121,7 +121,7 @@ class Shards:
         rows = {number: np.array([i for i, (n, _, _) in enumerate(found.top) if n == number], dtype=np.int64)
                 for number in {n for n, _, _ in found.top}}
         docs = {number: np.sort(np.array([found.top[i][1] for i in at], dtype=np.int64)) for number, at in rows.items()}
-        pages = [""] * len(found.top)
+        pages = [0] * len(found.top)
         for number in rows:
             bonus = self.each("proximity", tree, docs[number], found.stats, among={number}).get(number)
             if bonus is not None:

@@ -43,15 +43,22 @@ EXPECTED = [PAGE + "#geschichte-1", PAGE + "#geschichte-2", "https://de.wikipedi
 
 
 @pytest.fixture(scope="module")
-def indexes(tmp_path_factory) -> tuple[Path, Path]:
+def indexes(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """One index, two shards (the bulk writer), and one index written in two runs (Whoosh's writer
+    adds the second file's documents, the first passage among them, to the first file's)."""
     root = tmp_path_factory.mktemp("context")
     (root / "files").mkdir()
     write_jsonl(root / "files" / "seiten.jsonl", DOCUMENTS)
-    one, sharded = root / "one", root / "sharded"
+    one, sharded, twice = root / "one", root / "sharded", root / "twice"
     for index_dir, extra in ((one, ()), (sharded, ("--shard-size", "3"))):
         done = run_cli("index", *extra, str(root / "files"), index_dir=index_dir)
         assert done.returncode == 0, done.stderr
-    return one, sharded
+    for name, part in (("zuerst.jsonl", DOCUMENTS[1:]), ("danach.jsonl", DOCUMENTS[:1])):
+        (root / name).mkdir()
+        write_jsonl(root / name / name, part)
+        done = run_cli("index", str(root / name), index_dir=twice)
+        assert done.returncode == 0, done.stderr
+    return one, sharded, twice
 
 
 def test_a_passage_is_lifted_by_the_other_parts_of_its_page(indexes):
@@ -68,6 +75,11 @@ def test_parts_of_one_page_in_two_shards_lift_each_other(indexes):
         assert [shards.stored(hit.id)[0].name for hit in hits[:2]] == ["shard-000", "shard-001"]
 
 
+def test_a_page_written_in_two_runs_is_one_page(indexes):
+    with open_shards(indexes[2]) as shards:
+        assert [hit.url for hit in run_query(shards, build_request(QUESTION)).hits] == EXPECTED
+
+
 def test_the_quality_bench_ranks_as_the_product(indexes):
     """``search_ranked`` (what bench/quality.py and bench/sweep.py ask) adds the same bonus."""
     with open_searcher(open_for_reading(indexes[0])) as searcher:
@@ -77,5 +89,5 @@ def test_the_quality_bench_ranks_as_the_product(indexes):
 
 def test_the_bonus_is_the_weight_times_the_best_other_part_of_the_page():
     scores = np.array([10.0, 4.0, 6.0, 1.0, 3.0])
-    bonus = context_bonus(scores, ["a", "a", "", "b", "a"])
+    bonus = context_bonus(scores, [7, 7, 0, 9, 7])
     assert bonus.tolist() == [CONTEXT_WEIGHT * 4.0, CONTEXT_WEIGHT * 10.0, 0.0, 0.0, CONTEXT_WEIGHT * 10.0]

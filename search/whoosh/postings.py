@@ -199,7 +199,7 @@ def _segment_pages(leaf) -> np.ndarray:
     """One segment's page column, read once (zeros in a segment written before it existed)."""
 
     def read():
-        if not leaf.has_column(PAGE):
+        if PAGE not in leaf.schema or not leaf.has_column(PAGE):
             return np.zeros(leaf.doc_count_all(), dtype=np.uint64)
         return np.fromiter(leaf.column_reader(PAGE, translate=False), dtype=np.uint64, count=leaf.doc_count_all())
 

@@ -180,11 +180,24 @@ def load_beir(corpus: Path, queries: Path, qrels: Path, limit: int | None = None
     texts = _first(texts, limit)
     judgements = {qid: judgements[qid] for qid in texts}
     articles = [
-        Article(id=str(record["_id"]), title=record.get("title", "").replace("_", " "), body=(record["text"],))
+        Article(id=str(record["_id"]), title=record.get("title", "").replace("_", " "), body=(record["text"],),
+                url=passage_address(record))
         for record in read_json_lines(corpus)
     ]
     articles = _cut_corpus(articles, {a.id: a.id for a in articles}, judgements, limit)
     return Collection(tuple(articles), texts, judgements, {a.id: a.id for a in articles})
+
+
+def passage_address(record: dict) -> str:
+    """A passage's address as a passage feed would give it: its page's, with its id as the fragment.
+    xquad-de's passages are the sentences of paragraphs of English Wikipedia pages (translated), the
+    page named by ``title``; the passages of one page so share an address up to ``#`` (``search/context.py``).
+
+    >>> passage_address({"_id": "s00001", "title": "Super_Bowl_50"})
+    'https://en.wikipedia.org/wiki/Super_Bowl_50#s00001'
+    """
+    title = record.get("title", "")
+    return f"https://en.wikipedia.org/wiki/{title}#{record['_id']}" if title else ""
 
 
 def load_known_item(articles_path: Path, queries: Path, limit: int | None = None) -> Collection:

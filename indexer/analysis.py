@@ -36,7 +36,8 @@ from indexer.lemmas import stem_lemma
 # 9: near-duplicate groups (indexer/duplicates.py).
 # 10: more lemmas: a participle used as a noun (``das Entwickelte``) no longer blocks its forms (indexer/lemmas.py).
 # 11: no lemma far rarer than the word's form (``Leuten`` is no form of ``läuten``: indexer/lemmas.py).
-ANALYZER_VERSION = 11
+# 12: the page a document is part of, a column (``page``: search/context.py).
+ANALYZER_VERSION = 12
 
 # A word, with hyphen-joined parts kept together so HyphenPartsFilter sees the whole compound.
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"

@@ -5,6 +5,8 @@ derived from the stored text, so a document read back can be written again.
 """
 from __future__ import annotations
 
+import hashlib
+
 from indexer import schema as f
 from indexer.analysis import compound_terms
 from indexer.dates import berlin_day, to_utc
@@ -38,6 +40,7 @@ def article_document(article: Article, counted_as_text: bool = False) -> dict:
         f.SOURCE: article.source_path,
         f.URL: article.url,
         f.RELATED_IDS: [item.id for item in article.related],
+        **page_field(article.url),
     }
     if article.item_id:
         doc.update(_item_fields(article))
@@ -79,6 +82,7 @@ def related_document(item: RelatedItem, parents: list[str]) -> dict:
         f.SECTION: item.section,
         f.PARENTS: ",".join(parents),
         f.URL: item.url,
+        **page_field(item.url),
     }
     doc.update(_related_searchable(item.title, item.teaser))
     doc.update(_date_fields(item.published))
@@ -95,7 +99,24 @@ def stored_to_fields(stored: dict) -> dict:
     """A stored related item as fields to write again; its unstored fields are derived anew."""
     fields = {k: v for k, v in stored.items() if v not in (None, "")}
     fields.update(_related_searchable(stored.get(f.TITLE, ""), stored.get(f.LEAD, "")))
+    fields.update(page_field(stored.get(f.URL)))
     return fields
+
+
+def page_field(url: str | None) -> dict:
+    """The ``page`` column of a document at ``url``: the parts of one page fed as documents of their
+    own (a Wikipedia article's passages, a live blog's entries) carry the page's address, each with
+    a ``#`` fragment of its own, so the page is the address up to ``#`` (search/context.py). Its
+    first 8 bytes of BLAKE2b, never 0, which is a document without address. Empty without one.
+
+    >>> page_field("https://de.wikipedia.org/wiki/Warschau#s1") == page_field("https://de.wikipedia.org/wiki/Warschau#s2")
+    True
+    """
+    page = (url or "").partition("#")[0].strip()
+    if not page:
+        return {}
+    key = int.from_bytes(hashlib.blake2b(page.encode("utf-8"), digest_size=8).digest(), "big")
+    return {f.PAGE: key or 1}
 
 
 def _date_fields(published) -> dict:

@@ -56,6 +56,10 @@ DUP_BANDS = "dup_bands"  # LSH band hashes of the MinHash signature, one term ea
 DUP_SIGNATURE = "dup_signature"  # the MinHash signature, bytes: to measure a candidate's similarity
 DUP_CHARS = "dup_chars"  # length of lead and body, a column: the fullest document of a group is shown
 
+# The page a document is part of (indexer.documents.page_key: its address up to "#", hashed), a
+# column: the parts of one page lift each other in the ranking (search/context.py)
+PAGE = "page"
+
 # The source ledger: one document of kind SOURCE_KIND per indexed file, committed together with
 # that file's articles, so what the index holds and what it says it read never disagree.
 SOURCE_KIND = "source"
@@ -104,6 +108,7 @@ def build_schema() -> fields.Schema:
             DUP_BANDS: fields.KEYWORD(scorable=False),
             DUP_SIGNATURE: fields.STORED(),
             DUP_CHARS: fields.COLUMN(columns.NumericColumn("I")),
+            PAGE: fields.COLUMN(columns.NumericColumn("Q")),
             FINGERPRINT: fields.STORED(),
             DOC_IDS: fields.STORED(),
             FAILURES: fields.STORED(),

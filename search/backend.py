@@ -133,6 +133,9 @@ class Shard(Protocol):
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         """The proximity bonus of each of ``docs`` (ascending local numbers) for ``tree``."""
 
+    def pages(self, docs) -> list[int]:
+        """The page each of ``docs`` (local numbers) is part of, 0 for none (search/context.py)."""
+
     def fetch(self, tree, ranked: list[tuple[int, float]], others: list[tuple[int, ...]] | None = None) -> list[Hit]:
         """The stored documents of ``ranked`` as hits, their snippets marked for ``tree``; each with
         the stored ``others`` of its row (``ShardMatch.others``) as its ``duplicates``."""

@@ -6,8 +6,9 @@
 2. query: every shard whose days can pass the date filter matches the query under the merged
    statistics and answers its total, its best documents and its facet counts before any cut;
    the totals and counts add up, the best lists merge by their sort key.
-3. re-rank and fetch: the proximity bonus is asked of the shards holding the best
-   ``RERANK_DEPTH`` (search/whoosh/proximity.py), then the page's hits of the shards holding them.
+3. re-rank and fetch: the proximity bonus and the pages (search/context.py) are asked of the
+   shards holding the best ``RERANK_DEPTH`` (search/whoosh/proximity.py), then the page's hits of
+   the shards holding them.
 
 A single index is one shard, so there is one way to search. Ties between equal keys go to the
 earlier shard, then the lower document number, as one index orders them by document number.
@@ -23,6 +24,7 @@ import numpy as np
 from indexer.shards import shard_dirs
 from indexer.store import open_for_reading
 from search.backend import CollectionStats, Ranking, Shard, ShardUnavailable
+from search.context import context_bonus
 from search.facets import KEYWORD_NAMES, Filters
 from search.results import Hit
 from search.stories import distinct_stories, fold_across
@@ -110,19 +112,24 @@ class Shards:
         return self.search(tree, filters, Ranking(depth=0), facets=False).total
 
     def reranked(self, found: Found, tree, limit: int) -> list[tuple[int, int, float]]:
-        """Step 3: ``found.top`` with each document's proximity bonus for ``tree`` added, re-sorted,
-        cut to ``limit``; the bonus is never negative, so the re-ranked stay above the rest."""
+        """Step 3: ``found.top`` with each document's proximity bonus for ``tree`` added, then its
+        context bonus (search/context.py), re-sorted, cut to ``limit``; the bonuses are never
+        negative, so the re-ranked stay above the rest."""
         if not found.top:
             return []
         scores = np.array([score for _, _, score in found.top])
         rows = {number: np.array([i for i, (n, _, _) in enumerate(found.top) if n == number], dtype=np.int64)
                 for number in {n for n, _, _ in found.top}}
         docs = {number: np.sort(np.array([found.top[i][1] for i in at], dtype=np.int64)) for number, at in rows.items()}
+        pages = [0] * len(found.top)
         for number in rows:
             bonus = self.each("proximity", tree, docs[number], found.stats, among={number}).get(number)
             if bonus is not None:
                 order = np.argsort(np.array([found.top[i][1] for i in rows[number]]))
                 scores[rows[number][order]] += bonus
+            for i, page in zip(rows[number], self.each("pages", [found.top[i][1] for i in rows[number]], among={number}).get(number, ())):
+                pages[i] = page
+        scores += context_bonus(scores, pages)  # the parts of one page lift each other, across shards too
         best = sorted(range(len(found.top)), key=lambda i: (-scores[i], found.top[i][0], found.top[i][1]))[:limit]
         return [(found.top[i][0], found.top[i][1], float(scores[i])) for i in best]
 

@@ -26,7 +26,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from indexer.schema import PUBLISHED
+from indexer.schema import PAGE, PUBLISHED
 from search.whoosh.cache import Budgeted, PerSegment, PerState, segment_leaves, state_key
 
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024  # ~16M postings: every word of the common queries stays read
@@ -34,7 +34,7 @@ POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
 # The same joined over all segments: 16 bytes a posting (global number, weight as float64), so ~8M
 JOINED_POSTINGS_BYTES = 128 * 1024 * 1024
 JOINED_POSITIONS_BYTES = 64 * 1024 * 1024
-TIMES_CACHE_BYTES = 32 * 1024 * 1024  # publication times: 8 bytes a document
+TIMES_CACHE_BYTES = 32 * 1024 * 1024  # publication times and pages: 8 bytes a document each
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 
 
@@ -81,6 +81,11 @@ def published(reader) -> np.ndarray:
     return state_of(reader).published(reader)
 
 
+def pages(reader) -> np.ndarray:
+    """Each document's page (``indexer.documents.page_field``) as uint64; 0 where it has none."""
+    return state_of(reader).pages(reader)
+
+
 def state_of(reader) -> "IndexState":
     """The arrays of the reader's index state (its segments and deletions), made when first asked."""
     return _states.get(reader, lambda: IndexState(reader))
@@ -106,6 +111,7 @@ class IndexState:
                 self.alive[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._published: np.ndarray | None = None
+        self._pages: np.ndarray | None = None
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:
         """The field's length in every document, as Whoosh stores it (one byte, lossy) and reads it back."""
@@ -118,6 +124,11 @@ class IndexState:
         if self._published is None:
             self._published = _joined(reader, _segment_published)
         return self._published
+
+    def pages(self, reader) -> np.ndarray:
+        if self._pages is None:
+            self._pages = _joined(reader, _segment_pages)
+        return self._pages
 
     def postings(self, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """A term's (global doc numbers as int64, ascending; weights as float64) over all segments,
@@ -182,6 +193,17 @@ def _segment_published(leaf) -> np.ndarray:
         return np.fromiter((v if v < 2**63 else 0 for v in values), dtype=np.int64, count=leaf.doc_count_all())
 
     return _times.get(leaf, PUBLISHED, read)
+
+
+def _segment_pages(leaf) -> np.ndarray:
+    """One segment's page column, read once (zeros in a segment written before it existed)."""
+
+    def read():
+        if PAGE not in leaf.schema or not leaf.has_column(PAGE):
+            return np.zeros(leaf.doc_count_all(), dtype=np.uint64)
+        return np.fromiter(leaf.column_reader(PAGE, translate=False), dtype=np.uint64, count=leaf.doc_count_all())
+
+    return _times.get(leaf, PAGE, read)
 
 # --- posting lists as arrays, kept per segment (a segment never changes) ---
 

@@ -24,6 +24,7 @@ from indexer import schema as f
 from search.whoosh.evaluate import Matches
 from search.whoosh.postings import term_positions
 from search.backend import CollectionStats
+from search.context import in_context
 from search.ranking import ANALYSED_APART, FIELD_BOOSTS, idf
 from search.syntax import Group, Phrase, Required, Word
 
@@ -137,7 +138,8 @@ def ranked_matches(searcher, tree, matches: Matches, limit: int,
     close the query's words stand in them (``search/proximity.py``)."""
     ranked = matches.ranked(max(limit, RERANK_DEPTH))
     fields = proximity_fields(searcher.reader().field_length, boosts)
-    return reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, limit)
+    ranked = reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, len(ranked))
+    return in_context(searcher, ranked)[:limit]  # the parts of one page lift each other (search/context.py)
 
 
 def proximity_fields(field_length, boosts: dict[str, float] | None = None) -> dict[str, float]:

@@ -27,7 +27,7 @@ from search.results import Hit
 from search.whoosh.cache import PerSegment, segment_leaves
 from search.whoosh.combined import weighting
 from search.whoosh.evaluate import Matches, evaluate
-from search.whoosh.postings import published
+from search.whoosh.postings import pages, published
 from search.whoosh.statistics import query_prefixes, query_terms, statistics
 from search.whoosh.folding import duplicates, fold_stories, members, story_keys
 from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
@@ -135,6 +135,10 @@ class WhooshShard:
     def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
         fields = proximity_fields(lambda name: stats.field_lengths.get(name, 0))
         return proximity_bonus(self.searcher, proximity_terms(tree, self.schema), fields, docs, stats)
+
+    def pages(self, docs) -> list[str]:
+        """The page each of ``docs`` is part of (``search/context.py``), 0 for none."""
+        return pages(self.searcher.reader())[np.asarray(docs, dtype=np.int64)].tolist()
 
     def fetch(self, tree, ranked: list[tuple[int, float]], others: list[tuple[int, ...]] | None = None) -> list[Hit]:
         if not ranked:

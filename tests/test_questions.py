@@ -144,3 +144,41 @@ def test_a_question_with_one_content_word_does_not_fall_back_to_its_question_wor
     one, _ = wahl
     answer = _cli(one, "Wer wurde Bundestrainer?")
     assert (answer["total"], answer["notice"]) == (0, None)
+
+
+# --- a question's passage with more of its words ranks up (search/whoosh/proximity.py COORDINATION) ---
+
+HAFEN = [  # "Kran" in a headline outscores "Werft" and "Schiff" in a body, unless holding more words counts
+    ("kran", "2021-02-01", "Neuer Kran für Stadt Land Fluss Berg Tal Wald Feld", "Er steht dort und ist gelb."),
+    ("werft", "2021-04-01", "Bericht aus dem Norden", "In der Werft liegt ein Schiff."),
+    ("f0", "2021-06-01", "Meldung 0", "Der Hafen ist alt."),
+    ("f1", "2021-08-01", "Meldung 1", "Ein Bagger am Hafen."),
+    ("f2", "2021-10-01", "Meldung 2", "Die Stadt wächst."),
+    ("f3", "2021-12-01", "Meldung 3", "Der Senat tagt."),
+]
+
+
+@pytest.fixture(scope="module")
+def hafen(tmp_path_factory):
+    """``HAFEN`` as one index and as an index of three time shards."""
+    root = tmp_path_factory.mktemp("hafen")
+    files = root / "files"
+    files.mkdir()
+    write_jsonl(files / "hafen.jsonl", [{"id": key, "date": f"{day}T10:00:00+01:00", "title": title, "lead": "",
+                                         "text": text, "source": "hafen.de"} for key, day, title, text in HAFEN])
+    for name, extra in (("one", ()), ("sharded", ("--shard-size", "2"))):
+        done = run_cli("index", *extra, str(files), index_dir=root / name)
+        assert done.returncode == 0, done.stderr
+    return root / "one", root / "sharded"
+
+
+def test_a_question_ranks_the_passage_with_more_of_its_words_first_everywhere(hafen):
+    """Without coordination the headline with ``Kran`` scores 9.13 and the body with ``Werft`` and
+    ``Schiff`` 8.38; the CLI over one index and over three shards and the quality bench's ranking
+    all put the article with two of the question's three words first."""
+    one, sharded = hafen
+    for index_dir in (one, sharded):
+        assert _titles(_cli(index_dir, "Kran Werft Schiff?"))[:2] == ["Bericht aus dem Norden", HAFEN[0][2]]
+    with open_searcher(open_for_reading(one)) as searcher:
+        ranked = search_ranked(searcher, "Kran Werft Schiff?", 2, any_words=True)
+        assert [searcher.stored_fields(doc)["title"] for doc, _ in ranked] == ["Bericht aus dem Norden", HAFEN[0][2]]

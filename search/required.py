@@ -7,7 +7,7 @@
   "Wer wurde Präsident?" required ``wer`` and ``wurde`` too and found 6 of the 156 Wikinews
   articles about a ``Präsident``. They stay in the query as optional words, which add to a
   document's score where it has them (dropping them measured worse: bench/README.md, "Issue 17,
-  question words optional").
+  question words optional; question-specific proximity and coordination").
 - When the first search finds nothing and the searcher wrote no operator, some of the words
   are enough (``fallback``), with a notice; an ``autor:`` stays required, it is a filter.
 

@@ -48,7 +48,7 @@ PAIR_SPAN = 3
 # holds few of its words, each about once: a passage that holds more of the question's distinct
 # content words (IDF-weighted share, its question words aside) is ranked up, its score times
 # 1 + COORDINATION * share. Both by 2-fold cross-validation on both dev sets (bench/README.md,
-# "Issue 17, question-specific proximity and coordination"): xquad-de nDCG@10 0.8206 -> 0.8271;
+# "Issue 17, question words optional; question-specific ..."): xquad-de nDCG@10 0.8206 -> 0.8271;
 # the 46 of 1,000 dev headlines that end with "?" cost news-titles MRR@10 0.0006, the others rank
 # as before. Headlines and keyword searches keep WINDOW and no coordination.
 QUESTION_WINDOW = 32
@@ -199,7 +199,7 @@ def ranked_matches(searcher, tree, matches: Matches, limit: int,
                    boosts: dict[str, float] | None = None, question: bool = False) -> list[tuple[int, float]]:
     """The best ``limit`` matches by score, the best ``RERANK_DEPTH`` of them re-ranked by how
     close the query's words stand in them (``search/proximity.py``); ``question``: with the
-    question's weights (``QUESTION_*``, ``COORDINATION``)."""
+    question's window and coordination (``QUESTION_WINDOW``, ``COORDINATION``)."""
     ranked = matches.ranked(max(limit, RERANK_DEPTH))
     fields = proximity_fields(searcher.reader().field_length, boosts)
     return reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, limit, question)

@@ -81,18 +81,23 @@ WAHL = [  # "Präsident" in three articles, the question words "wer" and "wurde"
 PRESIDENT = ["Wahl im Land", "Amtsantritt", "Neue Leitung der Bank"]
 
 
-@pytest.fixture(scope="module")
-def wahl(tmp_path_factory):
-    """The articles of ``WAHL`` as one index and as an index of three time shards (two articles each)."""
-    root = tmp_path_factory.mktemp("wahl")
+def one_and_sharded(tmp_path_factory, name: str, articles: list[tuple[str, str, str, str]]):
+    """``articles`` (id, day, title, body) as a JSON Lines file, indexed by the CLI as one index and
+    as an index of three time shards (two articles each)."""
+    root = tmp_path_factory.mktemp(name)
     files = root / "files"
     files.mkdir()
-    write_jsonl(files / "wahl.jsonl", [{"id": key, "date": f"{day}T10:00:00+01:00", "title": title, "lead": "",
-                                        "text": text, "source": "wahl.de"} for key, day, title, text in WAHL])
-    for name, extra in (("one", ()), ("sharded", ("--shard-size", "2"))):
-        done = run_cli("index", *extra, str(files), index_dir=root / name)
+    write_jsonl(files / f"{name}.jsonl", [{"id": key, "date": f"{day}T10:00:00+01:00", "title": title, "lead": "",
+                                           "text": text, "source": f"{name}.de"} for key, day, title, text in articles])
+    for folder, extra in (("one", ()), ("sharded", ("--shard-size", "2"))):
+        done = run_cli("index", *extra, str(files), index_dir=root / folder)
         assert done.returncode == 0, done.stderr
     return root / "one", root / "sharded"
+
+
+@pytest.fixture(scope="module")
+def wahl(tmp_path_factory):
+    return one_and_sharded(tmp_path_factory, "wahl", WAHL)
 
 
 def _cli(index_dir, text: str) -> dict:
@@ -160,16 +165,7 @@ HAFEN = [  # "Kran" in a headline outscores "Werft" and "Schiff" in a body, unle
 
 @pytest.fixture(scope="module")
 def hafen(tmp_path_factory):
-    """``HAFEN`` as one index and as an index of three time shards."""
-    root = tmp_path_factory.mktemp("hafen")
-    files = root / "files"
-    files.mkdir()
-    write_jsonl(files / "hafen.jsonl", [{"id": key, "date": f"{day}T10:00:00+01:00", "title": title, "lead": "",
-                                         "text": text, "source": "hafen.de"} for key, day, title, text in HAFEN])
-    for name, extra in (("one", ()), ("sharded", ("--shard-size", "2"))):
-        done = run_cli("index", *extra, str(files), index_dir=root / name)
-        assert done.returncode == 0, done.stderr
-    return root / "one", root / "sharded"
+    return one_and_sharded(tmp_path_factory, "hafen", HAFEN)
 
 
 def test_a_question_ranks_the_passage_with_more_of_its_words_first_everywhere(hafen):

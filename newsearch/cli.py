@@ -202,7 +202,7 @@ def query(obj: dict, text, date_from, date_to, recency, exact, no_collapse, sort
     Suchsprache: Wörter werden UND-verknüpft; "exakte Phrase"; "Merkel Macron"~5 (höchstens 5 Wörter
     dazwischen); ODER, NICHT, -wort, +wort, (Klammern);
     titel:, autor:Weber, autor:"Anna Weber", ressort:, thema:, agentur:, quelle:zeit.de, datum:gestern;
-    Präfix mit Botschaft*.
+    Präfix mit Botschaft*. Eine Frage mit ? am Ende verlangt nur ihre Inhaltswörter (nicht wer, wann, wurde …).
     Datumsangaben: 2026-01-24, 24.01.2026, Januar 2026, 2026-01, heute, gestern, letzte Woche,
     letzten Monat, seit Montag, vor 3 Tagen.
     """

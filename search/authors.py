@@ -2,8 +2,8 @@
 
 The ``author`` field holds one lower-cased term per name (``anna weber``, indexer/schema.py), so
 ``autor:Weber`` is a wildcard over those terms: the typed words as whole words of a name. The
-rest of the query machinery (search/query.py) asks here whether a node is such a filter, so that
-the fallback from all words to some keeps it required and proximity does not count its words.
+rest of the query machinery asks here whether a node is such a filter, so that the fallback
+from all words to some (search/required.py) keeps it required and proximity does not count its words.
 """
 from __future__ import annotations
 
@@ -11,13 +11,6 @@ from whoosh import query as wq
 
 from indexer import schema as f
 from search.syntax import AUTHOR, Group, Not, Phrase, Required, Word
-
-
-def any_word(tree: Group) -> Group:
-    """Some of the words instead of all; an ``autor:`` stays required, it is a filter."""
-    authors = tuple(c for c in tree.children if is_author(c))
-    words = Group("OR", tuple(c for c in tree.children if not is_author(c)))
-    return Group("AND", (words, *authors)) if authors else words
 
 
 def is_author(node) -> bool:

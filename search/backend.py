@@ -130,8 +130,10 @@ class Shard(Protocol):
     def duplicates(self, docs) -> tuple:
         """The stored ``docs`` as ``Duplicate``s."""
 
-    def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
-        """The proximity bonus of each of ``docs`` (ascending local numbers) for ``tree``."""
+    def proximity(self, tree, docs: np.ndarray, stats: CollectionStats, scores: np.ndarray | None = None,
+                  question: bool = False) -> np.ndarray:
+        """What the re-rank adds to each of ``docs`` (ascending local numbers, with their ``scores``)
+        for ``tree``: the proximity bonus, and for a ``question`` the coordination."""
 
     def pages(self, docs) -> list[int]:
         """The page each of ``docs`` (local numbers) is part of, 0 for none (search/context.py)."""

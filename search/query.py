@@ -17,16 +17,17 @@ from datetime import date, datetime
 
 from indexer.errors import QuerySyntaxError
 from indexer.settings import MAX_PER_PAGE, PER_PAGE
-from search.authors import any_word, is_author, without_authors
+from search.authors import without_authors
 from search.backend import Ranking
 from search.dates import EXAMPLES, parse_date_range
 from search.exactness import as_written
 from search.facets import KEYWORD_NAMES, Filters, cut_facets
 from search.ranking import is_question
+from search.required import asked
 from search.results import SearchResult
 from search.scatter import as_shards
 from search.suggest import suggest_query
-from search.syntax import Group, Phrase, Word, parse_user_query
+from search.syntax import parse_user_query
 from search.whoosh.proximity import RERANK_DEPTH
 from search.whoosh.shard import open_searcher  # noqa: F401 (re-exported: callers import it from here)
 from search.whoosh.translate import (  # noqa: F401 (re-exported: callers import them from here)
@@ -130,20 +131,19 @@ def run_query(source, request: SearchRequest) -> SearchResult:
         text = text[:MAX_QUERY_CHARS]
         messages.append(f"Die Anfrage war länger als {MAX_QUERY_CHARS} Zeichen; gesucht wurde mit dem Anfang.")
     parsed = parse_user_query(text)
-    if request.exact:
-        parsed = replace(parsed, tree=as_written(parsed.tree))
     messages += parsed.messages
     filters = _filters(request, parsed, messages)
+    trees = _asked(parsed, text, request.exact)
 
     start, limit = (request.page - 1) * request.per_page, request.page * request.per_page
     by_relevance = request.sort == "relevance" and parsed.tree is not None
     ranking = Ranking(request.sort, max(limit, RERANK_DEPTH) if by_relevance else limit, request.recency, request.now,
                       request.collapse, is_question(text))
-    tree = parsed.tree
+    tree = trees.tree
     found = shards.search(tree, filters, ranking, request.facets)
     notice = None
-    if not found.total and _can_fall_back_to_or(parsed):  # decided once, over all shards
-        tree = any_word(parsed.tree)
+    if not found.total and trees.fallback is not None:  # decided once, over all shards
+        tree = trees.fallback
         found = shards.search(tree, filters, ranking, request.facets)
         notice = OR_FALLBACK_NOTICE if found.total else None
 
@@ -153,7 +153,8 @@ def run_query(source, request: SearchRequest) -> SearchResult:
         ranked = list(found.top[:limit])
     suggestion = None
     if request.suggest:
-        suggestion = suggest_query(shards, text, found.total, lambda t: shards.count(parse_user_query(t).tree, filters))
+        suggestion = suggest_query(shards, text, found.total,
+                                   lambda t: shards.count(_asked(parse_user_query(t), t, request.exact).tree, filters))
     return SearchResult(
         query=text,
         hits=tuple(shards.fetch(tree, ranked[start:limit], found.others)),
@@ -193,14 +194,13 @@ def _filters(request: SearchRequest, parsed, messages: list[str]) -> Filters:
     )
 
 
-def _can_fall_back_to_or(parsed) -> bool:
-    tree = parsed.tree
-    return (
-        not parsed.explicit_operators
-        and isinstance(tree, Group)
-        and tree.op == "AND"
-        and sum(isinstance(c, (Word, Phrase)) and not is_author(c) for c in tree.children) >= 2
-    )
+def _asked(parsed, text: str, exact: bool):
+    """What to search for ``parsed`` (``search/required.py``: a question requires its content
+    words only), each plain word as written under the "exakt" switch."""
+    trees = asked(parsed, is_question(text))
+    if not exact:
+        return trees
+    return replace(trees, tree=as_written(trees.tree), fallback=as_written(trees.fallback))
 
 
 def query_matchers(source, request: SearchRequest) -> list[tuple[object, set[str]]]:

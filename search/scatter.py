@@ -41,6 +41,7 @@ class Found:
     facets: dict[str, Counter] = field(default_factory=dict)
     stats: CollectionStats = field(default_factory=CollectionStats)
     others: dict[tuple[int, int], tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    question: bool = False  # ``Ranking.question``: the re-rank weighs a question's words otherwise
 
 
 class Shards:
@@ -106,7 +107,7 @@ class Shards:
             top = tuple(top)
         if facets and not facet_sums:  # no shard's days overlap the filter: every list is empty
             facet_sums = {name: Counter() for name in ("day", *KEYWORD_NAMES)}
-        return Found(total, top, facet_sums, stats, others)
+        return Found(total, top, facet_sums, stats, others, ranking.question)
 
     def count(self, tree, filters: Filters) -> int:
         return self.search(tree, filters, Ranking(depth=0), facets=False).total
@@ -123,10 +124,11 @@ class Shards:
         docs = {number: np.sort(np.array([found.top[i][1] for i in at], dtype=np.int64)) for number, at in rows.items()}
         pages = [0] * len(found.top)
         for number in rows:
-            bonus = self.each("proximity", tree, docs[number], found.stats, among={number}).get(number)
+            at = rows[number][np.argsort(np.array([found.top[i][1] for i in rows[number]]))]  # by doc, as docs
+            bonus = self.each("proximity", tree, docs[number], found.stats, scores[at], found.question,
+                              among={number}).get(number)
             if bonus is not None:
-                order = np.argsort(np.array([found.top[i][1] for i in rows[number]]))
-                scores[rows[number][order]] += bonus
+                scores[at] += bonus
             for i, page in zip(rows[number], self.each("pages", [found.top[i][1] for i in rows[number]], among={number}).get(number, ())):
                 pages[i] = page
         scores += context_bonus(scores, pages)  # the parts of one page lift each other, across shards too

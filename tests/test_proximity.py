@@ -103,3 +103,17 @@ def test_query_words_with_one_between_them_pair_in_the_window_only(ix):
         n = reader.doc_count_all()
         pair_idf = (idf(n, reader.doc_frequency(f.BODY, "prasident")) + idf(n, reader.doc_frequency(f.BODY, "trump"))) / 2
     assert got == pytest.approx({"nah": pair_idf * UNORDERED_WEIGHT / 2, "fern": pair_idf * UNORDERED_WEIGHT / 2, "weit": 0.0})
+
+
+def test_a_question_counts_pairs_within_its_wider_window(ix):
+    """In "weit" Trump and Präsident stand 19 words apart: beyond ``WINDOW`` (16), within
+    ``QUESTION_WINDOW`` (32), so only a question's pair counts there, once in the window:
+    the pair's IDF times ``UNORDERED_WEIGHT`` times 1 / (1 + 1)."""
+    with open_searcher(ix) as searcher:
+        reader = searcher.reader()
+        docs = np.array([searcher.document_number(id="weit")])
+        n = reader.doc_count_all()
+        pair_idf = (idf(n, reader.doc_frequency(f.BODY, "prasident")) + idf(n, reader.doc_frequency(f.BODY, "trump"))) / 2
+        asked = {question: proximity_bonus(searcher, ["prasident", "trump"], {f.BODY: 1.0}, docs, question=question).tolist()
+                 for question in (False, True)}
+    assert asked == {False: [0.0], True: [pytest.approx(pair_idf * UNORDERED_WEIGHT / 2)]}

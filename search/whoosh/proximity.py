@@ -22,10 +22,11 @@ import numpy as np
 
 from indexer import schema as f
 from search.whoosh.evaluate import Matches
-from search.whoosh.postings import term_positions
+from search.whoosh.postings import state_of, term_positions
 from search.backend import CollectionStats
 from search.context import in_context
 from search.ranking import ANALYSED_APART, FIELD_BOOSTS, idf
+from search.required import QUESTION_WORDS
 from search.syntax import Group, Phrase, Required, Word
 
 # Chosen by 2-fold cross-validation over both dev sets (bench/README.md, "Issue 17"): each fold
@@ -43,9 +44,24 @@ RERANK_DEPTH = 100
 # nDCG@10 0.7902 -> 0.7934, news-titles MRR@10 0.4718 -> 0.4806.
 PAIR_SPAN = 3
 
+# A question (``search.ranking.is_question``) shares looser word pairs with its answer than a
+# headline with its article: its pairs count within a wider window. And the answer to a question
+# holds few of its words, each about once: a passage that holds more of the question's distinct
+# content words (IDF-weighted share, its question words aside) is ranked up, its score times
+# 1 + COORDINATION * share. Both by 2-fold cross-validation on both dev sets (bench/README.md,
+# "Issue 17, question words optional; question-specific ..."): xquad-de nDCG@10 0.8206 -> 0.8271;
+# the 46 of 1,000 dev headlines that end with "?" cost news-titles MRR@10 0.0006, the others rank
+# as before. Headlines and keyword searches keep WINDOW and no coordination.
+QUESTION_WINDOW = 32
+COORDINATION = 1.0
+
+
+def _window(question: bool) -> int:
+    return int(QUESTION_WINDOW if question else WINDOW)
+
 
 def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: np.ndarray,
-                    stats: CollectionStats | None = None) -> np.ndarray:
+                    stats: CollectionStats | None = None, question: bool = False) -> np.ndarray:
     """The proximity score of each of ``docs`` (ascending global numbers) for the query's stemmed
     ``terms`` in query order, over the stemmed ``fields`` with their weights.
 
@@ -57,6 +73,7 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
     the second word, meet the second word's. Counting pair by pair and field by field took two
     thirds of a re-rank in numpy calls on small arrays (bench/README.md, "Issue 17").
     """
+    window = _window(question)
     bonus = np.zeros(len(docs))
     pairs, adjacent = [], []  # adjacent: neighbours in the query, which alone count as bigrams
     for i, a in enumerate(terms):
@@ -83,10 +100,10 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
     group, at = np.concatenate(groups), np.concatenate(positions)
     if not len(at):
         return bonus
-    # Keys of one (word, field, document) lie in [group * span + WINDOW, group * span + span - WINDOW):
+    # Keys of one (word, field, document) lie in [group * span + window, group * span + span - window):
     # a window around a key never reaches into the next cell.
-    span = int(at.max()) + 2 * WINDOW + 1
-    keys = np.sort(group * span + at + WINDOW)
+    span = int(at.max()) + 2 * window + 1
+    keys = np.sort(group * span + at + window)
     group = keys // span
     word_of = group // cells
     first, cell_of = [], []
@@ -96,11 +113,11 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
         first.append(keys[mine] + (wb - wa) * cells * span)
         cell_of.append(p * cells + group[mine] % cells)
     first, cell_of = np.concatenate(first), np.concatenate(cell_of)
-    # the bigram: b at a + 1; the window: the nearest b at or after a - WINDOW + 1 is below a + WINDOW
+    # the bigram: b at a + 1; the window: the nearest b at or after a - window + 1 is below a + window
     at_next = np.minimum(np.searchsorted(keys, first + 1), len(keys) - 1)
     next_to = keys[at_next] == first + 1
-    nearest = np.minimum(np.searchsorted(keys, first - (WINDOW - 1)), len(keys) - 1)
-    near = (keys[nearest] >= first - (WINDOW - 1)) & (keys[nearest] <= first + (WINDOW - 1))
+    nearest = np.minimum(np.searchsorted(keys, first - (window - 1)), len(keys) - 1)
+    near = (keys[nearest] >= first - (window - 1)) & (keys[nearest] <= first + (window - 1))
     shape = (len(pairs), len(fields), len(docs))
     next_counts = np.bincount(cell_of[next_to], minlength=len(pairs) * cells).reshape(shape)
     near_counts = np.bincount(cell_of[near], minlength=len(pairs) * cells).reshape(shape)
@@ -116,8 +133,55 @@ def proximity_bonus(searcher, terms: list[str], fields: dict[str, float], docs: 
     return bonus
 
 
+def word_share(searcher, terms: list[str], fields: dict[str, float], docs: np.ndarray,
+               stats: CollectionStats | None = None) -> np.ndarray:
+    """For each of ``docs`` (ascending global numbers), the share of the distinct ``terms`` it
+    holds in any of ``fields``, each term weighted by its IDF (``COORDINATION``). The question
+    words (``search.required.QUESTION_WORDS``) do not count: the answer seldom repeats them
+    (xquad-de nDCG@10 0.8260 with them, 0.8271 without; bench/README.md)."""
+    reader = searcher.reader()
+    state = state_of(reader)
+    words = list(dict.fromkeys(terms))
+    asking = _question_stems(searcher.schema[f.BODY].analyzer)
+    words = [w for w in words if w not in asking] or words  # only question words: all of them count
+    doc_count = stats.doc_count if stats is not None else searcher.reader().doc_count_all()
+    held, total = np.zeros(len(docs)), 0.0
+    for word in words:
+        present, df = np.zeros(len(docs), dtype=bool), 0
+        for name in fields:
+            ids, _ = state.postings(reader, name, searcher.schema[name].to_bytes(word))
+            present |= np.isin(docs, ids)
+            df = max(df, stats.doc_frequency(name, word) if stats is not None else len(ids))
+        weight = idf(doc_count, df)
+        held += weight * present
+        total += weight
+    return held / total if total else held
+
+
+_stems: dict[int, frozenset[str]] = {}
+
+
+def _question_stems(analyzer) -> frozenset[str]:
+    """The stemmed fields' terms of ``QUESTION_WORDS`` (most are stop words and have none), once per analyzer."""
+    if id(analyzer) not in _stems:
+        _stems[id(analyzer)] = frozenset(t.text for t in analyzer(" ".join(QUESTION_WORDS), mode="query"))
+    return _stems[id(analyzer)]
+
+
+def rerank_bonus(searcher, terms: list[str], fields: dict[str, float], docs: np.ndarray, scores: np.ndarray,
+                 stats: CollectionStats | None = None, question: bool = False) -> np.ndarray:
+    """What the re-rank adds to each of ``docs`` (ascending global numbers) with its ``scores``:
+    the proximity bonus, and for a question the coordination, ``scores * COORDINATION * share``
+    (``word_share``), so that its score becomes ``score * (1 + COORDINATION * share)`` plus the
+    proximity bonus. Never negative, as the re-rank needs."""
+    bonus = proximity_bonus(searcher, terms, fields, docs, stats, question)
+    if question and COORDINATION and len(terms) > 1:
+        bonus = bonus + COORDINATION * np.asarray(scores) * word_share(searcher, terms, fields, docs, stats)
+    return bonus
+
+
 def reranked(searcher, ranked: list[tuple[int, float]], terms: list[str], fields: dict[str, float],
-             limit: int) -> list[tuple[int, float]]:
+             limit: int, question: bool = False) -> list[tuple[int, float]]:
     """``ranked`` (best first, at least ``limit`` deep where there are that many) with each
     document's proximity bonus added, re-sorted, cut to ``limit``; ties in document order."""
     if len(terms) < 2 or not ranked:
@@ -126,19 +190,20 @@ def reranked(searcher, ranked: list[tuple[int, float]], terms: list[str], fields
     scores = np.array([score for _, score in ranked])
     order = np.argsort(docs)
     bonus = np.empty(len(docs))
-    bonus[order] = proximity_bonus(searcher, terms, fields, docs[order])
+    bonus[order] = rerank_bonus(searcher, terms, fields, docs[order], scores[order], question=question)
     total = scores + bonus
     best = np.lexsort((docs, -total))[:limit]
     return [(int(docs[i]), float(total[i])) for i in best]
 
 
 def ranked_matches(searcher, tree, matches: Matches, limit: int,
-                   boosts: dict[str, float] | None = None) -> list[tuple[int, float]]:
+                   boosts: dict[str, float] | None = None, question: bool = False) -> list[tuple[int, float]]:
     """The best ``limit`` matches by score, the best ``RERANK_DEPTH`` of them re-ranked by how
-    close the query's words stand in them (``search/proximity.py``)."""
+    close the query's words stand in them (``search/proximity.py``); ``question``: with the
+    question's window and coordination (``QUESTION_WINDOW``, ``COORDINATION``)."""
     ranked = matches.ranked(max(limit, RERANK_DEPTH))
     fields = proximity_fields(searcher.reader().field_length, boosts)
-    ranked = reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, len(ranked))
+    ranked = reranked(searcher, ranked, proximity_terms(tree, searcher.schema), fields, len(ranked), question)
     return in_context(searcher, ranked)[:limit]  # the parts of one page lift each other (search/context.py)
 
 

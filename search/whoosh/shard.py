@@ -30,7 +30,7 @@ from search.whoosh.evaluate import Matches, evaluate
 from search.whoosh.postings import pages, published
 from search.whoosh.statistics import query_prefixes, query_terms, statistics
 from search.whoosh.folding import duplicates, fold_stories, members, story_keys
-from search.whoosh.proximity import proximity_bonus, proximity_fields, proximity_pairs, proximity_terms
+from search.whoosh.proximity import proximity_fields, proximity_pairs, proximity_terms, rerank_bonus
 from search.whoosh.translate import _highlight_terms, _matchers, to_whoosh
 
 # The words of one first letter per segment, kept for correcting: all letters of the 28k FANG
@@ -132,9 +132,11 @@ class WhooshShard:
         """The stored ``docs`` as ``Duplicate``s (a story's members in this shard, shown under a hit of another)."""
         return duplicates(self.searcher, docs)
 
-    def proximity(self, tree, docs: np.ndarray, stats: CollectionStats) -> np.ndarray:
+    def proximity(self, tree, docs: np.ndarray, stats: CollectionStats, scores: np.ndarray | None = None,
+                  question: bool = False) -> np.ndarray:
         fields = proximity_fields(lambda name: stats.field_lengths.get(name, 0))
-        return proximity_bonus(self.searcher, proximity_terms(tree, self.schema), fields, docs, stats)
+        scores = np.zeros(len(docs)) if scores is None else scores
+        return rerank_bonus(self.searcher, proximity_terms(tree, self.schema), fields, docs, scores, stats, question)
 
     def pages(self, docs) -> list[str]:
         """The page each of ``docs`` is part of (``search/context.py``), 0 for none."""

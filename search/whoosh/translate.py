@@ -61,7 +61,7 @@ def search_ranked(searcher: Searcher, text: str, limit: int, any_words: bool = F
     question = boosts is None and is_question(text)
     q = to_whoosh(any_words_tree(tree) if any_words else tree, searcher.schema, boosts or field_boosts(question))
     matches = evaluate(searcher, q, weighting=weighting(question) if question else None)
-    return ranked_matches(searcher, tree, matches, limit, boosts) if proximity else matches.ranked(limit)
+    return ranked_matches(searcher, tree, matches, limit, boosts, question) if proximity else matches.ranked(limit)
 
 
 def any_words_tree(tree):

@@ -36,9 +36,11 @@ DOCUMENTS = [
      "text": "An der Börse rechnen die Anleger mit einem wärmeren April."},
 ]
 QUESTION = "Wann wurde die Warschauer Börse wiederhergestellt?"
-# Without the context the answer ("#geschichte-2") is third, behind the Altstadt, and grouping by the
-# title would lift the second "Nachrichten am Morgen" above the weather by the first one's score.
-EXPECTED = [PAGE + "#geschichte-1", PAGE + "#geschichte-2", "https://de.wikipedia.org/wiki/Altstadt",
+# Without the context the answer ("#geschichte-2") is fourth, behind the Altstadt (which holds more
+# of the question's words: search/whoosh/proximity.py's coordination keeps it second) and the first
+# morning news; its page lifts it above the news. Grouping by the title would lift the second
+# "Nachrichten am Morgen" above the weather by the first one's score.
+EXPECTED = [PAGE + "#geschichte-1", "https://de.wikipedia.org/wiki/Altstadt", PAGE + "#geschichte-2",
             "https://example.de/morgen/2024-03-01", "https://example.de/wetter", "https://example.de/morgen/2024-03-06"]
 
 
@@ -72,7 +74,7 @@ def test_parts_of_one_page_in_two_shards_lift_each_other(indexes):
     with open_shards(indexes[1]) as shards:
         hits = run_query(shards, build_request(QUESTION)).hits
         assert [hit.url for hit in hits] == EXPECTED
-        assert [shards.stored(hit.id)[0].name for hit in hits[:2]] == ["shard-000", "shard-001"]
+        assert [shards.stored(hit.id)[0].name for hit in (hits[0], hits[2])] == ["shard-000", "shard-001"]  # the page's parts
 
 
 def test_a_page_written_in_two_runs_is_one_page(indexes):

@@ -304,7 +304,7 @@ def ablation_variants() -> dict[str, tuple[dict[str, float] | None, bool]]:
     as typed come first (Müller above Mueller); +compounds: compound parts; +weights: the
     product's field weights (``FIELD_BOOSTS``), and a question's own K1 and exact-form weight
     (``search.ranking.is_question``); ``newsearch`` itself adds term proximity
-    (``search/proximity.py``).
+    (``search/proximity.py``) and document context (``search/context.py``).
     """
     stemmed = {name: 1.0 for name in FIELD_BOOSTS if name not in ANALYSED_APART}
     return {

@@ -16,7 +16,7 @@ from pathlib import Path
 from indexer import schema as f
 from indexer.analysis import compound_terms
 from indexer.bulk import BulkWriter
-from indexer.documents import article_document, page_field, related_document, searchable_text, stored_to_fields
+from indexer.documents import searchable_text, stored_to_fields, article_document, related_document, page_field
 from indexer.duplicates import Grouping, restored_fields
 from indexer.errors import ArticleParseError, NotArticlesError
 from indexer.formats import located_articles

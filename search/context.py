@@ -55,7 +55,8 @@ def context_bonus(scores: np.ndarray, of: list[int]) -> np.ndarray:
 
 def in_context(searcher, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """``ranked`` (document number, score, best first) with each document's context bonus added and
-    re-sorted, equal scores in document order as ``Shards.reranked`` sorts them; as it was where no two documents share a page."""
+    re-sorted, equal scores in document order as ``Shards.reranked`` sorts them; as it was where
+    no two documents share a page."""
     if len(ranked) < 2:
         return ranked
     docs = np.array([doc for doc, _ in ranked], dtype=np.int64)
